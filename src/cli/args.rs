@@ -1,0 +1,177 @@
+//! The command line of the contract (`docs/contract.md`), as clap types.
+//!
+//! Values are taken as text and checked by the domain, so that a bad value
+//! gets soudan's own message naming the field and what is accepted.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "soudan",
+    version,
+    about = "相談 soudan — the online job consultation desk of Hello Work Kagoshima",
+    long_about = "相談 soudan — the online job consultation desk (オンライン職業相談) of Hello Work Kagoshima.\n\n\
+        Without a command, soudan opens the staff dashboard. The commands below book, cancel and \
+        follow consultations from scripts and the shell.\n\n\
+        Exit status: 0 done, 1 unexpected failure, 2 bad input, 3 refused by a rule of the terms, \
+        4 the database cannot be used.",
+    after_help = "Dates and times are office time (Asia/Tokyo). Messages are in Japanese unless --lang en."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Folder of the database, the mail outbox and the log [default: $XDG_DATA_HOME/soudan]
+    #[arg(long, env = "SOUDAN_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Office configuration in TOML [default: built in, Hello Work Kagoshima]
+    #[arg(long, env = "SOUDAN_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Language of screens and messages: ja or en [default: ja]
+    #[arg(long, env = "SOUDAN_LANG", global = true, value_name = "ja|en")]
+    pub lang: Option<String>,
+    /// Start the clock at TIME (RFC 3339, or YYYY-MM-DDTHH:MM in office time); it runs on from there
+    #[arg(long, env = "SOUDAN_NOW", global = true, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Book a slot (consent and checklist required)
+    Book(Box<BookArgs>),
+    /// Cancel a booking (the terms: cancellations come by phone)
+    Cancel {
+        /// The booking id, e.g. K7M2Q9
+        id: String,
+        /// Why, as the job seeker said it
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The consultation has started
+    Start {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The consultation has finished
+    Finish {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a consultation under Art. 12(1) (threats, abuse, use other than job seeking)
+    Stop {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Correct an automatic no-show: the person had called (it becomes a cancellation)
+    Correct {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The day's schedule
+    Day {
+        /// YYYY-MM-DD [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn every booking 10 minutes past its start, not started and not cancelled, into a no-show
+    Sweep {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A job seeker's bookings, no-show count and refusal state
+    Seeker {
+        /// 求職番号, e.g. 46010-12345678
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a refusal under Art. 12(1)
+    Refuse {
+        number: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a refusal
+    Unrefuse {
+        number: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Verify the database: records decode, indexes agree, no slot double-booked
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the effective office configuration (TOML)
+    Config,
+}
+
+#[derive(Debug, Args)]
+pub struct BookArgs {
+    /// Consultation day, YYYY-MM-DD
+    #[arg(long)]
+    pub date: String,
+    /// Start time, HH:MM (a configured slot)
+    #[arg(long)]
+    pub time: String,
+    /// 求職番号: five digits, a hyphen, one to eight digits
+    #[arg(long)]
+    pub seeker: String,
+    /// Name as the job seeker writes it
+    #[arg(long)]
+    pub name: String,
+    /// Email address registered with the Online Hello Work System
+    #[arg(long)]
+    pub email: String,
+    /// Reading of the name (katakana or hiragana)
+    #[arg(long)]
+    pub kana: Option<String>,
+    /// Telephone number
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Booth number [default: the first free one]
+    #[arg(long)]
+    pub booth: Option<String>,
+    /// Where the booking came from: counter, phone, kiosk or online
+    #[arg(long, default_value = "counter")]
+    pub channel: String,
+    /// Date of the job seeker registration (求職登録), YYYY-MM-DD
+    #[arg(long)]
+    pub registered: Option<String>,
+    /// An interpreter attends, for this language
+    #[arg(long, value_name = "LANGUAGE")]
+    pub interpreter: Option<String>,
+    /// A caregiver attends
+    #[arg(long)]
+    pub caregiver: bool,
+    /// The job seeker accepted every document of the terms in force
+    #[arg(long)]
+    pub consent: bool,
+    /// Every item of the environment checklist was confirmed
+    #[arg(long)]
+    pub checklist: bool,
+    /// Book after the deadline (staff only), with the reason
+    #[arg(long, value_name = "REASON")]
+    pub override_deadline: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,541 @@
+//! The non-interactive commands of the command-line contract.
+//!
+//! Each command checks its input with the domain, opens the store once, lets
+//! the no-show rule catch up, does its work, and prints: data to stdout (text
+//! or JSON), messages to stderr in the chosen language. Errors go back to
+//! `main` as values.
+
+pub mod args;
+mod output;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, NaiveTime};
+
+use crate::clock::Clock;
+use crate::config::{Config, Loaded};
+use crate::domain::Invalid;
+use crate::domain::booking::{Attendance, Booking, BookingId, Channel, Event, Violation};
+use crate::domain::office::{BookingCheck, Override, SlotRequest};
+use crate::domain::seeker::{
+    Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker, TEXT_MAX_WIDTH, free_text,
+};
+use crate::domain::terms::{Consent, Document, checklist_all_yes};
+use crate::error::Error;
+use crate::i18n::Lang;
+use crate::store::{Actor, Ctx, NewBooking, OpError, Store};
+use crate::tr;
+pub use args::{Cli, Command};
+
+/// What every command needs: language, configuration, clock, data folder.
+pub struct Env {
+    pub lang: Lang,
+    pub loaded: Loaded,
+    pub clock: Clock,
+    pub data_dir: PathBuf,
+    pub actor: Actor,
+}
+
+impl Env {
+    /// Reads the global options. The language is read first, so that every
+    /// later message is in it.
+    pub fn from_global(g: &args::Global) -> Result<Env, (Lang, Error)> {
+        let lang = match g.lang.as_deref() {
+            None => Lang::Ja,
+            Some(s) => {
+                Lang::parse(s).ok_or((Lang::Ja, Error::Invalid(Invalid::new("lang", s, "lang"))))?
+            }
+        };
+        let fail = |e: Error| (lang, e);
+        let loaded = match &g.config {
+            Some(path) => Config::load(path).map_err(|e| fail(e.into()))?,
+            None => Config::builtin(),
+        };
+        let clock = match &g.now {
+            Some(s) => Clock::starting_at(
+                loaded.tz,
+                Clock::parse_start(loaded.tz, s).map_err(|e| fail(e.into()))?,
+            ),
+            None => Clock::system(loaded.tz),
+        };
+        let data_dir = match &g.data_dir {
+            Some(d) => d.clone(),
+            None => default_data_dir()
+                .ok_or_else(|| fail(Error::Internal(tr!(lang, "error.no_home"))))?,
+        };
+        Ok(Env {
+            lang,
+            loaded,
+            clock,
+            data_dir,
+            actor: actor(),
+        })
+    }
+
+    fn ctx(&self, channel: Option<Channel>) -> Ctx {
+        Ctx {
+            at: self.clock.now(),
+            actor: self.actor.clone(),
+            channel,
+        }
+    }
+
+    /// Opens the store and lets the no-show rule catch up with the clock.
+    fn open(&self, role: &str) -> Result<Store, Error> {
+        let store = Store::open(&self.data_dir, role)?;
+        store.sweep(
+            self.clock.local(),
+            self.loaded.office.rules.grace(),
+            self.clock.offset(),
+            &self.actor.terminal,
+        )?;
+        Ok(store)
+    }
+
+    fn say(&self, line: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{line}");
+    }
+}
+
+/// `$XDG_DATA_HOME/soudan`, else `~/.local/share/soudan`.
+pub fn default_data_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x).join("soudan"));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".local/share/soudan"))
+}
+
+/// Who is at the keyboard, and where: the login name and `host:tty`.
+fn actor() -> Actor {
+    let user = ["SOUDAN_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into());
+    let mut host = [0u8; 256];
+    // SAFETY: gethostname writes at most len bytes into the buffer we own.
+    let ok = unsafe { libc::gethostname(host.as_mut_ptr().cast(), host.len()) } == 0;
+    let host = if ok {
+        let end = host.iter().position(|&b| b == 0).unwrap_or(host.len());
+        String::from_utf8_lossy(&host[..end]).into_owned()
+    } else {
+        "localhost".into()
+    };
+    let tty = std::fs::read_link("/proc/self/fd/0")
+        .ok()
+        .map(|p| p.display().to_string())
+        .filter(|p| p.starts_with("/dev/"))
+        .map(|p| p.trim_start_matches("/dev/").to_string());
+    let terminal = match tty {
+        Some(t) => format!("{host}:{t}"),
+        None => host,
+    };
+    Actor { user, terminal }
+}
+
+fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
+    use unicode_normalization::UnicodeNormalization;
+    let s: String = s.nfkc().collect::<String>().trim().replace('/', "-");
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| Invalid::new(field, s, "date"))
+}
+
+fn parse_time(field: &'static str, s: &str) -> Result<NaiveTime, Invalid> {
+    use unicode_normalization::UnicodeNormalization;
+    let s: String = s.nfkc().collect::<String>().trim().to_string();
+    NaiveTime::parse_from_str(&s, "%H:%M").map_err(|_| Invalid::new(field, s, "time"))
+}
+
+fn parse_channel(s: &str) -> Result<Channel, Invalid> {
+    Channel::ALL
+        .into_iter()
+        .find(|c| c.id() == s.trim().to_ascii_lowercase())
+        .ok_or_else(|| Invalid::new("channel", s, "channel"))
+}
+
+fn reason(field: &'static str, s: &str) -> Result<String, Invalid> {
+    free_text(field, s, TEXT_MAX_WIDTH).map_err(|e| {
+        if e.kind == "text_empty" {
+            Invalid::new(field, s, "reason")
+        } else {
+            e
+        }
+    })
+}
+
+/// Runs a command (not the dashboard).
+pub fn run(env: &Env, command: Command) -> Result<(), Error> {
+    match command {
+        Command::Book(a) => book(env, a),
+        Command::Cancel {
+            id,
+            reason: r,
+            json,
+        } => {
+            let event = Event::Cancel {
+                reason: reason("reason", &r)?,
+            };
+            change(env, &id, event, json, Some(Channel::Phone))
+        }
+        Command::Start { id, json } => change(env, &id, Event::Start, json, None),
+        Command::Finish { id, json } => change(env, &id, Event::Finish, json, None),
+        Command::Stop {
+            id,
+            reason: r,
+            json,
+        } => change(
+            env,
+            &id,
+            Event::Stop {
+                reason: reason("reason", &r)?,
+            },
+            json,
+            None,
+        ),
+        Command::Correct {
+            id,
+            reason: r,
+            json,
+        } => change(
+            env,
+            &id,
+            Event::CorrectNoShow {
+                reason: reason("reason", &r)?,
+            },
+            json,
+            Some(Channel::Phone),
+        ),
+        Command::Day { date, json } => day(env, date.as_deref(), json),
+        Command::Sweep { json } => sweep(env, json),
+        Command::Seeker { number, json } => seeker(env, &number, json),
+        Command::Refuse { number, reason: r } => refuse(env, &number, &r, true),
+        Command::Unrefuse { number, reason: r } => refuse(env, &number, &r, false),
+        Command::Check { json } => check(env, json),
+        Command::Config => {
+            print!("{}", env.loaded.config.to_toml());
+            Ok(())
+        }
+    }
+}
+
+fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
+    let office = &env.loaded.office;
+    let lang = env.lang;
+    // Every value is checked before anything is opened or written.
+    let date = parse_date("date", &a.date)?;
+    let time = parse_time("time", &a.time)?;
+    let number = JobSeekerNumber::parse(&a.seeker)?;
+    let seeker = Seeker {
+        number,
+        name: PersonName::parse(&a.name)?,
+        kana: a.kana.as_deref().map(Kana::parse).transpose()?,
+        email: Email::parse(&a.email)?,
+        phone: a.phone.as_deref().map(Phone::parse).transpose()?,
+        registered_on: a
+            .registered
+            .as_deref()
+            .map(|s| parse_date("registered", s))
+            .transpose()?,
+    };
+    let channel = parse_channel(&a.channel)?;
+    let booth = match a.booth.as_deref() {
+        None => None,
+        Some(s) => Some(
+            s.trim()
+                .parse::<u8>()
+                .map_err(|_| Invalid::new("booth", s, "booth"))?,
+        ),
+    };
+    let interpreter = a
+        .interpreter
+        .as_deref()
+        .map(|s| free_text("interpreter", s, 40))
+        .transpose()?;
+    let late = match a.override_deadline.as_deref() {
+        None => Override::None,
+        Some(r) => {
+            if channel == Channel::Kiosk {
+                return Err(Violation::OverrideNotAllowed.into());
+            }
+            Override::Staff(reason("override-deadline", r)?)
+        }
+    };
+    let now = env.clock.now();
+    let local = now.naive_local();
+    let booths: Vec<u8> = match booth {
+        Some(b) => vec![b],
+        None => office.booths.iter().map(|b| b.number).collect(),
+    };
+    // The pure checks, for the first booth (they are the same for every booth
+    // but the number).
+    let check = |b: u8| {
+        office
+            .check_slot(
+                &SlotRequest {
+                    date,
+                    time,
+                    booth: b,
+                },
+                local,
+                &late,
+            )
+            .map_err(|e| match e {
+                BookingCheck::Invalid(i) => Error::Invalid(i),
+                BookingCheck::Rule(v) => Error::from(v),
+            })
+    };
+    check(booths[0])?;
+    let version = office.terms_in_force(now.date_naive())?.version.clone();
+    let consent = a.consent.then(|| Consent {
+        terms_version: version.clone(),
+        at: now,
+        documents: Document::ALL.to_vec(),
+    });
+    let checklist = if a.checklist {
+        checklist_all_yes()
+    } else {
+        Vec::new()
+    };
+    office.check_consent(consent.as_ref(), &checklist)?;
+    let consent = consent.ok_or(Violation::ConsentMissing)?;
+
+    let store = env.open("soudan book")?;
+    let ctx = env.ctx(Some(channel));
+    let mut last = None;
+    for b in booths {
+        let slot = check(b)?;
+        let new = NewBooking {
+            slot,
+            seeker: seeker.clone(),
+            channel,
+            consent: consent.clone(),
+            checklist: checklist.clone(),
+            attendance: Attendance {
+                interpreter: interpreter.clone(),
+                caregiver: a.caregiver,
+            },
+            meeting_url_template: office
+                .booth(b)
+                .map(|x| x.meeting_url.clone())
+                .unwrap_or_default(),
+            late_override: match &late {
+                Override::Staff(r) => Some(r.clone()),
+                Override::None => None,
+            },
+        };
+        match store.book(&new, &ctx) {
+            Ok(booking) => {
+                // Stored and flushed: only now is it reported.
+                let history = store.seeker_bookings(&booking.seeker)?;
+                let no_shows = crate::domain::booking::no_show_count(&history);
+                if no_shows >= office.rules.no_show_flag {
+                    env.say(&tr!(lang, "book.no_show_warning", count = no_shows));
+                }
+                if a.json {
+                    output::print_json(&output::booking_json(
+                        &booking,
+                        &seeker,
+                        no_shows,
+                        &env.loaded,
+                    ));
+                } else {
+                    println!("{}", booking.id);
+                }
+                env.say(&output::booked_line(lang, &booking));
+                return Ok(());
+            }
+            Err(OpError::Rule(v @ Violation::SlotTaken { .. })) => last = Some(v),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last
+        .map(Error::from)
+        .unwrap_or_else(|| Error::Internal("no booth".into())))
+}
+
+fn change(
+    env: &Env,
+    id: &str,
+    event: Event,
+    json: bool,
+    channel: Option<Channel>,
+) -> Result<(), Error> {
+    let id = BookingId::parse(id)?;
+    let store = env.open(&format!("soudan {}", event.id()))?;
+    let booking = store
+        .apply(id, &event, &env.ctx(channel))
+        .map_err(|e| Error::from(e).about(id))?;
+    report(env, &store, &booking, json)?;
+    env.say(&output::changed_line(env.lang, &booking));
+    Ok(())
+}
+
+fn report(env: &Env, store: &Store, booking: &Booking, json: bool) -> Result<(), Error> {
+    if json {
+        let seeker = store.seeker(&booking.seeker)?;
+        let history = store.seeker_bookings(&booking.seeker)?;
+        let no_shows = crate::domain::booking::no_show_count(&history);
+        match seeker {
+            Some(s) => {
+                output::print_json(&output::booking_json(booking, &s, no_shows, &env.loaded))
+            }
+            None => {
+                return Err(crate::store::StoreError::Damaged {
+                    dir: store.dir().to_path_buf(),
+                    detail: format!("booking {} names a job seeker with no record", booking.id),
+                }
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn day(env: &Env, date: Option<&str>, json: bool) -> Result<(), Error> {
+    let date = match date {
+        Some(s) => parse_date("date", s)?,
+        None => env.clock.local().date(),
+    };
+    let store = env.open("soudan day")?;
+    let bookings = store.day(date)?;
+    let mut rows = Vec::with_capacity(bookings.len());
+    for b in &bookings {
+        let seeker = store.seeker(&b.seeker)?;
+        let no_shows = crate::domain::booking::no_show_count(&store.seeker_bookings(&b.seeker)?);
+        rows.push((b, seeker, no_shows));
+    }
+    if json {
+        let list: Vec<_> = rows
+            .iter()
+            .filter_map(|(b, s, n)| {
+                s.as_ref()
+                    .map(|s| output::booking_json(b, s, *n, &env.loaded))
+            })
+            .collect();
+        output::print_json(&serde_json::Value::Array(list));
+    } else {
+        output::print_day(env.lang, &env.loaded, date, &rows);
+    }
+    Ok(())
+}
+
+fn sweep(env: &Env, json: bool) -> Result<(), Error> {
+    let store = Store::open(&env.data_dir, "soudan sweep")?;
+    let swept = store.sweep(
+        env.clock.local(),
+        env.loaded.office.rules.grace(),
+        env.clock.offset(),
+        &env.actor.terminal,
+    )?;
+    if json {
+        let ids: Vec<String> = swept.iter().map(|b| b.id.to_string()).collect();
+        output::print_json(&serde_json::json!({ "no_shows": swept.len(), "ids": ids }));
+    } else {
+        println!("{}", tr!(env.lang, "sweep.done", count = swept.len()));
+    }
+    Ok(())
+}
+
+fn seeker(env: &Env, number: &str, json: bool) -> Result<(), Error> {
+    let number = JobSeekerNumber::parse(number)?;
+    let store = env.open("soudan seeker")?;
+    let record = store.seeker(&number)?;
+    let bookings = store.seeker_bookings(&number)?;
+    let refusals = store.refusals(&number)?;
+    if record.is_none() && refusals.is_empty() {
+        env.say(&tr!(env.lang, "seeker.unknown", number = number));
+    }
+    if json {
+        output::print_json(&output::seeker_json(
+            &number,
+            record.as_ref(),
+            &bookings,
+            &refusals,
+            &env.loaded,
+        ));
+    } else {
+        output::print_seeker(
+            env.lang,
+            &env.loaded,
+            &number,
+            record.as_ref(),
+            &bookings,
+            &refusals,
+        );
+    }
+    Ok(())
+}
+
+fn refuse(env: &Env, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
+    let number = JobSeekerNumber::parse(number)?;
+    let r = reason("reason", r)?;
+    let store = env.open(if refuse {
+        "soudan refuse"
+    } else {
+        "soudan unrefuse"
+    })?;
+    let ctx = env.ctx(None);
+    if refuse {
+        let refusal = store.refuse(&number, &r, &ctx)?;
+        env.say(&tr!(
+            env.lang,
+            "refuse.done",
+            number = number,
+            since = refusal.since.format("%Y-%m-%d %H:%M")
+        ));
+        // Bookings still ahead are not cancelled by themselves: staff call the person.
+        let ahead: Vec<_> = store
+            .seeker_bookings(&number)?
+            .into_iter()
+            .filter(|b| b.status == crate::domain::booking::Status::Booked)
+            .collect();
+        for b in ahead {
+            env.say(&tr!(
+                env.lang,
+                "refuse.booking_ahead",
+                id = b.id,
+                date = b.slot.date,
+                time = b.slot.start.format("%H:%M")
+            ));
+        }
+    } else {
+        store.unrefuse(&number, &r, &ctx)?;
+        env.say(&tr!(env.lang, "unrefuse.done", number = number));
+    }
+    Ok(())
+}
+
+fn check(env: &Env, json: bool) -> Result<(), Error> {
+    let store = Store::open(&env.data_dir, "soudan check")?;
+    let report = store.check()?;
+    if json {
+        output::print_json(&serde_json::to_value(&report).unwrap_or_default());
+    } else {
+        println!(
+            "{}",
+            tr!(
+                env.lang,
+                "check.summary",
+                bookings = report.bookings,
+                live = report.live,
+                seekers = report.seekers,
+                audit = report.audit_events
+            )
+        );
+        for p in &report.problems {
+            println!("  ! {}", crate::i18n::safe(p));
+        }
+    }
+    if report.problems.is_empty() {
+        env.say(&tr!(env.lang, "check.ok"));
+        Ok(())
+    } else {
+        Err(crate::store::StoreError::Damaged {
+            dir: env.data_dir.clone(),
+            detail: tr!(env.lang, "check.problems", count = report.problems.len()),
+        }
+        .into())
+    }
+}

@@ -1,0 +1,370 @@
+//! The office configuration: `assets/office.toml` built in, or a TOML file
+//! given with `--config`. Parsing is strict (unknown keys are refused, so a
+//! typo is not silently ignored) and every value is checked, naming the key.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Invalid;
+use crate::domain::calendar::OfficeCalendar;
+use crate::domain::office::{Booth, Office, Rules};
+use crate::domain::terms::{TermsCatalog, TermsVersion};
+
+/// The built-in configuration: Hello Work Kagoshima.
+pub const BUILTIN: &str = include_str!("../assets/office.toml");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub office: OfficeSection,
+    pub slots: SlotsSection,
+    pub booths: Vec<BoothSection>,
+    #[serde(default)]
+    pub rules: RulesSection,
+    #[serde(default)]
+    pub calendar: CalendarSection,
+    pub terms: Vec<TermsSection>,
+    #[serde(default)]
+    pub mail: MailSection,
+    #[serde(default)]
+    pub kiosk: KioskSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeSection {
+    pub name: String,
+    pub name_en: String,
+    pub code: String,
+    pub time_zone: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsSection {
+    pub minutes: u32,
+    pub starts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoothSection {
+    pub number: u8,
+    pub meeting_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesSection {
+    pub deadline_open_days: u32,
+    pub no_show_grace_minutes: u32,
+    pub no_show_flag: u32,
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        let r = Rules::default();
+        Self {
+            deadline_open_days: r.deadline_open_days,
+            no_show_grace_minutes: r.no_show_grace_minutes,
+            no_show_flag: r.no_show_flag,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalendarSection {
+    pub extra_closed: Vec<String>,
+    pub extra_open: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermsSection {
+    pub version: String,
+    pub effective: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSection {
+    /// Empty: `<data-dir>/outbox`.
+    pub outbox: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KioskSection {
+    pub idle_seconds: u32,
+    pub pin_hash: String,
+}
+
+impl Default for KioskSection {
+    fn default() -> Self {
+        Self {
+            idle_seconds: 90,
+            pin_hash: String::new(),
+        }
+    }
+}
+
+/// Why a configuration cannot be used (exit status 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: Option<PathBuf>,
+    /// The key, e.g. `slots.minutes`, or empty when the file itself is the problem.
+    pub field: String,
+    pub detail: String,
+}
+
+/// A checked configuration, with the values the rest of soudan uses.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub office: Office,
+    pub tz: Tz,
+}
+
+fn date(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Invalid::new(field, s, "date"))
+}
+
+fn time(field: &'static str, s: &str) -> Result<NaiveTime, Invalid> {
+    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| Invalid::new(field, s, "time"))
+}
+
+impl Config {
+    /// Parses and checks TOML text.
+    pub fn parse(text: &str, path: Option<&Path>) -> Result<Loaded, ConfigError> {
+        let err = |field: String, detail: String| ConfigError {
+            path: path.map(Path::to_path_buf),
+            field,
+            detail,
+        };
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let detail = e.message().to_string();
+            let at = e.span().map(|s| {
+                let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                format!("line {line}")
+            });
+            err(at.unwrap_or_default(), detail)
+        })?;
+        config
+            .check()
+            .map_err(|i| err(i.field.to_string(), format!("{:?}: {}", i.value, i.kind)))
+    }
+
+    /// The built-in configuration.
+    pub fn builtin() -> Loaded {
+        Self::parse(BUILTIN, None)
+            .unwrap_or_else(|e| panic!("the built-in configuration is invalid: {e:?}"))
+    }
+
+    /// Reads a configuration file.
+    pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: Some(path.to_path_buf()),
+            field: String::new(),
+            detail: e.to_string(),
+        })?;
+        Self::parse(&text, Some(path))
+    }
+
+    fn check(self) -> Result<Loaded, Invalid> {
+        let tz: Tz =
+            self.office.time_zone.parse().map_err(|_| {
+                Invalid::new("office.time_zone", &self.office.time_zone, "time_zone")
+            })?;
+        if self.office.code.len() != 5 || !self.office.code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Invalid::new(
+                "office.code",
+                &self.office.code,
+                "office_code",
+            ));
+        }
+        crate::domain::seeker::Phone::parse(&self.office.phone)
+            .map_err(|i| i.for_field("office.phone"))?;
+        if self.office.name.trim().is_empty() {
+            return Err(Invalid::new("office.name", "", "text_empty"));
+        }
+        let starts = self
+            .slots
+            .starts
+            .iter()
+            .map(|s| time("slots.starts", s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let booths = self
+            .booths
+            .iter()
+            .map(|b| {
+                if !(b.meeting_url.starts_with("https://") || b.meeting_url.starts_with("http://"))
+                {
+                    return Err(Invalid::new("booths.meeting_url", &b.meeting_url, "url"));
+                }
+                Ok(Booth {
+                    number: b.number,
+                    meeting_url: b.meeting_url.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let calendar = OfficeCalendar::new(
+            self.calendar
+                .extra_closed
+                .iter()
+                .map(|s| date("calendar.extra_closed", s))
+                .collect::<Result<Vec<_>, _>>()?,
+            self.calendar
+                .extra_open
+                .iter()
+                .map(|s| date("calendar.extra_open", s))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        if self.terms.is_empty() {
+            return Err(Invalid::new("terms", "[]", "terms"));
+        }
+        let mut versions = Vec::new();
+        for t in &self.terms {
+            if t.version.trim().is_empty() {
+                return Err(Invalid::new("terms.version", &t.version, "text_empty"));
+            }
+            if versions
+                .iter()
+                .any(|v: &TermsVersion| v.version == t.version)
+            {
+                return Err(Invalid::new("terms.version", &t.version, "terms"));
+            }
+            versions.push(TermsVersion {
+                version: t.version.clone(),
+                effective: date("terms.effective", &t.effective)?,
+                label_ja: t.label.clone(),
+            });
+        }
+        let rules = Rules {
+            deadline_open_days: self.rules.deadline_open_days,
+            no_show_grace_minutes: self.rules.no_show_grace_minutes,
+            no_show_flag: self.rules.no_show_flag.max(1),
+        };
+        if rules.deadline_open_days > 20 {
+            return Err(Invalid::new(
+                "rules.deadline_open_days",
+                rules.deadline_open_days.to_string(),
+                "deadline_days",
+            ));
+        }
+        if self.kiosk.idle_seconds < 10 {
+            return Err(Invalid::new(
+                "kiosk.idle_seconds",
+                self.kiosk.idle_seconds.to_string(),
+                "idle_seconds",
+            ));
+        }
+        let office = Office::new(
+            calendar,
+            self.slots.minutes,
+            starts,
+            booths,
+            rules,
+            TermsCatalog::new(versions),
+        )?;
+        Ok(Loaded {
+            config: self,
+            office,
+            tz,
+        })
+    }
+
+    /// The configuration as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("# cannot print the configuration: {e}\n"))
+    }
+
+    /// The outbox folder.
+    pub fn outbox(&self, data_dir: &Path) -> PathBuf {
+        if self.mail.outbox.trim().is_empty() {
+            data_dir.join("outbox")
+        } else {
+            PathBuf::from(&self.mail.outbox)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_is_hello_work_kagoshima() {
+        let l = Config::builtin();
+        assert_eq!(l.config.office.name, "ハローワークかごしま");
+        assert_eq!(l.config.office.code, "46010");
+        assert_eq!(l.tz, chrono_tz::Asia::Tokyo);
+        assert_eq!(l.office.slot_minutes, 30);
+        assert_eq!(l.office.starts.len(), 13);
+        assert_eq!(l.office.booths.len(), 2);
+        assert_eq!(l.office.terms.versions().len(), 6);
+        assert_eq!(l.office.rules, Rules::default());
+    }
+
+    #[test]
+    fn printed_config_reads_back_the_same() {
+        let l = Config::builtin();
+        let again = Config::parse(&l.config.to_toml(), None).unwrap();
+        assert_eq!(again.config, l.config);
+    }
+
+    fn with(from: &str, to: &str) -> Result<Loaded, ConfigError> {
+        assert!(BUILTIN.contains(from), "{from}");
+        Config::parse(&BUILTIN.replacen(from, to, 1), None)
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        assert_eq!(
+            with("minutes = 30", "minutes = 45").unwrap_err().field,
+            "slots.minutes"
+        );
+        assert_eq!(
+            with("\"09:30\",", "\"9.30\",").unwrap_err().field,
+            "slots.starts"
+        );
+        assert_eq!(
+            with("Asia/Tokyo", "Mars/Olympus").unwrap_err().field,
+            "office.time_zone"
+        );
+        assert_eq!(
+            with("extra_closed = []", "extra_closed = [\"2026-13-01\"]")
+                .unwrap_err()
+                .field,
+            "calendar.extra_closed"
+        );
+        assert_eq!(
+            with("phone = \"099-250-6060\"", "phone = \"12\"")
+                .unwrap_err()
+                .field,
+            "office.phone"
+        );
+        let unknown = with("[rules]", "[rules]\nno_show_grase = 3").unwrap_err();
+        assert!(unknown.detail.contains("no_show_grase"), "{unknown:?}");
+        assert!(unknown.field.starts_with("line "), "{unknown:?}");
+        assert!(Config::parse("not toml at all [", None).is_err());
+    }
+
+    #[test]
+    fn shorter_slots_and_extra_days() {
+        let l = with("minutes = 30", "minutes = 20").unwrap();
+        assert_eq!(l.office.slot_minutes, 20);
+        let l = with("extra_open = []", "extra_open = [\"2026-12-05\"]").unwrap();
+        assert!(
+            l.office
+                .calendar
+                .is_open(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap())
+        );
+    }
+}

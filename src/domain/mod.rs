@@ -1,0 +1,61 @@
+//! The rules of the terms of use, as pure code.
+//!
+//! No clock (today and now are parameters), no files, no terminal, no
+//! database: every rule of `docs/domain.md` lives here once and is tested
+//! without any of them.
+
+pub mod booking;
+pub mod calendar;
+pub mod office;
+pub mod seeker;
+pub mod terms;
+
+use std::fmt;
+
+/// A value a person typed that is not accepted (exit status 2).
+///
+/// `field` names the field as the person knows it (the command-line option
+/// without dashes, or the configuration key); `kind` names what is accepted,
+/// as a key of the message catalogue (`invalid.<kind>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub value: String,
+    pub kind: &'static str,
+    /// A limit that the message states (a width, a length).
+    pub limit: Option<usize>,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, value: impl Into<String>, kind: &'static str) -> Self {
+        Self {
+            field,
+            value: value.into(),
+            kind,
+            limit: None,
+        }
+    }
+
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Renames the field (the same value typed into another field).
+    pub fn for_field(mut self, field: &'static str) -> Self {
+        self.field = field;
+        self
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {:?} is not accepted ({})",
+            self.field, self.value, self.kind
+        )
+    }
+}
+
+impl std::error::Error for Invalid {}

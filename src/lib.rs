@@ -1,0 +1,17 @@
+//! soudan (相談): the online job consultation desk of Hello Work Kagoshima.
+//!
+//! - [`domain`]: the rules of the terms of use, pure (no clock, files, terminal or database).
+//! - [`store`]: bookings in sled; the only code that knows sled and bincode.
+//! - [`config`]: the office configuration (TOML), built in or from a file.
+//! - [`i18n`]: message catalogues in Japanese and English (`assets/i18n`).
+//! - [`clock`]: the office clock, which `--now` can start at another time.
+//! - [`cli`]: the non-interactive commands of the command-line contract.
+//! - [`error`]: errors as values, with the contract's exit statuses.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod store;

@@ -1,0 +1,38 @@
+//! soudan: parse the command line, run, map the outcome to the contract's exit status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use soudan::cli::{self, Cli, Env};
+use soudan::i18n::Lang;
+use soudan::tr;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    soudan::store::install_panic_filter();
+    let env = match Env::from_global(&cli.global) {
+        Ok(env) => env,
+        Err((lang, e)) => return fail(lang, &e),
+    };
+    let lang = env.lang;
+    let outcome = std::panic::catch_unwind(|| match cli.command {
+        Some(command) => cli::run(&env, command),
+        None => {
+            eprintln!("{}", tr!(lang, "main.no_dashboard"));
+            Ok(())
+        }
+    });
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => fail(lang, &e),
+        Err(_) => {
+            eprintln!("{}", tr!(lang, "main.panic"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn fail(lang: Lang, e: &soudan::error::Error) -> ExitCode {
+    eprintln!("{}", e.message(lang));
+    ExitCode::from(e.exit_code())
+}

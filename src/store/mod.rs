@@ -1,0 +1,1022 @@
+//! Bookings in sled: the only code that knows sled and bincode.
+//!
+//! Trees (all values are [`codec`] envelopes or booking ids):
+//!
+//! | tree | key | value |
+//! | --- | --- | --- |
+//! | `meta` | `schema_version` | u32 BE |
+//! | `bookings` | id | booking |
+//! | `slots` | slot | id of the live booking there |
+//! | `seeker_day` | seeker, date | id of the job seeker's live booking that day |
+//! | `pending` | slot, id | — (bookings still `booked`: what the no-show rule watches) |
+//! | `by_day` | slot, id | — (every booking, for the day's schedule) |
+//! | `by_seeker` | seeker, slot, id | — (every booking of a job seeker) |
+//! | `seekers` | seeker | contact details |
+//! | `refusals` | seeker | refusals under Art. 12(1), oldest first |
+//! | `audit` | sequence u64 BE | audit event (ids only, no personal data) |
+//!
+//! Every change is one sled transaction over the trees it touches, which
+//! re-checks the slot, the job seeker's day and refusals, so racing terminals
+//! produce exactly one booking; and every change is flushed to disk before it
+//! is returned. A database held by another process, damaged, or written by a
+//! newer soudan is a [`StoreError`], never a panic: sled may panic on damaged
+//! files, and every call into it is contained.
+
+pub mod codec;
+mod keys;
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once};
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+
+use crate::domain::booking::{
+    Attendance, Booking, BookingId, Channel, Event, Lifted, Refusal, Slot, Status, Violation,
+    active_refusal,
+};
+use crate::domain::seeker::{JobSeekerNumber, Seeker};
+use crate::domain::terms::{ChecklistAnswer, Consent};
+use codec::{DecodeError, Kind};
+
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_KEY: &[u8] = b"schema_version";
+/// Memory the page cache may use.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why the database cannot be used (exit status 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// Another process holds it; `holder` says which, when it said so.
+    Locked {
+        dir: PathBuf,
+        holder: Option<String>,
+    },
+    /// Unreadable or inconsistent on disk.
+    Damaged { dir: PathBuf, detail: String },
+    /// Written by a newer soudan.
+    Newer {
+        dir: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    /// The file system refused (permissions, a full disk, a read-only mount).
+    Io { dir: PathBuf, detail: String },
+}
+
+/// Why a store operation did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpError {
+    /// A rule of the terms refused it (exit 3).
+    Rule(Violation),
+    NotFound(BookingId),
+    Store(StoreError),
+}
+
+impl From<StoreError> for OpError {
+    fn from(e: StoreError) -> Self {
+        OpError::Store(e)
+    }
+}
+
+/// Who did something, from where. Recorded in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user: String,
+    pub terminal: String,
+}
+
+impl Actor {
+    /// The system itself (the no-show rule).
+    pub fn system(terminal: &str) -> Self {
+        Self {
+            user: "system".into(),
+            terminal: terminal.into(),
+        }
+    }
+}
+
+/// The moment and the person of a change.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub at: DateTime<FixedOffset>,
+    pub actor: Actor,
+    /// How staff were reached (counter, phone, ...), when it matters.
+    pub channel: Option<Channel>,
+}
+
+/// One entry of the append-only audit trail: ids only, never personal data
+/// (no names, contact details or reasons; those stay in their records).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub seq: u64,
+    pub at: DateTime<FixedOffset>,
+    pub user: String,
+    pub terminal: String,
+    pub channel: Option<Channel>,
+    /// `book`, an [`Event`] id, `refuse` or `unrefuse`.
+    pub action: String,
+    pub booking: Option<BookingId>,
+    /// Only for refusals, whose record is keyed by the job seeker.
+    pub seeker: Option<JobSeekerNumber>,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+}
+
+/// A booking to be written.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub slot: Slot,
+    pub seeker: Seeker,
+    pub channel: Channel,
+    pub consent: Consent,
+    pub checklist: Vec<ChecklistAnswer>,
+    pub attendance: Attendance,
+    /// `{id}` is replaced with the new booking's id.
+    pub meeting_url_template: String,
+    pub late_override: Option<String>,
+}
+
+/// What `check` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    pub bookings: usize,
+    pub live: usize,
+    pub seekers: usize,
+    pub audit_events: usize,
+    pub problems: Vec<String>,
+}
+
+thread_local! {
+    static CONTAINING: Cell<bool> = const { Cell::new(false) };
+}
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Installs, once, a panic hook that keeps quiet about panics inside sled
+/// calls (they become a [`StoreError::Damaged`] with the panic's message)
+/// and passes every other panic to the hook that was there before.
+pub fn install_panic_filter() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let in_sled_thread = std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with("sled"));
+            if CONTAINING.with(Cell::get) || in_sled_thread {
+                let msg = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                let place = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                if let Ok(mut last) = LAST_PANIC.lock() {
+                    *last = Some(format!("{msg}{place}"));
+                }
+                return;
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// Runs `f`, turning a panic into `Err` with its message.
+fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    install_panic_filter();
+    let was = CONTAINING.with(|c| c.replace(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    CONTAINING.with(|c| c.set(was));
+    result.map_err(|_| {
+        LAST_PANIC
+            .lock()
+            .ok()
+            .and_then(|mut l| l.take())
+            .unwrap_or_else(|| "the storage engine stopped".into())
+    })
+}
+
+#[derive(Clone)]
+struct Trees {
+    meta: sled::Tree,
+    bookings: sled::Tree,
+    slots: sled::Tree,
+    seeker_day: sled::Tree,
+    pending: sled::Tree,
+    by_day: sled::Tree,
+    by_seeker: sled::Tree,
+    seekers: sled::Tree,
+    refusals: sled::Tree,
+    audit: sled::Tree,
+}
+
+/// The database. Open it once per process and clone it: a second open of
+/// the same directory fails (sled holds a lock), from any process.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    t: Trees,
+    dir: PathBuf,
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<OpError>>;
+
+fn abort<T>(e: OpError) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(e))
+}
+
+impl Store {
+    /// Opens (creating when missing) the database under `data_dir`, which is
+    /// created with mode 0700; files are created 0600. `role` says who holds
+    /// it ("dashboard", "book", ...), for the message another process gets.
+    pub fn open(data_dir: &Path, role: &str) -> Result<Store, StoreError> {
+        let dir = data_dir.to_path_buf();
+        let io_err = |e: io::Error| StoreError::Io {
+            dir: dir.clone(),
+            detail: e.to_string(),
+        };
+        // Files created from here on (sled's included) are private.
+        // SAFETY: umask only changes this process's file creation mask.
+        unsafe {
+            libc::umask(0o077);
+        }
+        if !dir.exists() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .map_err(io_err)?;
+        }
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(io_err)?;
+        let db_path = dir.join("db");
+        let cfg = sled::Config::new()
+            .path(&db_path)
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(None)
+            .mode(sled::Mode::LowSpace);
+        let db = match contain(|| cfg.open()) {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => return Err(Self::open_error(&dir, e)),
+            Err(panic) => return Err(StoreError::Damaged { dir, detail: panic }),
+        };
+        let store = contain(|| -> Result<Store, sled::Error> {
+            let t = Trees {
+                meta: db.open_tree("meta")?,
+                bookings: db.open_tree("bookings")?,
+                slots: db.open_tree("slots")?,
+                seeker_day: db.open_tree("seeker_day")?,
+                pending: db.open_tree("pending")?,
+                by_day: db.open_tree("by_day")?,
+                by_seeker: db.open_tree("by_seeker")?,
+                seekers: db.open_tree("seekers")?,
+                refusals: db.open_tree("refusals")?,
+                audit: db.open_tree("audit")?,
+            };
+            Ok(Store {
+                db,
+                t,
+                dir: dir.clone(),
+            })
+        });
+        let store = match store {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return Err(Self::open_error(&dir, e)),
+            Err(panic) => return Err(StoreError::Damaged { dir, detail: panic }),
+        };
+        store.check_schema()?;
+        // Tell a second process who holds the database.
+        let holder = format!("{role} (pid {})\n", std::process::id());
+        let _ = fs::write(dir.join("holder"), holder);
+        store.private_files();
+        Ok(store)
+    }
+
+    fn open_error(dir: &Path, e: sled::Error) -> StoreError {
+        let dir = dir.to_path_buf();
+        match e {
+            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                let holder = fs::read_to_string(dir.join("holder"))
+                    .ok()
+                    .map(|s| s.trim().to_string());
+                StoreError::Locked { dir, holder }
+            }
+            sled::Error::Io(io) => StoreError::Io {
+                dir,
+                detail: io.to_string(),
+            },
+            other => StoreError::Damaged {
+                dir,
+                detail: other.to_string(),
+            },
+        }
+    }
+
+    /// Files made before the umask was set (by an older soudan, or a copy)
+    /// are made private too.
+    fn private_files(&self) {
+        fn walk(p: &Path) {
+            if let Ok(entries) = fs::read_dir(p) {
+                for e in entries.flatten() {
+                    let path = e.path();
+                    if let Ok(ft) = e.file_type() {
+                        if ft.is_dir() {
+                            let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o700));
+                            walk(&path);
+                        } else if ft.is_file() {
+                            let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o600));
+                        }
+                    }
+                }
+            }
+        }
+        walk(&self.dir);
+    }
+
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let found = self.sled(|| self.t.meta.get(SCHEMA_KEY))?;
+        match found {
+            Some(v) => {
+                let bytes: [u8; 4] = v
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| self.damaged("schema version is not 4 bytes"))?;
+                let found = u32::from_be_bytes(bytes);
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::Newer {
+                        dir: self.dir.clone(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                Ok(())
+            }
+            None => {
+                let empty =
+                    self.sled(|| Ok(self.t.bookings.is_empty() && self.t.audit.is_empty()))?;
+                if !empty {
+                    return Err(self.damaged("records without a schema version"));
+                }
+                self.sled(|| {
+                    self.t
+                        .meta
+                        .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+                })?;
+                self.flush()
+            }
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn damaged(&self, detail: impl Into<String>) -> StoreError {
+        StoreError::Damaged {
+            dir: self.dir.clone(),
+            detail: detail.into(),
+        }
+    }
+
+    fn sled_error(&self, e: sled::Error) -> StoreError {
+        match e {
+            sled::Error::Io(io) => StoreError::Io {
+                dir: self.dir.clone(),
+                detail: io.to_string(),
+            },
+            other => self.damaged(other.to_string()),
+        }
+    }
+
+    /// One call into sled: its errors and panics become [`StoreError`]s.
+    fn sled<T>(&self, f: impl FnOnce() -> sled::Result<T>) -> Result<T, StoreError> {
+        match contain(f) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.sled_error(e)),
+            Err(panic) => Err(self.damaged(panic)),
+        }
+    }
+
+    /// Makes every change so far durable. Called before a change is reported.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.sled(|| self.db.flush().map(|_| ()))
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: Kind,
+        what: &str,
+        bytes: &[u8],
+    ) -> Result<T, StoreError> {
+        codec::decode(kind, bytes).map_err(|e| match e {
+            DecodeError::NewerVersion { found, supported } => StoreError::Newer {
+                dir: self.dir.clone(),
+                found: u32::from(found),
+                supported: u32::from(supported),
+            },
+            other => self.damaged(format!("{what}: {other}")),
+        })
+    }
+
+    /// Runs a transaction over every tree, contained and flushed.
+    fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, OpError> {
+        let t = &self.t;
+        let trees = (
+            &t.bookings,
+            &t.slots,
+            &t.seeker_day,
+            &t.pending,
+            &t.by_day,
+            &t.by_seeker,
+            &t.seekers,
+            &t.refusals,
+            &t.audit,
+        );
+        let result = contain(|| {
+            trees.transaction(
+                |(
+                    bookings,
+                    slots,
+                    seeker_day,
+                    pending,
+                    by_day,
+                    by_seeker,
+                    seekers,
+                    refusals,
+                    audit,
+                )| {
+                    let tx = Tx {
+                        store: self,
+                        bookings,
+                        slots,
+                        seeker_day,
+                        pending,
+                        by_day,
+                        by_seeker,
+                        seekers,
+                        refusals,
+                        audit,
+                    };
+                    f(&tx)
+                },
+            )
+        });
+        let value = match result {
+            Ok(Ok(v)) => v,
+            Ok(Err(TransactionError::Abort(e))) => return Err(e),
+            Ok(Err(TransactionError::Storage(e))) => return Err(self.sled_error(e).into()),
+            Err(panic) => return Err(self.damaged(panic).into()),
+        };
+        self.flush()?;
+        Ok(value)
+    }
+
+    /// Writes a new booking after re-checking, in the transaction, that the
+    /// job seeker is not refused, the slot is free and the job seeker has no
+    /// other live booking that day. The pure checks (open day, deadline,
+    /// consent, checklist) are the caller's, through [`crate::domain::office`].
+    pub fn book(&self, new: &NewBooking, ctx: &Ctx) -> Result<Booking, OpError> {
+        let slot_key = keys::slot(&new.slot);
+        let day_key = keys::seeker_day(&new.seeker.number, new.slot.date);
+        let seeker_key = new.seeker.number.as_str().as_bytes().to_vec();
+        let seeker_bytes = codec::encode(Kind::Seeker, &new.seeker).map_err(|e| self.damaged(e))?;
+        self.transact(|tx| {
+            if let Some(raw) = tx.refusals.get(&seeker_key)? {
+                let list: Vec<Refusal> = tx.decode(Kind::Refusals, "refusal", &raw)?;
+                if let Some(r) = active_refusal(&list) {
+                    return abort(OpError::Rule(Violation::SeekerRefused {
+                        since: r.since,
+                        reason: r.reason.clone(),
+                    }));
+                }
+            }
+            if tx.slots.get(slot_key)?.is_some() {
+                return abort(OpError::Rule(Violation::SlotTaken { slot: new.slot }));
+            }
+            if let Some(other) = tx.seeker_day.get(&day_key)? {
+                let id = keys::trailing_id(&other)
+                    .ok_or_else(|| tx.fail(self.damaged("seeker_day value is not an id")))?;
+                return abort(OpError::Rule(Violation::SeekerBookedThatDay {
+                    date: new.slot.date,
+                    id,
+                }));
+            }
+            let id = tx.fresh_id()?;
+            let booking = Booking {
+                id,
+                slot: new.slot,
+                seeker: new.seeker.number.clone(),
+                status: Status::Booked,
+                channel: new.channel,
+                consent: new.consent.clone(),
+                checklist: new.checklist.clone(),
+                attendance: new.attendance.clone(),
+                meeting_url: new.meeting_url_template.replace("{id}", id.as_str()),
+                late_override: new.late_override.clone(),
+                created_at: ctx.at,
+                changes: Vec::new(),
+            };
+            tx.put_booking(&booking)?;
+            tx.index_new(&booking)?;
+            tx.seekers
+                .insert(seeker_key.as_slice(), seeker_bytes.as_slice())?;
+            tx.audit(ctx, "book", Some(id), None, None, Some(Status::Booked))?;
+            Ok(booking)
+        })
+    }
+
+    /// Applies `event` to booking `id`.
+    pub fn apply(&self, id: BookingId, event: &Event, ctx: &Ctx) -> Result<Booking, OpError> {
+        self.transact(|tx| {
+            let Some(raw) = tx.bookings.get(id.as_bytes())? else {
+                return abort(OpError::NotFound(id));
+            };
+            let mut booking: Booking = tx.decode(Kind::Booking, "booking", &raw)?;
+            let from = booking.status;
+            if let Err(v) = booking.apply(event.clone(), ctx.at) {
+                return abort(OpError::Rule(v));
+            }
+            tx.put_booking(&booking)?;
+            tx.reindex(&booking, from)?;
+            tx.audit(
+                ctx,
+                event.id(),
+                Some(id),
+                None,
+                Some(from),
+                Some(booking.status),
+            )?;
+            Ok(booking)
+        })
+    }
+
+    /// The no-show rule (Art. 6(4)): every booking still `booked` whose start
+    /// plus `grace` is not after office time `now` becomes a no-show, recorded
+    /// as done by the system at the moment the rule applied. Returns them.
+    pub fn sweep(
+        &self,
+        now: NaiveDateTime,
+        grace: Duration,
+        offset: FixedOffset,
+        terminal: &str,
+    ) -> Result<Vec<Booking>, OpError> {
+        let mut due = Vec::new();
+        let entries = self.sled(|| self.t.pending.iter().collect::<sled::Result<Vec<_>>>())?;
+        for (key, _) in entries {
+            let (date, time, _) =
+                keys::parse_slot(&key).ok_or_else(|| self.damaged("pending key is not a slot"))?;
+            if date.and_time(time) + grace > now {
+                break;
+            }
+            let id =
+                keys::trailing_id(&key).ok_or_else(|| self.damaged("pending key has no id"))?;
+            due.push((id, date.and_time(time) + grace));
+        }
+        let mut swept = Vec::with_capacity(due.len());
+        for (id, at) in due {
+            let at = at
+                .and_local_timezone(offset)
+                .single()
+                .unwrap_or_else(|| now.and_utc().fixed_offset());
+            let ctx = Ctx {
+                at,
+                actor: Actor::system(terminal),
+                channel: None,
+            };
+            match self.apply(id, &Event::NoShow, &ctx) {
+                Ok(b) => swept.push(b),
+                // Started or cancelled meanwhile by another terminal: not a no-show.
+                Err(OpError::Rule(Violation::WrongState { .. })) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(swept)
+    }
+
+    /// The earliest moment the no-show rule will next apply, if any booking
+    /// is still `booked`.
+    pub fn next_no_show(&self, grace: Duration) -> Result<Option<NaiveDateTime>, StoreError> {
+        let first = self.sled(|| self.t.pending.first())?;
+        Ok(first
+            .and_then(|(k, _)| keys::parse_slot(&k))
+            .map(|(d, t, _)| d.and_time(t) + grace))
+    }
+
+    /// Records a refusal under Art. 12(1).
+    pub fn refuse(
+        &self,
+        seeker: &JobSeekerNumber,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<Refusal, OpError> {
+        let key = seeker.as_str().as_bytes().to_vec();
+        self.transact(|tx| {
+            let mut list: Vec<Refusal> = match tx.refusals.get(&key)? {
+                Some(raw) => tx.decode(Kind::Refusals, "refusal", &raw)?,
+                None => Vec::new(),
+            };
+            if let Some(r) = active_refusal(&list) {
+                return abort(OpError::Rule(Violation::AlreadyRefused { since: r.since }));
+            }
+            let refusal = Refusal {
+                reason: reason.to_string(),
+                since: ctx.at,
+                by: ctx.actor.user.clone(),
+                lifted: None,
+            };
+            list.push(refusal.clone());
+            tx.put(tx.refusals, &key, Kind::Refusals, &list)?;
+            tx.audit_seeker(ctx, "refuse", seeker)?;
+            Ok(refusal)
+        })
+    }
+
+    /// Lifts the refusal in force.
+    pub fn unrefuse(
+        &self,
+        seeker: &JobSeekerNumber,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<Refusal, OpError> {
+        let key = seeker.as_str().as_bytes().to_vec();
+        self.transact(|tx| {
+            let mut list: Vec<Refusal> = match tx.refusals.get(&key)? {
+                Some(raw) => tx.decode(Kind::Refusals, "refusal", &raw)?,
+                None => Vec::new(),
+            };
+            let Some(active) = list.iter_mut().rev().find(|r| r.lifted.is_none()) else {
+                return abort(OpError::Rule(Violation::NotRefused));
+            };
+            active.lifted = Some(Lifted {
+                at: ctx.at,
+                reason: reason.to_string(),
+                by: ctx.actor.user.clone(),
+            });
+            let lifted = active.clone();
+            tx.put(tx.refusals, &key, Kind::Refusals, &list)?;
+            tx.audit_seeker(ctx, "unrefuse", seeker)?;
+            Ok(lifted)
+        })
+    }
+
+    pub fn booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
+        let raw = self.sled(|| self.t.bookings.get(id.as_bytes()))?;
+        raw.map(|r| self.decode(Kind::Booking, "booking", &r))
+            .transpose()
+    }
+
+    fn bookings_at(&self, index: &sled::Tree, prefix: &[u8]) -> Result<Vec<Booking>, StoreError> {
+        let keys = self.sled(|| {
+            index
+                .scan_prefix(prefix)
+                .keys()
+                .collect::<sled::Result<Vec<_>>>()
+        })?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let id = keys::trailing_id(&k).ok_or_else(|| self.damaged("index key has no id"))?;
+            let b = self
+                .booking(id)?
+                .ok_or_else(|| self.damaged(format!("index names {id}, which is missing")))?;
+            out.push(b);
+        }
+        Ok(out)
+    }
+
+    /// Every booking of `date` (cancelled ones too), by start time then booth.
+    pub fn day(&self, date: NaiveDate) -> Result<Vec<Booking>, StoreError> {
+        self.bookings_at(&self.t.by_day, &keys::day_prefix(date))
+    }
+
+    /// Bookings per day in `from..=to`: (all, live).
+    pub fn day_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, usize>, StoreError> {
+        let lo = keys::day_prefix(from);
+        let hi = keys::day_prefix(to.succ_opt().unwrap_or(to));
+        let keys = self.sled(|| {
+            self.t
+                .slots
+                .range(lo..hi)
+                .keys()
+                .collect::<sled::Result<Vec<_>>>()
+        })?;
+        let mut out = BTreeMap::new();
+        for k in keys {
+            if let Some((d, _, _)) = keys::parse_slot(&k) {
+                *out.entry(d).or_insert(0) += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every booking of a job seeker, oldest first.
+    pub fn seeker_bookings(&self, seeker: &JobSeekerNumber) -> Result<Vec<Booking>, StoreError> {
+        self.bookings_at(&self.t.by_seeker, &keys::seeker_prefix(seeker))
+    }
+
+    pub fn seeker(&self, number: &JobSeekerNumber) -> Result<Option<Seeker>, StoreError> {
+        let raw = self.sled(|| self.t.seekers.get(number.as_str().as_bytes()))?;
+        raw.map(|r| self.decode(Kind::Seeker, "seeker", &r))
+            .transpose()
+    }
+
+    pub fn refusals(&self, number: &JobSeekerNumber) -> Result<Vec<Refusal>, StoreError> {
+        let raw = self.sled(|| self.t.refusals.get(number.as_str().as_bytes()))?;
+        Ok(raw
+            .map(|r| self.decode(Kind::Refusals, "refusal", &r))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    /// The audit trail, oldest first.
+    pub fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {
+        let values = self.sled(|| {
+            self.t
+                .audit
+                .iter()
+                .values()
+                .collect::<sled::Result<Vec<_>>>()
+        })?;
+        values
+            .iter()
+            .map(|v| self.decode(Kind::Audit, "audit event", v))
+            .collect()
+    }
+
+    /// Verifies the database: every record decodes, every index agrees with
+    /// the records, no slot or job seeker's day holds two live bookings.
+    pub fn check(&self) -> Result<CheckReport, StoreError> {
+        let mut r = CheckReport::default();
+        let all = |tree: &sled::Tree| self.sled(|| tree.iter().collect::<sled::Result<Vec<_>>>());
+        let mut bookings = BTreeMap::new();
+        for (k, v) in all(&self.t.bookings)? {
+            match codec::decode::<Booking>(Kind::Booking, &v) {
+                Ok(b) if b.id.as_bytes().as_slice() == k.as_ref() => {
+                    bookings.insert(b.id, b);
+                }
+                Ok(b) => r
+                    .problems
+                    .push(format!("booking {} is stored under another key", b.id)),
+                Err(e) => r
+                    .problems
+                    .push(format!("booking {}: {e}", String::from_utf8_lossy(&k))),
+            }
+        }
+        r.bookings = bookings.len();
+        let mut slot_live: BTreeMap<Vec<u8>, BookingId> = BTreeMap::new();
+        let mut day_live: BTreeMap<Vec<u8>, BookingId> = BTreeMap::new();
+        let mut want_pending = BTreeSet::new();
+        let mut want_by_day = BTreeSet::new();
+        let mut want_by_seeker = BTreeSet::new();
+        for b in bookings.values() {
+            want_by_day.insert(keys::slot_booking(&b.slot, &b.id).to_vec());
+            want_by_seeker.insert(keys::seeker_booking(&b.seeker, &b.slot, &b.id));
+            if b.status == Status::Booked {
+                want_pending.insert(keys::slot_booking(&b.slot, &b.id).to_vec());
+            }
+            if b.status.is_live() {
+                r.live += 1;
+                if let Some(other) = slot_live.insert(keys::slot(&b.slot).to_vec(), b.id) {
+                    r.problems.push(format!(
+                        "slot {} {} booth {} holds two live bookings: {other} and {}",
+                        b.slot.date,
+                        b.slot.start.format("%H:%M"),
+                        b.slot.booth,
+                        b.id
+                    ));
+                }
+                if let Some(other) = day_live.insert(keys::seeker_day(&b.seeker, b.slot.date), b.id)
+                {
+                    r.problems.push(format!(
+                        "a job seeker holds two live bookings on {}: {other} and {}",
+                        b.slot.date, b.id
+                    ));
+                }
+            }
+        }
+        let compare_map = |name: &str,
+                           tree: &sled::Tree,
+                           want: &BTreeMap<Vec<u8>, BookingId>,
+                           problems: &mut Vec<String>|
+         -> Result<(), StoreError> {
+            let have: BTreeMap<Vec<u8>, Vec<u8>> = all(tree)?
+                .into_iter()
+                .map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .collect();
+            for (k, id) in want {
+                match have.get(k) {
+                    Some(v) if v.as_slice() == id.as_bytes() => {}
+                    Some(v) => problems.push(format!(
+                        "{name}: entry for {id} names {}",
+                        String::from_utf8_lossy(v)
+                    )),
+                    None => problems.push(format!("{name}: entry for {id} is missing")),
+                }
+            }
+            for (k, v) in &have {
+                if !want.contains_key(k) {
+                    problems.push(format!(
+                        "{name}: stray entry for {}",
+                        String::from_utf8_lossy(v)
+                    ));
+                }
+            }
+            Ok(())
+        };
+        compare_map("slots", &self.t.slots, &slot_live, &mut r.problems)?;
+        compare_map("seeker_day", &self.t.seeker_day, &day_live, &mut r.problems)?;
+        let compare_set = |name: &str,
+                           tree: &sled::Tree,
+                           want: &BTreeSet<Vec<u8>>,
+                           problems: &mut Vec<String>|
+         -> Result<(), StoreError> {
+            let have: BTreeSet<Vec<u8>> = all(tree)?.into_iter().map(|(k, _)| k.to_vec()).collect();
+            let missing = want.difference(&have).count();
+            let stray = have.difference(want).count();
+            if missing > 0 {
+                problems.push(format!("{name}: {missing} entries missing"));
+            }
+            if stray > 0 {
+                problems.push(format!("{name}: {stray} stray entries"));
+            }
+            Ok(())
+        };
+        compare_set("pending", &self.t.pending, &want_pending, &mut r.problems)?;
+        compare_set("by_day", &self.t.by_day, &want_by_day, &mut r.problems)?;
+        compare_set(
+            "by_seeker",
+            &self.t.by_seeker,
+            &want_by_seeker,
+            &mut r.problems,
+        )?;
+        let mut seekers = BTreeSet::new();
+        for (k, v) in all(&self.t.seekers)? {
+            match codec::decode::<Seeker>(Kind::Seeker, &v) {
+                Ok(s) => {
+                    seekers.insert(s.number);
+                }
+                Err(e) => r
+                    .problems
+                    .push(format!("seeker {}: {e}", String::from_utf8_lossy(&k))),
+            }
+        }
+        r.seekers = seekers.len();
+        for b in bookings.values() {
+            if !seekers.contains(&b.seeker) {
+                r.problems.push(format!(
+                    "booking {} names a job seeker with no record",
+                    b.id
+                ));
+            }
+        }
+        for (k, v) in all(&self.t.refusals)? {
+            if let Err(e) = codec::decode::<Vec<Refusal>>(Kind::Refusals, &v) {
+                r.problems
+                    .push(format!("refusals {}: {e}", String::from_utf8_lossy(&k)));
+            }
+        }
+        for (k, v) in all(&self.t.audit)? {
+            match codec::decode::<AuditEvent>(Kind::Audit, &v) {
+                Ok(ev) => {
+                    r.audit_events += 1;
+                    if ev.booking.is_some_and(|id| !bookings.contains_key(&id)) {
+                        r.problems
+                            .push(format!("audit event {} names a missing booking", ev.seq));
+                    }
+                }
+                Err(e) => r
+                    .problems
+                    .push(format!("audit event {:?}: {e}", k.as_ref())),
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// The trees inside one transaction.
+struct Tx<'a> {
+    store: &'a Store,
+    bookings: &'a TransactionalTree,
+    slots: &'a TransactionalTree,
+    seeker_day: &'a TransactionalTree,
+    pending: &'a TransactionalTree,
+    by_day: &'a TransactionalTree,
+    by_seeker: &'a TransactionalTree,
+    seekers: &'a TransactionalTree,
+    refusals: &'a TransactionalTree,
+    audit: &'a TransactionalTree,
+}
+
+impl Tx<'_> {
+    fn fail(&self, e: StoreError) -> ConflictableTransactionError<OpError> {
+        ConflictableTransactionError::Abort(OpError::Store(e))
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: Kind,
+        what: &str,
+        raw: &[u8],
+    ) -> TxResult<T> {
+        self.store.decode(kind, what, raw).map_err(|e| self.fail(e))
+    }
+
+    fn put<T: Serialize>(
+        &self,
+        tree: &TransactionalTree,
+        key: &[u8],
+        kind: Kind,
+        value: &T,
+    ) -> TxResult<()> {
+        let bytes = codec::encode(kind, value).map_err(|e| self.fail(self.store.damaged(e)))?;
+        tree.insert(key, bytes)?;
+        Ok(())
+    }
+
+    fn put_booking(&self, b: &Booking) -> TxResult<()> {
+        self.put(self.bookings, b.id.as_bytes(), Kind::Booking, b)
+    }
+
+    /// An id not yet used.
+    fn fresh_id(&self) -> TxResult<BookingId> {
+        for _ in 0..64 {
+            let id = BookingId::from_random(fastrand::u64(..));
+            if self.bookings.get(id.as_bytes())?.is_none() {
+                return Ok(id);
+            }
+        }
+        Err(self.fail(self.store.damaged("no free booking id after 64 tries")))
+    }
+
+    fn index_new(&self, b: &Booking) -> TxResult<()> {
+        let sb = keys::slot_booking(&b.slot, &b.id);
+        self.slots
+            .insert(&keys::slot(&b.slot)[..], &b.id.as_bytes()[..])?;
+        self.seeker_day.insert(
+            keys::seeker_day(&b.seeker, b.slot.date),
+            &b.id.as_bytes()[..],
+        )?;
+        self.pending.insert(&sb[..], &[][..])?;
+        self.by_day.insert(&sb[..], &[][..])?;
+        self.by_seeker
+            .insert(keys::seeker_booking(&b.seeker, &b.slot, &b.id), &[][..])?;
+        Ok(())
+    }
+
+    /// Brings the live and pending indexes in line with a status change.
+    fn reindex(&self, b: &Booking, from: Status) -> TxResult<()> {
+        if from == Status::Booked && b.status != Status::Booked {
+            self.pending
+                .remove(&keys::slot_booking(&b.slot, &b.id)[..])?;
+        }
+        if from.is_live() && !b.status.is_live() {
+            self.slots.remove(&keys::slot(&b.slot)[..])?;
+            self.seeker_day
+                .remove(keys::seeker_day(&b.seeker, b.slot.date))?;
+        }
+        Ok(())
+    }
+
+    fn audit(
+        &self,
+        ctx: &Ctx,
+        action: &str,
+        booking: Option<BookingId>,
+        seeker: Option<&JobSeekerNumber>,
+        from: Option<Status>,
+        to: Option<Status>,
+    ) -> TxResult<()> {
+        let seq = self.audit.generate_id()?;
+        let ev = AuditEvent {
+            seq,
+            at: ctx.at,
+            user: ctx.actor.user.clone(),
+            terminal: ctx.actor.terminal.clone(),
+            channel: ctx.channel,
+            action: action.to_string(),
+            booking,
+            seeker: seeker.cloned(),
+            from,
+            to,
+        };
+        self.put(self.audit, &seq.to_be_bytes(), Kind::Audit, &ev)
+    }
+
+    fn audit_seeker(&self, ctx: &Ctx, action: &str, seeker: &JobSeekerNumber) -> TxResult<()> {
+        self.audit(ctx, action, None, Some(seeker), None, None)
+    }
+}
