@@ -1,0 +1,525 @@
+//! The store against a real sled database in a temporary folder: races,
+//! random operation sequences against a simple model (reopening the database
+//! between steps), locking, schema versions, damage, and the audit trail.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Barrier};
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+use proptest::prelude::*;
+use soudan::domain::booking::{Attendance, BookingId, Channel, Event, Slot, Status, Violation};
+use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
+use soudan::domain::terms::{Consent, Document, checklist_all_yes};
+use soudan::store::{Actor, Ctx, NewBooking, OpError, Store, StoreError};
+
+fn at(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+fn ctx(t: DateTime<FixedOffset>) -> Ctx {
+    Ctx {
+        at: t,
+        actor: Actor {
+            user: "staff1".into(),
+            terminal: "counter-pc:pts/1".into(),
+        },
+        channel: Some(Channel::Phone),
+    }
+}
+
+fn seeker(n: u32) -> Seeker {
+    Seeker {
+        number: JobSeekerNumber::parse(&format!("46010-{n}")).unwrap(),
+        name: PersonName::parse(&format!("山田 太郎{n}")).unwrap(),
+        kana: None,
+        email: Email::parse(&format!("taro{n}@example.jp")).unwrap(),
+        phone: None,
+        registered_on: None,
+    }
+}
+
+fn slot(date: NaiveDate, minute_of_day: u32, booth: u8) -> Slot {
+    let start = NaiveTime::from_hms_opt(minute_of_day / 60, minute_of_day % 60, 0).unwrap();
+    Slot {
+        date,
+        start,
+        end: start + Duration::minutes(30),
+        booth,
+    }
+}
+
+fn new_booking(slot: Slot, seeker: Seeker) -> NewBooking {
+    NewBooking {
+        slot,
+        seeker,
+        channel: Channel::Phone,
+        consent: Consent {
+            terms_version: "2025-02-07".into(),
+            at: at("2026-12-01T09:00:00+09:00"),
+            documents: Document::ALL.to_vec(),
+        },
+        checklist: checklist_all_yes(),
+        attendance: Attendance::default(),
+        meeting_url_template: "https://meeting.example.jp/{id}".into(),
+        late_override: None,
+    }
+}
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()
+}
+
+#[test]
+fn sixteen_threads_racing_for_one_slot_make_exactly_one_booking() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let barrier = Arc::new(Barrier::new(16));
+    let handles: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                store.book(
+                    &new_booking(slot(day(), 600, 1), seeker(100 + i)),
+                    &ctx(at("2026-12-01T09:00:00+09:00")),
+                )
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    let taken = results
+        .iter()
+        .filter(|r| matches!(r, Err(OpError::Rule(Violation::SlotTaken { .. }))))
+        .count();
+    assert_eq!(won, 1, "{results:?}");
+    assert_eq!(taken, 15);
+    assert_eq!(store.day(day()).unwrap().len(), 1);
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+#[test]
+fn one_job_seeker_racing_for_two_slots_the_same_day_gets_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let barrier = Arc::new(Barrier::new(16));
+    let handles: Vec<_> = (0..16u32)
+        .map(|i| {
+            let store = store.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let s = slot(day(), 540 + 30 * (i % 8), 1 + (i / 8) as u8);
+                store.book(
+                    &new_booking(s, seeker(7)),
+                    &ctx(at("2026-12-01T09:00:00+09:00")),
+                )
+            })
+        })
+        .collect();
+    let won = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|r| r.is_ok())
+        .count();
+    assert_eq!(won, 1);
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_second_open_is_refused_naming_the_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Store::open(dir.path(), "dashboard").unwrap();
+    match Store::open(dir.path(), "soudan day") {
+        Err(StoreError::Locked { dir: d, holder }) => {
+            assert_eq!(d, dir.path());
+            assert!(holder.unwrap().starts_with("dashboard (pid "));
+        }
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("a second open must fail"),
+    }
+}
+
+#[test]
+fn a_database_of_a_newer_schema_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("schema_version", &99u32.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    match Store::open(dir.path(), "test") {
+        Err(StoreError::Newer {
+            found: 99,
+            supported: 1,
+            ..
+        }) => {}
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("must refuse"),
+    }
+    let db = sled::open(dir.path().join("db")).unwrap();
+    assert_eq!(
+        db.open_tree("meta")
+            .unwrap()
+            .get("schema_version")
+            .unwrap()
+            .unwrap()
+            .as_ref(),
+        &99u32.to_be_bytes()
+    );
+}
+
+#[test]
+fn a_damaged_record_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let store = Store::open(dir.path(), "test").unwrap();
+        store
+            .book(
+                &new_booking(slot(day(), 600, 1), seeker(1)),
+                &ctx(at("2026-12-01T09:00:00+09:00")),
+            )
+            .unwrap()
+            .id
+    };
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        let t = db.open_tree("bookings").unwrap();
+        let mut v = t.get(id.as_bytes()).unwrap().unwrap().to_vec();
+        let last = v.len() - 1;
+        v[last] ^= 0xFF;
+        t.insert(id.as_bytes(), v).unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(dir.path(), "test").unwrap();
+    assert!(matches!(store.booking(id), Err(StoreError::Damaged { .. })));
+    assert!(matches!(store.day(day()), Err(StoreError::Damaged { .. })));
+    let report = store.check().unwrap();
+    assert!(
+        report.problems.iter().any(|p| p.contains("checksum")),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn check_finds_an_index_out_of_step() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path(), "test").unwrap();
+        store
+            .book(
+                &new_booking(slot(day(), 600, 1), seeker(1)),
+                &ctx(at("2026-12-01T09:00:00+09:00")),
+            )
+            .unwrap();
+        assert!(store.check().unwrap().problems.is_empty());
+    }
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        db.open_tree("slots").unwrap().clear().unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(dir.path(), "test").unwrap();
+    let problems = store.check().unwrap().problems;
+    assert!(
+        problems.iter().any(|p| p.starts_with("slots: entry for")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn the_audit_trail_holds_ids_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let s = seeker(5);
+    let b = store
+        .book(
+            &new_booking(slot(day(), 600, 1), s.clone()),
+            &ctx(at("2026-12-01T09:00:00+09:00")),
+        )
+        .unwrap();
+    store
+        .apply(
+            b.id,
+            &Event::Cancel {
+                reason: "体調不良のため電話あり".into(),
+            },
+            &ctx(at("2026-12-02T09:00:00+09:00")),
+        )
+        .unwrap();
+    store
+        .refuse(
+            &s.number,
+            "暴言があったため",
+            &ctx(at("2026-12-02T10:00:00+09:00")),
+        )
+        .unwrap();
+    let trail = store.audit().unwrap();
+    let actions: Vec<_> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["book", "cancel", "refuse"]);
+    assert_eq!(trail[1].from, Some(Status::Booked));
+    assert_eq!(trail[1].to, Some(Status::Cancelled));
+    assert_eq!(trail[0].user, "staff1");
+    assert_eq!(trail[0].terminal, "counter-pc:pts/1");
+    let text = format!("{trail:?}");
+    for personal in [s.name.as_str(), s.email.as_str(), "体調不良", "暴言"] {
+        assert!(
+            !text.contains(personal),
+            "{personal} must not be in the audit trail"
+        );
+    }
+}
+
+#[test]
+fn sweep_turns_due_bookings_into_no_shows_and_frees_the_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let c = ctx(at("2026-12-01T09:00:00+09:00"));
+    let early = store
+        .book(&new_booking(slot(day(), 600, 1), seeker(1)), &c)
+        .unwrap();
+    let started = store
+        .book(&new_booking(slot(day(), 600, 2), seeker(2)), &c)
+        .unwrap();
+    let later = store
+        .book(&new_booking(slot(day(), 630, 1), seeker(3)), &c)
+        .unwrap();
+    store
+        .apply(
+            started.id,
+            &Event::Start,
+            &ctx(at("2026-12-03T10:00:00+09:00")),
+        )
+        .unwrap();
+    let grace = Duration::minutes(10);
+    let off = FixedOffset::east_opt(9 * 3600).unwrap();
+    let now = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+    assert!(
+        store
+            .sweep(now("2026-12-03T10:09"), grace, off, "t")
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.next_no_show(grace).unwrap(),
+        Some(now("2026-12-03T10:10"))
+    );
+    let swept = store
+        .sweep(now("2026-12-03T10:10"), grace, off, "t")
+        .unwrap();
+    assert_eq!(
+        swept.iter().map(|b| b.id).collect::<Vec<_>>(),
+        vec![early.id]
+    );
+    let b = store.booking(early.id).unwrap().unwrap();
+    assert_eq!(b.status, Status::NoShow);
+    assert_eq!(
+        b.changes[0].at,
+        at("2026-12-03T10:10:00+09:00"),
+        "recorded at the moment the rule applied"
+    );
+    assert_eq!(
+        store.booking(later.id).unwrap().unwrap().status,
+        Status::Booked
+    );
+    assert_eq!(
+        store.booking(started.id).unwrap().unwrap().status,
+        Status::InProgress
+    );
+    assert_eq!(store.audit().unwrap().last().unwrap().user, "system");
+    // The no-show can be corrected into a cancellation, with its reason.
+    let fixed = store
+        .apply(
+            early.id,
+            &Event::CorrectNoShow {
+                reason: "9:50に電話あり".into(),
+            },
+            &c,
+        )
+        .unwrap();
+    assert_eq!(fixed.status, Status::Cancelled);
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Random operation sequences against a model.
+
+#[derive(Debug, Clone)]
+enum Op {
+    Book { slot: usize, booth: u8, seeker: u32 },
+    Cancel(usize),
+    Start(usize),
+    Finish(usize),
+    Stop(usize),
+    Correct(usize),
+    Sweep { minutes: i64 },
+    Refuse(u32),
+    Unrefuse(u32),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..6usize, 1..=2u8, 0..5u32).prop_map(|(slot, booth, seeker)| Op::Book { slot, booth, seeker }),
+        1 => (0..32usize).prop_map(Op::Cancel),
+        1 => (0..32usize).prop_map(Op::Start),
+        1 => (0..32usize).prop_map(Op::Finish),
+        1 => (0..32usize).prop_map(Op::Stop),
+        1 => (0..32usize).prop_map(Op::Correct),
+        2 => (0..90i64).prop_map(|minutes| Op::Sweep { minutes }),
+        1 => (0..5u32).prop_map(Op::Refuse),
+        1 => (0..5u32).prop_map(Op::Unrefuse),
+    ]
+}
+
+#[derive(Default, Debug)]
+struct Model {
+    /// Bookings in the order made: id, slot, seeker, status.
+    bookings: Vec<(BookingId, Slot, u32, Status)>,
+    refused: BTreeSet<u32>,
+}
+
+impl Model {
+    fn live_at(&self, s: &Slot) -> bool {
+        self.bookings
+            .iter()
+            .any(|(_, b, _, st)| b == s && st.is_live())
+    }
+    fn seeker_live_on(&self, seeker: u32, date: NaiveDate) -> bool {
+        self.bookings
+            .iter()
+            .any(|(_, b, s, st)| *s == seeker && b.date == date && st.is_live())
+    }
+}
+
+fn model_slot(i: usize, booth: u8) -> Slot {
+    // Six slots over two days.
+    let date = if i < 3 {
+        day()
+    } else {
+        day().succ_opt().unwrap()
+    };
+    slot(date, 600 + 30 * (i % 3) as u32, booth)
+}
+
+fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model = Model::default();
+    let grace = Duration::minutes(10);
+    let off = FixedOffset::east_opt(9 * 3600).unwrap();
+    let mut now = NaiveDateTime::parse_from_str("2026-12-03T09:00", "%Y-%m-%dT%H:%M").unwrap();
+    for op in ops {
+        // Reopen the database for every step: what was flushed must be there.
+        let store = Store::open(dir.path(), "proptest")
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let c = ctx(now.and_local_timezone(off).unwrap());
+        let pick = |k: usize| (!model.bookings.is_empty()).then(|| k % model.bookings.len());
+        match op {
+            Op::Book {
+                slot,
+                booth,
+                seeker: n,
+            } => {
+                let s = model_slot(slot, booth);
+                let got = store.book(&new_booking(s, seeker(n)), &c);
+                let want_err = if model.refused.contains(&n) {
+                    Some("refused")
+                } else if model.live_at(&s) {
+                    Some("taken")
+                } else if model.seeker_live_on(n, s.date) {
+                    Some("day")
+                } else {
+                    None
+                };
+                match (&got, want_err) {
+                    (Ok(b), None) => model.bookings.push((b.id, s, n, Status::Booked)),
+                    (Err(OpError::Rule(Violation::SeekerRefused { .. })), Some("refused"))
+                    | (Err(OpError::Rule(Violation::SlotTaken { .. })), Some("taken"))
+                    | (Err(OpError::Rule(Violation::SeekerBookedThatDay { .. })), Some("day")) => {}
+                    other => prop_assert!(false, "book: {other:?}"),
+                }
+            }
+            Op::Cancel(k) | Op::Start(k) | Op::Finish(k) | Op::Stop(k) | Op::Correct(k) => {
+                let Some(i) = pick(k) else { continue };
+                let event = match op {
+                    Op::Cancel(_) => Event::Cancel {
+                        reason: "電話".into(),
+                    },
+                    Op::Start(_) => Event::Start,
+                    Op::Finish(_) => Event::Finish,
+                    Op::Stop(_) => Event::Stop {
+                        reason: "12条".into(),
+                    },
+                    _ => Event::CorrectNoShow {
+                        reason: "電話あり".into(),
+                    },
+                };
+                let (id, _, _, from) = model.bookings[i];
+                let got = store.apply(id, &event, &c);
+                match soudan::domain::booking::transition(from, &event) {
+                    Ok(to) => {
+                        prop_assert_eq!(got.map(|b| b.status).ok(), Some(to));
+                        model.bookings[i].3 = to;
+                    }
+                    Err(_) => {
+                        let refused =
+                            matches!(got, Err(OpError::Rule(Violation::WrongState { .. })));
+                        prop_assert!(refused, "{:?}", got);
+                    }
+                }
+            }
+            Op::Sweep { minutes } => {
+                now += Duration::minutes(minutes);
+                let swept: BTreeSet<BookingId> = store
+                    .sweep(now, grace, off, "t")
+                    .unwrap()
+                    .into_iter()
+                    .map(|b| b.id)
+                    .collect();
+                let mut want = BTreeSet::new();
+                for b in &mut model.bookings {
+                    if b.3 == Status::Booked && b.1.starts_at() + grace <= now {
+                        b.3 = Status::NoShow;
+                        want.insert(b.0);
+                    }
+                }
+                prop_assert_eq!(swept, want);
+            }
+            Op::Refuse(n) => {
+                let got = store.refuse(&seeker(n).number, "暴言", &c);
+                prop_assert_eq!(got.is_ok(), model.refused.insert(n));
+            }
+            Op::Unrefuse(n) => {
+                let got = store.unrefuse(&seeker(n).number, "解除", &c);
+                prop_assert_eq!(got.is_ok(), model.refused.remove(&n));
+            }
+        }
+        // After every step the stored state is the model's.
+        let mut stored = BTreeMap::new();
+        for date in [day(), day().succ_opt().unwrap()] {
+            for b in store.day(date).unwrap() {
+                stored.insert(b.id, b.status);
+            }
+        }
+        let want: BTreeMap<_, _> = model.bookings.iter().map(|b| (b.0, b.3)).collect();
+        prop_assert_eq!(stored, want);
+        let report = store.check().unwrap();
+        prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("SOUDAN_PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(96),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_sequences_match_the_model(ops in proptest::collection::vec(op(), 1..40)) {
+        run_ops(ops)?;
+    }
+}
