@@ -265,6 +265,13 @@ fn the_audit_trail_holds_ids_only() {
     assert_eq!(trail[1].to, Some(Status::Cancelled));
     assert_eq!(trail[0].user, "staff1");
     assert_eq!(trail[0].terminal, "counter-pc:pts/1");
+    let history: Vec<_> = store
+        .booking_audit(b.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(history, ["book", "cancel"]);
     let text = format!("{trail:?}");
     for personal in [s.name.as_str(), s.email.as_str(), "体調不良", "暴言"] {
         assert!(

@@ -14,6 +14,7 @@
 //! | `seekers` | seeker | contact details |
 //! | `refusals` | seeker | refusals under Art. 12(1), oldest first |
 //! | `audit` | sequence u64 BE | audit event (ids only, no personal data) |
+//! | `audit_by_booking` | id, sequence | — (a booking's history) |
 //!
 //! Every change is one sled transaction over the trees it touches, which
 //! re-checks the slot, the job seeker's day and refusals, so racing terminals
@@ -40,8 +41,8 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
 use crate::domain::booking::{
-    Attendance, Booking, BookingId, Channel, Event, Lifted, Refusal, Slot, Status, Violation,
-    active_refusal,
+    Attendance, Booking, BookingId, Channel, Event, ID_LEN, Lifted, Refusal, Slot, Status,
+    Violation, active_refusal,
 };
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
 use crate::domain::terms::{ChecklistAnswer, Consent};
@@ -220,6 +221,7 @@ struct Trees {
     seekers: sled::Tree,
     refusals: sled::Tree,
     audit: sled::Tree,
+    audit_by_booking: sled::Tree,
 }
 
 /// The database. Open it once per process and clone it: a second open of
@@ -283,6 +285,7 @@ impl Store {
                 seekers: db.open_tree("seekers")?,
                 refusals: db.open_tree("refusals")?,
                 audit: db.open_tree("audit")?,
+                audit_by_booking: db.open_tree("audit_by_booking")?,
             };
             Ok(Store {
                 db,
@@ -442,6 +445,7 @@ impl Store {
             &t.seekers,
             &t.refusals,
             &t.audit,
+            &t.audit_by_booking,
         );
         let result = contain(|| {
             trees.transaction(
@@ -455,6 +459,7 @@ impl Store {
                     seekers,
                     refusals,
                     audit,
+                    audit_by_booking,
                 )| {
                     let tx = Tx {
                         store: self,
@@ -467,6 +472,7 @@ impl Store {
                         seekers,
                         refusals,
                         audit,
+                        audit_by_booking,
                     };
                     f(&tx)
                 },
@@ -757,6 +763,28 @@ impl Store {
             .collect()
     }
 
+    /// A booking's history from the audit trail, oldest first.
+    pub fn booking_audit(&self, id: BookingId) -> Result<Vec<AuditEvent>, StoreError> {
+        let keys = self.sled(|| {
+            self.t
+                .audit_by_booking
+                .scan_prefix(id.as_bytes())
+                .keys()
+                .collect::<sled::Result<Vec<_>>>()
+        })?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let seq = k
+                .get(ID_LEN..)
+                .ok_or_else(|| self.damaged("audit index key is short"))?;
+            let raw = self.sled(|| self.t.audit.get(seq))?.ok_or_else(|| {
+                self.damaged(format!("audit index of {id} names a missing event"))
+            })?;
+            out.push(self.decode(Kind::Audit, "audit event", &raw)?);
+        }
+        Ok(out)
+    }
+
     /// Verifies the database: every record decodes, every index agrees with
     /// the records, no slot or job seeker's day holds two live bookings.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
@@ -889,10 +917,16 @@ impl Store {
                     .push(format!("refusals {}: {e}", String::from_utf8_lossy(&k)));
             }
         }
+        let mut want_audit_index = BTreeSet::new();
         for (k, v) in all(&self.t.audit)? {
             match codec::decode::<AuditEvent>(Kind::Audit, &v) {
                 Ok(ev) => {
                     r.audit_events += 1;
+                    if let Some(id) = ev.booking {
+                        let mut key = id.as_bytes().to_vec();
+                        key.extend_from_slice(&ev.seq.to_be_bytes());
+                        want_audit_index.insert(key);
+                    }
                     if ev.booking.is_some_and(|id| !bookings.contains_key(&id)) {
                         r.problems
                             .push(format!("audit event {} names a missing booking", ev.seq));
@@ -903,6 +937,12 @@ impl Store {
                     .push(format!("audit event {:?}: {e}", k.as_ref())),
             }
         }
+        compare_set(
+            "audit_by_booking",
+            &self.t.audit_by_booking,
+            &want_audit_index,
+            &mut r.problems,
+        )?;
         Ok(r)
     }
 }
@@ -919,6 +959,7 @@ struct Tx<'a> {
     seekers: &'a TransactionalTree,
     refusals: &'a TransactionalTree,
     audit: &'a TransactionalTree,
+    audit_by_booking: &'a TransactionalTree,
 }
 
 impl Tx<'_> {
@@ -1013,6 +1054,11 @@ impl Tx<'_> {
             from,
             to,
         };
+        if let Some(id) = booking {
+            let mut k = id.as_bytes().to_vec();
+            k.extend_from_slice(&seq.to_be_bytes());
+            self.audit_by_booking.insert(k, &[][..])?;
+        }
         self.put(self.audit, &seq.to_be_bytes(), Kind::Audit, &ev)
     }
 
