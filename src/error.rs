@@ -294,9 +294,14 @@ fn violation_message(lang: Lang, v: &Violation, id: Option<BookingId>) -> String
 fn store_message(lang: Lang, s: &StoreError) -> String {
     match s {
         StoreError::Locked { dir, holder } => {
-            let holder = holder
-                .clone()
-                .unwrap_or_else(|| tr!(lang, "store.another_process"));
+            let holder = match holder.as_deref() {
+                None => tr!(lang, "store.another_process"),
+                // The dashboard says so in the reader's language.
+                Some(h) => match h.strip_prefix("dashboard ") {
+                    Some(pid) => format!("{} {pid}", tr!(lang, "store.dashboard")),
+                    None => h.to_string(),
+                },
+            };
             tr!(
                 lang,
                 "store.locked",

@@ -142,6 +142,22 @@ pub fn safe(s: &str) -> String {
     out
 }
 
+/// Pads (or cuts, on a character boundary) to `width` display columns.
+pub fn fit(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push_str(&" ".repeat(width - used));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! - [`i18n`]: message catalogues in Japanese and English (`assets/i18n`).
 //! - [`clock`]: the office clock, which `--now` can start at another time.
 //! - [`cli`]: the non-interactive commands of the command-line contract.
+//! - [`tui`]: the staff dashboard (terminal UI).
 //! - [`error`]: errors as values, with the contract's exit statuses.
 
 pub mod cli;
@@ -15,3 +16,4 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod store;
+pub mod tui;

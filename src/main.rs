@@ -9,6 +9,8 @@ use soudan::tr;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A readable report for a bug; the store's filter goes outside it.
+    let _ = color_eyre::install();
     soudan::store::install_panic_filter();
     let env = match Env::from_global(&cli.global) {
         Ok(env) => env,
@@ -17,10 +19,7 @@ fn main() -> ExitCode {
     let lang = env.lang;
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Some(command) => cli::run(&env, command),
-        None => {
-            eprintln!("{}", tr!(lang, "main.no_dashboard"));
-            Ok(())
-        }
+        None => soudan::tui::run(&env),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -460,7 +460,17 @@ fn exit_4_the_database_cannot_be_used() {
         "{}",
         stderr(&o)
     );
-    assert!(stderr(&o).contains("dashboard"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("soudan のダッシュボード (pid "),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(dir.path(), &["--lang", "en", "day"]);
+    assert!(
+        stderr(&o).contains("in use by the soudan dashboard (pid "),
+        "{}",
+        stderr(&o)
+    );
     drop(held);
     assert_eq!(code(&run(dir.path(), &["day"])), 0);
 

@@ -40,6 +40,9 @@ pub struct Global {
     /// Start the clock at TIME (RFC 3339, or YYYY-MM-DDTHH:MM in office time); it runs on from there
     #[arg(long, env = "SOUDAN_NOW", global = true, value_name = "TIME")]
     pub now: Option<String>,
+    /// ASCII borders and markers only (chosen by itself on TERM=linux or vt100, or a non-UTF-8 locale)
+    #[arg(long, global = true)]
+    pub ascii: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,8 @@
 pub mod args;
 mod output;
 
+pub use output::changed_line;
+
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -35,6 +37,8 @@ pub struct Env {
     pub clock: Clock,
     pub data_dir: PathBuf,
     pub actor: Actor,
+    /// ASCII borders and markers only.
+    pub ascii: bool,
 }
 
 impl Env {
@@ -70,6 +74,7 @@ impl Env {
             clock,
             data_dir,
             actor: actor(),
+            ascii: g.ascii,
         })
     }
 
@@ -127,7 +132,7 @@ fn actor() -> Actor {
     let tty = std::fs::read_link("/proc/self/fd/0")
         .ok()
         .map(|p| p.display().to_string())
-        .filter(|p| p.starts_with("/dev/"))
+        .filter(|p| p.starts_with("/dev/pts/") || p.starts_with("/dev/tty"))
         .map(|p| p.trim_start_matches("/dev/").to_string());
     let terminal = match tty {
         Some(t) => format!("{host}:{t}"),

@@ -9,7 +9,7 @@ use crate::config::Loaded;
 use crate::domain::booking::{Booking, Refusal, active_refusal, no_show_count};
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
 use crate::error::{closure_word, status_word};
-use crate::i18n::{Lang, safe};
+use crate::i18n::{Lang, fit, safe};
 use crate::tr;
 
 pub fn print_json(v: &Value) {
@@ -90,22 +90,6 @@ pub fn seeker_json(
         "refusals": refusals.iter().map(refusal_json).collect::<Vec<_>>(),
         "bookings": s.map(|s| bookings.iter().map(|b| booking_json(b, s, no_shows, loaded)).collect::<Vec<_>>()).unwrap_or_default(),
     })
-}
-
-/// Pads (or cuts, on a character boundary) to `width` display columns.
-pub fn fit(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push_str(&" ".repeat(width - used));
-    out
 }
 
 /// A date for people: `2026-12-03(木)` or `Thu 2026-12-03`.

@@ -162,36 +162,49 @@ thread_local! {
 }
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
-/// Installs, once, a panic hook that keeps quiet about panics inside sled
-/// calls (they become a [`StoreError::Damaged`] with the panic's message)
-/// and passes every other panic to the hook that was there before.
+/// Whether the panic now happening is one the store contains (inside a
+/// sled call, or on one of sled's threads); if so, its message is kept for
+/// the error the store returns.
+fn contained(info: &panic::PanicHookInfo<'_>) -> bool {
+    let in_sled_thread = std::thread::current()
+        .name()
+        .is_some_and(|n| n.starts_with("sled"));
+    if !(CONTAINING.with(Cell::get) || in_sled_thread) {
+        return false;
+    }
+    let msg = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into());
+    let place = info
+        .location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    if let Ok(mut last) = LAST_PANIC.lock() {
+        *last = Some(format!("{msg}{place}"));
+    }
+    true
+}
+
+/// Wraps the current panic hook so that panics the store contains stay
+/// quiet (they become a [`StoreError::Damaged`]) and every other panic goes
+/// to the hook that was there. Call it again after installing another hook
+/// (the terminal's), so that the filter stays outermost.
+pub fn wrap_panic_hook() {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if !contained(info) {
+            previous(info);
+        }
+    }));
+}
+
+/// [`wrap_panic_hook`], once per process.
 pub fn install_panic_filter() {
     static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            let in_sled_thread = std::thread::current()
-                .name()
-                .is_some_and(|n| n.starts_with("sled"));
-            if CONTAINING.with(Cell::get) || in_sled_thread {
-                let msg = info
-                    .payload()
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "panic".into());
-                let place = info
-                    .location()
-                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
-                    .unwrap_or_default();
-                if let Ok(mut last) = LAST_PANIC.lock() {
-                    *last = Some(format!("{msg}{place}"));
-                }
-                return;
-            }
-            previous(info);
-        }));
-    });
+    ONCE.call_once(wrap_panic_hook);
 }
 
 /// Runs `f`, turning a panic into `Err` with its message.
@@ -746,6 +759,26 @@ impl Store {
             .map(|r| self.decode(Kind::Refusals, "refusal", &r))
             .transpose()?
             .unwrap_or_default())
+    }
+
+    /// Whether no booking was ever made.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        self.sled(|| Ok(self.t.bookings.is_empty()))
+    }
+
+    /// Every job seeker on record, by number.
+    pub fn seekers(&self) -> Result<Vec<Seeker>, StoreError> {
+        let values = self.sled(|| {
+            self.t
+                .seekers
+                .iter()
+                .values()
+                .collect::<sled::Result<Vec<_>>>()
+        })?;
+        values
+            .iter()
+            .map(|v| self.decode(Kind::Seeker, "seeker", v))
+            .collect()
     }
 
     /// The audit trail, oldest first.

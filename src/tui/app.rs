@@ -1,0 +1,595 @@
+//! The dashboard's state and its one `update` function (the Elm
+//! architecture): every input is an [`Action`]; `update` changes the [`App`]
+//! and may ask for an [`Effect`] (load a day, apply an event, search), which
+//! the event loop carries out against the store and answers with another
+//! action. No terminal and no store here, so all of it is tested with plain
+//! key sequences.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::config::Loaded;
+use crate::domain::booking::{Booking, BookingId, Event, Refusal, Status};
+use crate::domain::seeker::{JobSeekerNumber, Seeker, TEXT_MAX_WIDTH, free_text};
+use crate::i18n::Lang;
+use crate::store::AuditEvent;
+use crate::tr;
+
+use super::keymap::{Command, Mode};
+use super::theme::Theme;
+
+/// One booking of the day with what staff need beside it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub booking: Booking,
+    pub seeker: Option<Seeker>,
+    pub no_shows: u32,
+    pub refusal: Option<Refusal>,
+    pub history: Vec<AuditEvent>,
+}
+
+/// What the loop loads for a day.
+#[derive(Debug, Clone, Default)]
+pub struct DayData {
+    pub date: Option<NaiveDate>,
+    pub rows: Vec<Row>,
+    /// Live bookings per day of the displayed month.
+    pub month: BTreeMap<NaiveDate, usize>,
+    /// No booking at all in the database yet.
+    pub empty_db: bool,
+}
+
+/// A search result.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub booking: Booking,
+    pub seeker: Option<Seeker>,
+}
+
+/// What staff do to a booking or a job seeker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Cancel,
+    Start,
+    Finish,
+    Stop,
+    Correct,
+    Refuse,
+    Unrefuse,
+}
+
+impl Op {
+    fn needs_reason(self) -> bool {
+        !matches!(self, Op::Start | Op::Finish)
+    }
+
+    fn event(self, reason: String) -> Option<Event> {
+        Some(match self {
+            Op::Cancel => Event::Cancel { reason },
+            Op::Start => Event::Start,
+            Op::Finish => Event::Finish,
+            Op::Stop => Event::Stop { reason },
+            Op::Correct => Event::CorrectNoShow { reason },
+            Op::Refuse | Op::Unrefuse => return None,
+        })
+    }
+
+    /// The booking status this op needs, for booking ops.
+    fn allowed(self) -> Option<&'static [Status]> {
+        let probe = self.event(String::new())?;
+        Some(probe.allowed_from())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    Reason(Op),
+    GoTo,
+    Search,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub purpose: Purpose,
+    pub input: String,
+    pub error: Option<String>,
+}
+
+/// An action waiting for yes or no.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub op: Op,
+    pub id: BookingId,
+    pub seeker: JobSeekerNumber,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub tone: Tone,
+    pub text: String,
+}
+
+/// Every input, and every answer of the loop.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(Command),
+    /// A character typed into a prompt.
+    Char(char),
+    Loaded(Box<DayData>),
+    /// An effect finished: a message for the status line.
+    Done(Result<String, String>),
+    Found(Vec<Hit>),
+    /// The clock moved (a minute, or a no-show deadline).
+    Tick(NaiveDateTime),
+    Swept(usize),
+}
+
+/// What the loop must do against the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Load(NaiveDate),
+    Apply {
+        id: BookingId,
+        event: Event,
+    },
+    Refuse {
+        seeker: JobSeekerNumber,
+        reason: String,
+    },
+    Unrefuse {
+        seeker: JobSeekerNumber,
+        reason: String,
+    },
+    Search(String),
+    /// Let the no-show rule catch up.
+    Sweep,
+}
+
+pub struct App {
+    pub lang: Lang,
+    pub theme: Theme,
+    pub loaded: Arc<Loaded>,
+    pub now: NaiveDateTime,
+    pub date: NaiveDate,
+    pub row: usize,
+    pub col: usize,
+    pub data: DayData,
+    pub mode: Mode,
+    pub prompt: Option<Prompt>,
+    pub pending: Option<Pending>,
+    pub results: Vec<Hit>,
+    pub result_sel: usize,
+    pub status: Option<StatusLine>,
+    pub quit: bool,
+    /// The mode to return to after a prompt or confirmation.
+    back_to: Mode,
+}
+
+impl App {
+    pub fn new(lang: Lang, theme: Theme, loaded: Arc<Loaded>, now: NaiveDateTime) -> Self {
+        let date = now.date();
+        // Start on the slot going on now, or the next one.
+        let row = loaded
+            .office
+            .starts
+            .iter()
+            .position(|s| date.and_time(*s) + loaded.office.slot_length() > now)
+            .unwrap_or(0);
+        Self {
+            lang,
+            theme,
+            loaded,
+            now,
+            date,
+            row,
+            col: 0,
+            data: DayData::default(),
+            mode: Mode::Normal,
+            prompt: None,
+            pending: None,
+            results: Vec::new(),
+            result_sel: 0,
+            status: None,
+            quit: false,
+            back_to: Mode::Normal,
+        }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.date()
+    }
+
+    pub fn slot_count(&self) -> usize {
+        self.loaded.office.starts.len()
+    }
+
+    pub fn booth_count(&self) -> usize {
+        self.loaded.office.booths.len()
+    }
+
+    /// The rows of the cell (slot `row`, booth `col`): the live booking if
+    /// there is one, else the latest cancelled or no-show one.
+    pub fn cell(&self, row: usize, col: usize) -> Option<&Row> {
+        let start = *self.loaded.office.starts.get(row)?;
+        let booth = self.loaded.office.booths.get(col)?.number;
+        let mut here = self
+            .data
+            .rows
+            .iter()
+            .filter(|r| r.booking.slot.start == start && r.booking.slot.booth == booth);
+        let all: Vec<&Row> = here.by_ref().collect();
+        all.iter()
+            .find(|r| r.booking.status.is_live())
+            .or_else(|| all.iter().max_by_key(|r| r.booking.created_at))
+            .copied()
+    }
+
+    pub fn selected(&self) -> Option<&Row> {
+        self.cell(self.row, self.col)
+    }
+
+    fn say(&mut self, tone: Tone, text: String) {
+        self.status = Some(StatusLine { tone, text });
+    }
+
+    fn go_to(&mut self, date: NaiveDate) -> Option<Effect> {
+        self.date = date;
+        Some(Effect::Load(date))
+    }
+
+    fn open_prompt(&mut self, purpose: Purpose) {
+        self.back_to = if self.mode == Mode::Detail {
+            Mode::Detail
+        } else {
+            Mode::Normal
+        };
+        self.prompt = Some(Prompt {
+            purpose,
+            input: String::new(),
+            error: None,
+        });
+        self.mode = Mode::Prompt;
+    }
+
+    fn close_overlays(&mut self) {
+        self.prompt = None;
+        self.pending = None;
+        self.mode = self.back_to;
+        self.back_to = Mode::Normal;
+    }
+
+    /// Starts `op` on the selected booking: checks it is possible, then asks
+    /// for a reason or a confirmation.
+    fn begin(&mut self, op: Op) -> Option<Effect> {
+        let lang = self.lang;
+        let Some(row) = self.selected() else {
+            self.say(Tone::Error, tr!(lang, "dash.no_booking_here"));
+            return None;
+        };
+        let booking = row.booking.clone();
+        let refused = row.refusal.is_some();
+        let op = match op {
+            Op::Refuse if refused => Op::Unrefuse,
+            other => other,
+        };
+        if let Some(allowed) = op.allowed()
+            && !allowed.contains(&booking.status)
+        {
+            let v = crate::domain::booking::Violation::WrongState {
+                status: booking.status,
+                event: op.event(String::new()).map(|e| e.id()).unwrap_or(""),
+                allowed,
+            };
+            self.say(
+                Tone::Error,
+                crate::error::Error::from(v).about(booking.id).message(lang),
+            );
+            return None;
+        }
+        self.pending = Some(Pending {
+            op,
+            id: booking.id,
+            seeker: booking.seeker.clone(),
+            reason: String::new(),
+        });
+        if op.needs_reason() {
+            self.open_prompt(Purpose::Reason(op));
+        } else {
+            self.back_to = if self.mode == Mode::Detail {
+                Mode::Detail
+            } else {
+                Mode::Normal
+            };
+            self.mode = Mode::Confirm;
+        }
+        None
+    }
+
+    fn move_cursor(&mut self, dr: i64, dc: i64) {
+        let rows = self.slot_count() as i64;
+        let cols = self.booth_count() as i64;
+        self.row = (self.row as i64 + dr).clamp(0, (rows - 1).max(0)) as usize;
+        self.col = (self.col as i64 + dc).clamp(0, (cols - 1).max(0)) as usize;
+    }
+
+    fn shift_days(&mut self, days: i64) -> Option<Effect> {
+        let d = if days >= 0 {
+            self.date.checked_add_days(Days::new(days as u64))
+        } else {
+            self.date.checked_sub_days(Days::new(days.unsigned_abs()))
+        }?;
+        self.go_to(d)
+    }
+
+    /// Reads a typed date: `YYYY-MM-DD`, `MM-DD`, `M/D` or `D` (in the shown month).
+    pub fn parse_goto(&self, input: &str) -> Option<NaiveDate> {
+        let s: String = input
+            .nfkc()
+            .collect::<String>()
+            .trim()
+            .replace(['/', '.'], "-");
+        let parts: Vec<&str> = s.split('-').filter(|p| !p.is_empty()).collect();
+        let n = |p: &str| p.parse::<u32>().ok();
+        match parts.as_slice() {
+            [y, m, d] => NaiveDate::from_ymd_opt(y.parse().ok()?, n(m)?, n(d)?),
+            [m, d] => NaiveDate::from_ymd_opt(self.date.year(), n(m)?, n(d)?),
+            [d] => NaiveDate::from_ymd_opt(self.date.year(), self.date.month(), n(d)?),
+            _ => None,
+        }
+    }
+
+    fn submit_prompt(&mut self) -> Option<Effect> {
+        let lang = self.lang;
+        let prompt = self.prompt.clone()?;
+        match prompt.purpose {
+            Purpose::GoTo => match self.parse_goto(&prompt.input) {
+                Some(d) => {
+                    self.close_overlays();
+                    self.mode = Mode::Normal;
+                    self.go_to(d)
+                }
+                None => {
+                    self.set_prompt_error(tr!(lang, "dash.goto_invalid"));
+                    None
+                }
+            },
+            Purpose::Search => {
+                let q = prompt.input.trim().to_string();
+                if q.is_empty() {
+                    self.set_prompt_error(tr!(lang, "dash.search_empty"));
+                    return None;
+                }
+                self.close_overlays();
+                Some(Effect::Search(q))
+            }
+            Purpose::Reason(_) => match free_text("reason", &prompt.input, TEXT_MAX_WIDTH) {
+                Ok(reason) => {
+                    if let Some(p) = self.pending.as_mut() {
+                        p.reason = reason;
+                    }
+                    self.prompt = None;
+                    self.mode = Mode::Confirm;
+                    None
+                }
+                Err(e) => {
+                    let e = if e.kind == "text_empty" {
+                        crate::domain::Invalid::new("reason", "", "reason")
+                    } else {
+                        e
+                    };
+                    self.set_prompt_error(crate::error::accepted(lang, &e));
+                    None
+                }
+            },
+        }
+    }
+
+    fn set_prompt_error(&mut self, msg: String) {
+        if let Some(p) = self.prompt.as_mut() {
+            p.error = Some(msg);
+        }
+    }
+
+    fn confirm(&mut self) -> Option<Effect> {
+        let p = self.pending.take()?;
+        self.close_overlays();
+        match p.op {
+            Op::Refuse => Some(Effect::Refuse {
+                seeker: p.seeker,
+                reason: p.reason,
+            }),
+            Op::Unrefuse => Some(Effect::Unrefuse {
+                seeker: p.seeker,
+                reason: p.reason,
+            }),
+            op => op
+                .event(p.reason)
+                .map(|event| Effect::Apply { id: p.id, event }),
+        }
+    }
+
+    fn command(&mut self, c: Command) -> Option<Effect> {
+        let lang = self.lang;
+        match (self.mode, c) {
+            (_, Command::Quit) => {
+                self.quit = true;
+                None
+            }
+            (Mode::Normal, Command::Up) => {
+                self.move_cursor(-1, 0);
+                None
+            }
+            (Mode::Normal, Command::Down) => {
+                self.move_cursor(1, 0);
+                None
+            }
+            (Mode::Normal, Command::Left) => {
+                self.move_cursor(0, -1);
+                None
+            }
+            (Mode::Normal, Command::Right) => {
+                self.move_cursor(0, 1);
+                None
+            }
+            (Mode::Normal, Command::PrevDay) => self.shift_days(-1),
+            (Mode::Normal, Command::NextDay) => self.shift_days(1),
+            (Mode::Normal, Command::PrevWeek) => self.shift_days(-7),
+            (Mode::Normal, Command::NextWeek) => self.shift_days(7),
+            (Mode::Normal, Command::Today) => {
+                let today = self.today();
+                self.go_to(today)
+            }
+            (Mode::Normal, Command::GoTo) => {
+                self.open_prompt(Purpose::GoTo);
+                None
+            }
+            (Mode::Normal, Command::Search) => {
+                self.open_prompt(Purpose::Search);
+                None
+            }
+            (Mode::Normal, Command::Details) => {
+                if self.selected().is_some() {
+                    self.mode = Mode::Detail;
+                } else {
+                    self.say(Tone::Info, tr!(lang, "dash.no_booking_here"));
+                }
+                None
+            }
+            (Mode::Normal, Command::Help) => {
+                self.mode = Mode::Help;
+                None
+            }
+            (Mode::Normal | Mode::Detail, Command::Cancel) => self.begin(Op::Cancel),
+            (Mode::Normal | Mode::Detail, Command::Start) => self.begin(Op::Start),
+            (Mode::Normal | Mode::Detail, Command::Finish) => self.begin(Op::Finish),
+            (Mode::Normal | Mode::Detail, Command::Stop) => self.begin(Op::Stop),
+            (Mode::Normal | Mode::Detail, Command::CorrectNoShow) => self.begin(Op::Correct),
+            (Mode::Normal | Mode::Detail, Command::Refusal) => self.begin(Op::Refuse),
+            (Mode::Detail | Mode::Help, Command::Back) => {
+                self.mode = Mode::Normal;
+                None
+            }
+            (Mode::Prompt, Command::Back) | (Mode::Confirm, Command::No) => {
+                self.close_overlays();
+                self.say(Tone::Info, tr!(lang, "dash.abandoned"));
+                None
+            }
+            (Mode::Prompt, Command::Submit) => self.submit_prompt(),
+            (Mode::Prompt, Command::DeleteChar) => {
+                if let Some(p) = self.prompt.as_mut() {
+                    p.input.pop();
+                    p.error = None;
+                }
+                None
+            }
+            (Mode::Confirm, Command::Yes) => self.confirm(),
+            (Mode::Results, Command::Up) => {
+                self.result_sel = self.result_sel.saturating_sub(1);
+                None
+            }
+            (Mode::Results, Command::Down) => {
+                if self.result_sel + 1 < self.results.len() {
+                    self.result_sel += 1;
+                }
+                None
+            }
+            (Mode::Results, Command::Back) => {
+                self.mode = Mode::Normal;
+                None
+            }
+            (Mode::Results, Command::Submit) => {
+                let hit = self.results.get(self.result_sel)?.booking.clone();
+                self.mode = Mode::Normal;
+                self.row = self
+                    .loaded
+                    .office
+                    .starts
+                    .iter()
+                    .position(|s| *s == hit.slot.start)
+                    .unwrap_or(0);
+                self.col = self
+                    .loaded
+                    .office
+                    .booths
+                    .iter()
+                    .position(|b| b.number == hit.slot.booth)
+                    .unwrap_or(0);
+                self.go_to(hit.slot.date)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The one place the state changes.
+pub fn update(app: &mut App, action: Action) -> Option<Effect> {
+    let lang = app.lang;
+    match action {
+        Action::Key(c) => {
+            // A new key replaces the last message, except while answering.
+            if app.mode == Mode::Normal {
+                app.status = None;
+            }
+            app.command(c)
+        }
+        Action::Char(ch) => {
+            if let Some(p) = app.prompt.as_mut()
+                && !ch.is_control()
+                && p.input.chars().count() < 200
+            {
+                p.input.push(ch);
+                p.error = None;
+            }
+            None
+        }
+        Action::Loaded(data) => {
+            app.data = *data;
+            None
+        }
+        Action::Done(Ok(msg)) => {
+            app.say(Tone::Ok, msg);
+            Some(Effect::Load(app.date))
+        }
+        Action::Done(Err(msg)) => {
+            app.say(Tone::Error, msg);
+            Some(Effect::Load(app.date))
+        }
+        Action::Found(hits) => {
+            if hits.is_empty() {
+                app.say(Tone::Info, tr!(lang, "dash.search_none"));
+            } else {
+                app.say(
+                    Tone::Info,
+                    tr!(lang, "dash.search_found", count = hits.len()),
+                );
+                app.results = hits;
+                app.result_sel = 0;
+                app.mode = Mode::Results;
+            }
+            None
+        }
+        Action::Tick(now) => {
+            app.now = now;
+            Some(Effect::Sweep)
+        }
+        Action::Swept(n) => {
+            if n > 0 {
+                app.say(Tone::Info, tr!(lang, "dash.swept", count = n));
+                Some(Effect::Load(app.date))
+            } else {
+                None
+            }
+        }
+    }
+}

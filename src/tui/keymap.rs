@@ -1,0 +1,416 @@
+//! Keys are data: one table of (mode, keys, command, description). The
+//! footer hints and the `?` help screen are drawn from this same table, so
+//! they can never disagree with what the keys do.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where the keyboard is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// The dashboard itself.
+    Normal,
+    /// The `?` help screen.
+    Help,
+    /// The booking's details (as an overlay on narrow screens).
+    Detail,
+    /// Typing a reason, a date or a search.
+    Prompt,
+    /// Answering yes or no.
+    Confirm,
+    /// Choosing among search results.
+    Results,
+}
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Up,
+    Down,
+    Left,
+    Right,
+    PrevDay,
+    NextDay,
+    PrevWeek,
+    NextWeek,
+    Today,
+    GoTo,
+    Details,
+    Cancel,
+    Start,
+    Finish,
+    Stop,
+    Refusal,
+    Search,
+    CorrectNoShow,
+    Help,
+    Quit,
+    /// Leave the overlay or prompt (keeping what was typed nowhere).
+    Back,
+    Submit,
+    Yes,
+    No,
+    DeleteChar,
+}
+
+/// A key: code and modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key(pub KeyCode, pub KeyModifiers);
+
+const fn k(c: char) -> Key {
+    Key(KeyCode::Char(c), KeyModifiers::NONE)
+}
+const fn code(c: KeyCode) -> Key {
+    Key(c, KeyModifiers::NONE)
+}
+const fn ctrl(c: char) -> Key {
+    Key(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+pub struct Binding {
+    pub mode: Mode,
+    pub keys: &'static [Key],
+    /// How the keys are written on screen.
+    pub label: &'static str,
+    pub command: Command,
+    /// Message key of the description.
+    pub desc: &'static str,
+    /// Shown in the footer (the rest only in `?`).
+    pub hint: bool,
+}
+
+const fn b(
+    mode: Mode,
+    keys: &'static [Key],
+    label: &'static str,
+    command: Command,
+    desc: &'static str,
+    hint: bool,
+) -> Binding {
+    Binding {
+        mode,
+        keys,
+        label,
+        command,
+        desc,
+        hint,
+    }
+}
+
+use Command as C;
+use Mode as M;
+
+/// Every key of the dashboard.
+pub static BINDINGS: &[Binding] = &[
+    b(
+        M::Normal,
+        &[code(KeyCode::Up), k('k')],
+        "↑/k",
+        C::Up,
+        "key.up",
+        false,
+    ),
+    b(
+        M::Normal,
+        &[code(KeyCode::Down), k('j')],
+        "↓/j",
+        C::Down,
+        "key.down",
+        false,
+    ),
+    b(
+        M::Normal,
+        &[code(KeyCode::Left), k('h')],
+        "←/h",
+        C::Left,
+        "key.left",
+        false,
+    ),
+    b(
+        M::Normal,
+        &[code(KeyCode::Right), k('l')],
+        "→/l",
+        C::Right,
+        "key.right",
+        false,
+    ),
+    b(
+        M::Normal,
+        &[k('['), code(KeyCode::PageUp)],
+        "[/PgUp",
+        C::PrevDay,
+        "key.prev_day",
+        true,
+    ),
+    b(
+        M::Normal,
+        &[k(']'), code(KeyCode::PageDown)],
+        "]/PgDn",
+        C::NextDay,
+        "key.next_day",
+        true,
+    ),
+    b(
+        M::Normal,
+        &[k('{')],
+        "{",
+        C::PrevWeek,
+        "key.prev_week",
+        false,
+    ),
+    b(
+        M::Normal,
+        &[k('}')],
+        "}",
+        C::NextWeek,
+        "key.next_week",
+        false,
+    ),
+    b(M::Normal, &[k('t')], "t", C::Today, "key.today", true),
+    b(M::Normal, &[k('g')], "g", C::GoTo, "key.goto", false),
+    b(
+        M::Normal,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        C::Details,
+        "key.details",
+        true,
+    ),
+    b(M::Normal, &[k('c')], "c", C::Cancel, "key.cancel", true),
+    b(M::Normal, &[k('s')], "s", C::Start, "key.start", true),
+    b(M::Normal, &[k('f')], "f", C::Finish, "key.finish", true),
+    b(M::Normal, &[k('x')], "x", C::Stop, "key.stop", false),
+    b(
+        M::Normal,
+        &[k('u')],
+        "u",
+        C::CorrectNoShow,
+        "key.correct",
+        false,
+    ),
+    b(M::Normal, &[k('r')], "r", C::Refusal, "key.refusal", false),
+    b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
+    b(M::Normal, &[k('?')], "?", C::Help, "key.help", true),
+    b(
+        M::Normal,
+        &[k('q'), ctrl('c')],
+        "q",
+        C::Quit,
+        "key.quit",
+        true,
+    ),
+    b(
+        M::Detail,
+        &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')],
+        "Esc",
+        C::Back,
+        "key.close",
+        true,
+    ),
+    b(M::Detail, &[k('c')], "c", C::Cancel, "key.cancel", true),
+    b(M::Detail, &[k('s')], "s", C::Start, "key.start", true),
+    b(M::Detail, &[k('f')], "f", C::Finish, "key.finish", true),
+    b(M::Detail, &[k('x')], "x", C::Stop, "key.stop", true),
+    b(
+        M::Detail,
+        &[k('u')],
+        "u",
+        C::CorrectNoShow,
+        "key.correct",
+        true,
+    ),
+    b(M::Detail, &[k('r')], "r", C::Refusal, "key.refusal", true),
+    b(
+        M::Detail,
+        &[ctrl('c')],
+        "Ctrl-C",
+        C::Quit,
+        "key.quit",
+        false,
+    ),
+    b(
+        M::Help,
+        &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)],
+        "Esc/?",
+        C::Back,
+        "key.close",
+        true,
+    ),
+    b(M::Help, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
+    b(
+        M::Prompt,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        C::Submit,
+        "key.submit",
+        true,
+    ),
+    b(
+        M::Prompt,
+        &[code(KeyCode::Esc)],
+        "Esc",
+        C::Back,
+        "key.back",
+        true,
+    ),
+    b(
+        M::Prompt,
+        &[code(KeyCode::Backspace)],
+        "BS",
+        C::DeleteChar,
+        "key.delete",
+        false,
+    ),
+    b(
+        M::Prompt,
+        &[ctrl('c')],
+        "Ctrl-C",
+        C::Quit,
+        "key.quit",
+        false,
+    ),
+    b(
+        M::Confirm,
+        &[k('y'), code(KeyCode::Enter)],
+        "y/Enter",
+        C::Yes,
+        "key.yes",
+        true,
+    ),
+    b(
+        M::Confirm,
+        &[k('n'), code(KeyCode::Esc)],
+        "n/Esc",
+        C::No,
+        "key.no",
+        true,
+    ),
+    b(
+        M::Confirm,
+        &[ctrl('c')],
+        "Ctrl-C",
+        C::Quit,
+        "key.quit",
+        false,
+    ),
+    b(
+        M::Results,
+        &[code(KeyCode::Up), k('k')],
+        "↑/k",
+        C::Up,
+        "key.up",
+        true,
+    ),
+    b(
+        M::Results,
+        &[code(KeyCode::Down), k('j')],
+        "↓/j",
+        C::Down,
+        "key.down",
+        true,
+    ),
+    b(
+        M::Results,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        C::Submit,
+        "key.jump",
+        true,
+    ),
+    b(
+        M::Results,
+        &[code(KeyCode::Esc), k('q')],
+        "Esc",
+        C::Back,
+        "key.close",
+        true,
+    ),
+    b(
+        M::Results,
+        &[ctrl('c')],
+        "Ctrl-C",
+        C::Quit,
+        "key.quit",
+        false,
+    ),
+];
+
+/// The command bound to `key` in `mode`.
+pub fn resolve(mode: Mode, key: &KeyEvent) -> Option<Command> {
+    // Shift arrives with upper-case letters and some symbols; match on the
+    // character alone for those.
+    let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+    BINDINGS
+        .iter()
+        .filter(|b| b.mode == mode)
+        .find(|b| b.keys.iter().any(|kk| kk.0 == key.code && kk.1 == mods))
+        .map(|b| b.command)
+}
+
+/// The bindings of `mode`, for hints and help.
+pub fn bindings(mode: Mode) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.mode == mode)
+}
+
+/// The ASCII form of a key label.
+pub fn ascii_label(label: &str) -> String {
+    label
+        .replace('↑', "Up")
+        .replace('↓', "Down")
+        .replace('←', "Left")
+        .replace('→', "Right")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_mode() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                if a.mode == b.mode {
+                    for ka in a.keys {
+                        assert!(!b.keys.contains(ka), "{:?} bound twice in {:?}", ka, a.mode);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_mode_can_be_left() {
+        for mode in [M::Help, M::Detail, M::Prompt, M::Confirm, M::Results] {
+            assert!(
+                bindings(mode).any(|b| matches!(b.command, C::Back | C::No)),
+                "{mode:?}"
+            );
+        }
+        assert!(bindings(M::Normal).any(|b| b.command == C::Quit));
+    }
+
+    #[test]
+    fn resolve_reads_the_table() {
+        let ev = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert_eq!(resolve(M::Normal, &ev(KeyCode::Char('j'))), Some(C::Down));
+        assert_eq!(
+            resolve(
+                M::Normal,
+                &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+            ),
+            Some(C::Quit)
+        );
+        assert_eq!(
+            resolve(
+                M::Normal,
+                &KeyEvent::new(KeyCode::Char('}'), KeyModifiers::SHIFT)
+            ),
+            Some(C::NextWeek)
+        );
+        assert_eq!(
+            resolve(M::Normal, &ev(KeyCode::Char('n'))),
+            None,
+            "n waits for the booking wizard"
+        );
+        assert_eq!(resolve(M::Confirm, &ev(KeyCode::Char('y'))), Some(C::Yes));
+    }
+}

@@ -1,0 +1,309 @@
+//! The staff dashboard: the day's consultations at a glance, every action in
+//! a few keys.
+//!
+//! The loop blocks on the next key or the next deadline (the clock's minute,
+//! the next no-show): no polling tick, no redraw without a change. Ratatui's
+//! buffer diff then writes only the cells that changed. The dashboard holds
+//! the database while it runs; the terminal is restored on every exit path.
+
+pub mod app;
+pub mod keymap;
+pub mod theme;
+pub mod view;
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::cli::Env;
+use crate::domain::booking::{BookingId, active_refusal, no_show_count};
+use crate::domain::seeker::JobSeekerNumber;
+use crate::error::Error;
+use crate::store::{OpError, Store, StoreError};
+use crate::tr;
+use app::{Action, App, DayData, Effect, Hit, Row};
+use keymap::Mode;
+use theme::Theme;
+
+/// Loads `date` and its month from the store.
+pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
+    let mut rows = Vec::new();
+    for booking in store.day(date)? {
+        let seeker = store.seeker(&booking.seeker)?;
+        let no_shows = no_show_count(&store.seeker_bookings(&booking.seeker)?);
+        let refusal = active_refusal(&store.refusals(&booking.seeker)?).cloned();
+        let history = store.booking_audit(booking.id)?;
+        rows.push(Row {
+            booking,
+            seeker,
+            no_shows,
+            refusal,
+            history,
+        });
+    }
+    let first = NaiveDate::from_ymd_opt(date.year(), date.month(), 1).unwrap_or(date);
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(date);
+    let month = store.day_counts(first, last)?;
+    Ok(DayData {
+        date: Some(date),
+        rows,
+        month,
+        empty_db: store.is_empty()?,
+    })
+}
+
+fn fold(s: &str) -> String {
+    s.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Finds bookings by booking id, 求職番号, or a part of a name or kana.
+pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
+    let mut hits = Vec::new();
+    if let Ok(id) = BookingId::parse(query)
+        && let Some(b) = store.booking(id)?
+    {
+        let seeker = store.seeker(&b.seeker)?;
+        hits.push(Hit { booking: b, seeker });
+    }
+    let numbers: Vec<JobSeekerNumber> = match JobSeekerNumber::parse(query) {
+        Ok(n) => vec![n],
+        Err(_) => {
+            let q = fold(query);
+            store
+                .seekers()?
+                .into_iter()
+                .filter(|s| {
+                    fold(s.name.as_str()).contains(&q)
+                        || s.kana
+                            .as_ref()
+                            .is_some_and(|k| fold(k.as_str()).contains(&q))
+                })
+                .map(|s| s.number)
+                .collect()
+        }
+    };
+    for n in numbers {
+        let seeker = store.seeker(&n)?;
+        for b in store.seeker_bookings(&n)? {
+            if !hits.iter().any(|h| h.booking.id == b.id) {
+                hits.push(Hit {
+                    booking: b,
+                    seeker: seeker.clone(),
+                });
+            }
+        }
+    }
+    hits.sort_by_key(|h| std::cmp::Reverse((h.booking.slot.date, h.booking.slot.start)));
+    hits.truncate(200);
+    Ok(hits)
+}
+
+/// Carries out an effect; the answer comes back as an action.
+fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, StoreError> {
+    let lang = env.lang;
+    let ctx = || crate::store::Ctx {
+        at: env.clock.now(),
+        actor: env.actor.clone(),
+        channel: None,
+    };
+    let message = |r: Result<String, OpError>| match r {
+        Ok(m) => Ok(Some(Action::Done(Ok(m)))),
+        Err(OpError::Store(e)) => Err(e),
+        Err(e) => Ok(Some(Action::Done(Err(Error::from(e).message(lang))))),
+    };
+    match effect {
+        Effect::Load(date) => Ok(Some(Action::Loaded(Box::new(load_day(store, date)?)))),
+        Effect::Apply { id, event } => {
+            let cancel = matches!(event, crate::domain::booking::Event::Cancel { .. });
+            let c = crate::store::Ctx {
+                channel: cancel.then_some(crate::domain::booking::Channel::Phone),
+                ..ctx()
+            };
+            match store.apply(id, &event, &c) {
+                Ok(b) => Ok(Some(Action::Done(Ok(crate::cli::changed_line(lang, &b))))),
+                Err(OpError::Store(e)) => Err(e),
+                Err(e) => Ok(Some(Action::Done(Err(Error::from(e)
+                    .about(id)
+                    .message(lang))))),
+            }
+        }
+        Effect::Refuse { seeker, reason } => {
+            message(store.refuse(&seeker, &reason, &ctx()).map(|r| {
+                tr!(
+                    lang,
+                    "refuse.done",
+                    number = seeker,
+                    since = r.since.format("%Y-%m-%d %H:%M")
+                )
+            }))
+        }
+        Effect::Unrefuse { seeker, reason } => message(
+            store
+                .unrefuse(&seeker, &reason, &ctx())
+                .map(|_| tr!(lang, "unrefuse.done", number = seeker)),
+        ),
+        Effect::Search(q) => Ok(Some(Action::Found(search(store, &q)?))),
+        Effect::Sweep => {
+            let swept = store
+                .sweep(
+                    env.clock.local(),
+                    env.loaded.office.rules.grace(),
+                    env.clock.offset(),
+                    &env.actor.terminal,
+                )
+                .map_err(|e| match e {
+                    OpError::Store(s) => s,
+                    other => StoreError::Damaged {
+                        dir: store.dir().to_path_buf(),
+                        detail: format!("{other:?}"),
+                    },
+                })?;
+            Ok(Some(Action::Swept(swept.len())))
+        }
+    }
+}
+
+/// Runs `action` and every effect it leads to.
+pub fn dispatch(env: &Env, store: &Store, app: &mut App, action: Action) -> Result<(), StoreError> {
+    let mut next = Some(action);
+    while let Some(action) = next.take() {
+        if let Some(effect) = app::update(app, action) {
+            next = perform(env, store, effect)?;
+        }
+    }
+    Ok(())
+}
+
+/// How long until the next thing the screen must show by itself: the next
+/// minute of the clock, or the next no-show.
+fn until_next_deadline(now: NaiveDateTime, next_no_show: Option<NaiveDateTime>) -> StdDuration {
+    let into_minute = StdDuration::from_secs(u64::from(now.second()))
+        + StdDuration::from_nanos(u64::from(now.nanosecond() % 1_000_000_000));
+    let to_minute = StdDuration::from_secs(60).saturating_sub(into_minute);
+    match next_no_show {
+        Some(at) => to_minute.min((at - now).to_std().unwrap_or(StdDuration::ZERO)),
+        None => to_minute,
+    }
+}
+
+fn theme(env: &Env) -> Theme {
+    let term = std::env::var("TERM").ok();
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    Theme::new(env.ascii || Theme::ascii_by_default(term.as_deref(), locale.as_deref()))
+}
+
+/// Opens the dashboard on the terminal.
+pub fn run(env: &Env) -> Result<(), Error> {
+    let store = Store::open(&env.data_dir, "dashboard")?;
+    let loaded = Arc::new(env.loaded.clone());
+    let mut app = App::new(env.lang, theme(env), loaded, env.clock.local());
+    dispatch(env, &store, &mut app, Action::Tick(env.clock.local()))?;
+    let first = load_day(&store, app.date)?;
+    dispatch(env, &store, &mut app, Action::Loaded(Box::new(first)))?;
+    if app.data.empty_db && app.status.is_none() {
+        app.status = Some(app::StatusLine {
+            tone: app::Tone::Info,
+            text: tr!(env.lang, "dash.empty_hint"),
+        });
+    }
+
+    let mut terminal = ratatui::try_init().map_err(|e| Error::Internal(e.to_string()))?;
+    // ratatui's hook restores the terminal on a panic; a panic that the store
+    // contains (a damaged file) must not, so the store's filter goes outside it.
+    crate::store::wrap_panic_hook();
+    let result = event_loop(env, &store, &mut app, &mut terminal);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(
+    env: &Env,
+    store: &Store,
+    app: &mut App,
+    terminal: &mut ratatui::DefaultTerminal,
+) -> Result<(), Error> {
+    let io_err = |e: io::Error| Error::Internal(e.to_string());
+    let mut dirty = true;
+    while !app.quit {
+        if dirty {
+            terminal.draw(|f| view::render(app, f)).map_err(io_err)?;
+            dirty = false;
+        }
+        let now = env.clock.local();
+        let wait = until_next_deadline(now, store.next_no_show(env.loaded.office.rules.grace())?);
+        if event::poll(wait).map_err(io_err)? {
+            match event::read().map_err(io_err)? {
+                TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
+                    let action = match keymap::resolve(app.mode, &key) {
+                        Some(c) => Some(Action::Key(c)),
+                        None => match (app.mode, key.code) {
+                            (Mode::Prompt, event::KeyCode::Char(c)) => Some(Action::Char(c)),
+                            _ => None,
+                        },
+                    };
+                    if let Some(a) = action {
+                        dispatch(env, store, app, a)?;
+                        dirty = true;
+                    }
+                }
+                TermEvent::Paste(text) if app.mode == Mode::Prompt => {
+                    for c in text.chars() {
+                        dispatch(env, store, app, Action::Char(c))?;
+                    }
+                    dirty = true;
+                }
+                TermEvent::Resize(_, _) => dirty = true,
+                _ => {}
+            }
+        } else {
+            dispatch(env, store, app, Action::Tick(env.clock.local()))?;
+            dirty = true;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").unwrap()
+    }
+
+    #[test]
+    fn waits_for_the_minute_or_the_next_no_show() {
+        assert_eq!(
+            until_next_deadline(t("2026-12-03T10:00:00"), None),
+            StdDuration::from_secs(60)
+        );
+        assert_eq!(
+            until_next_deadline(t("2026-12-03T10:00:45"), None),
+            StdDuration::from_secs(15)
+        );
+        assert_eq!(
+            until_next_deadline(t("2026-12-03T10:09:45"), Some(t("2026-12-03T10:10:00"))),
+            StdDuration::from_secs(15)
+        );
+        assert_eq!(
+            until_next_deadline(t("2026-12-03T10:09:00"), Some(t("2026-12-03T10:09:20"))),
+            StdDuration::from_secs(20)
+        );
+        assert_eq!(
+            until_next_deadline(t("2026-12-03T10:11:00"), Some(t("2026-12-03T10:10:00"))),
+            StdDuration::ZERO
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! Drawing: pure functions from `&App` to the frame. Nothing here changes
+//! state or touches the store.
+
+mod calendar;
+mod detail;
+mod overlay;
+mod timeline;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::app::{App, Tone};
+use super::keymap::{self, Mode};
+use crate::i18n::{Lang, safe};
+use crate::tr;
+
+/// The smallest screen the dashboard draws on.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// From this width the detail pane stays open beside the timeline.
+pub const WIDE: u16 = 120;
+
+pub fn render(app: &App, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = tr!(
+            app.lang,
+            "dash.too_small",
+            width = area.width,
+            height = area.height,
+            min_width = MIN_WIDTH,
+            min_height = MIN_HEIGHT
+        );
+        f.render_widget(Paragraph::new(msg), area);
+        return;
+    }
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(app, f, header);
+    let wide = area.width >= WIDE;
+    let (left, middle, right) = if wide {
+        let [l, m, r] = Layout::horizontal([
+            Constraint::Length(calendar::WIDTH),
+            Constraint::Fill(1),
+            Constraint::Length(46),
+        ])
+        .areas(body);
+        (l, m, Some(r))
+    } else {
+        let [l, m] = Layout::horizontal([Constraint::Length(calendar::WIDTH), Constraint::Fill(1)])
+            .areas(body);
+        (l, m, None)
+    };
+    let [cal, summary] =
+        Layout::vertical([Constraint::Length(calendar::HEIGHT), Constraint::Fill(1)]).areas(left);
+    calendar::render(app, f, cal);
+    calendar::render_summary(app, f, summary);
+    timeline::render(app, f, middle);
+    if let Some(r) = right {
+        detail::render_pane(app, f, r);
+    }
+    render_status(app, f, status);
+    render_footer(app, f, footer);
+    match app.mode {
+        Mode::Detail if !wide => detail::render_overlay(app, f, body),
+        Mode::Help => overlay::help(app, f, body),
+        Mode::Prompt => overlay::prompt(app, f, body),
+        Mode::Confirm => overlay::confirm(app, f, body),
+        Mode::Results => overlay::results(app, f, body),
+        _ => {}
+    }
+}
+
+/// A date for people: 令和8年12月4日(金) or Fri 4 Dec 2026.
+pub fn long_date(lang: Lang, d: NaiveDate) -> String {
+    let wd = d.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Ja => {
+            let reiwa_start = NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or(d);
+            let year = if d >= reiwa_start {
+                let n = d.year() - 2018;
+                if n == 1 {
+                    "令和元年".to_string()
+                } else {
+                    format!("令和{n}年")
+                }
+            } else {
+                format!("{}年", d.year())
+            };
+            format!(
+                "{year}{}月{}日({})",
+                d.month(),
+                d.day(),
+                ["月", "火", "水", "木", "金", "土", "日"][wd]
+            )
+        }
+        Lang::En => format!(
+            "{} {} {} {}",
+            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][wd],
+            d.day(),
+            [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+            ][d.month0() as usize],
+            d.year()
+        ),
+    }
+}
+
+/// A short date: 12/4(金) or Fri 4 Dec.
+pub fn short_date(lang: Lang, d: NaiveDate) -> String {
+    let wd = d.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Ja => format!(
+            "{}/{}({})",
+            d.month(),
+            d.day(),
+            ["月", "火", "水", "木", "金", "土", "日"][wd]
+        ),
+        Lang::En => format!(
+            "{} {} {}",
+            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][wd],
+            d.day(),
+            [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+            ][d.month0() as usize]
+        ),
+    }
+}
+
+pub fn hm(t: NaiveDateTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+fn render_header(app: &App, f: &mut Frame, area: Rect) {
+    let office = match app.lang {
+        Lang::Ja => app.loaded.config.office.name.as_str(),
+        Lang::En => app.loaded.config.office.name_en.as_str(),
+    };
+    let terms = app
+        .loaded
+        .office
+        .terms
+        .in_force(app.today())
+        .map(|v| v.version.clone())
+        .unwrap_or_else(|| "-".into());
+    let mut spans = vec![Span::styled(format!(" {office} "), app.theme.title())];
+    if area.width >= 100 {
+        spans.push(Span::raw(tr!(app.lang, "dash.title")));
+        spans.push(Span::raw(" "));
+    }
+    spans.extend([
+        Span::raw(" "),
+        Span::styled(
+            format!("{} {}", long_date(app.lang, app.today()), hm(app.now)),
+            app.theme.title(),
+        ),
+        Span::raw("  "),
+        Span::raw(tr!(app.lang, "dash.terms", version = terms)),
+    ]);
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).style(app.theme.selected()),
+        area,
+    );
+}
+
+fn render_status(app: &App, f: &mut Frame, area: Rect) {
+    let Some(s) = &app.status else {
+        return;
+    };
+    let (mark, style) = match s.tone {
+        Tone::Error => ("! ", app.theme.error()),
+        Tone::Ok => (if app.theme.ascii { "ok " } else { "✓ " }, app.theme.ok()),
+        Tone::Info => ("", ratatui::style::Style::new()),
+    };
+    f.render_widget(
+        Paragraph::new(Span::styled(format!(" {mark}{}", safe(&s.text)), style)),
+        area,
+    );
+}
+
+/// Key hints of the current mode, as many as fit; help and quit are kept
+/// last so that they always show.
+fn render_footer(app: &App, f: &mut Frame, area: Rect) {
+    use unicode_width::UnicodeWidthStr;
+    let hint = |b: &keymap::Binding| {
+        let label = if app.theme.ascii {
+            keymap::ascii_label(b.label)
+        } else {
+            b.label.to_string()
+        };
+        (
+            format!(" {label}"),
+            format!(" {} ", crate::i18n::text(app.lang, b.desc)),
+        )
+    };
+    let last =
+        |b: &keymap::Binding| matches!(b.command, keymap::Command::Help | keymap::Command::Quit);
+    let hints: Vec<_> = keymap::bindings(app.mode).filter(|b| b.hint).collect();
+    let tail: Vec<_> = hints.iter().filter(|b| last(b)).map(|b| hint(b)).collect();
+    let tail_width: usize = tail.iter().map(|(k, d)| k.width() + d.width()).sum();
+    let mut used = tail_width;
+    let mut spans = Vec::new();
+    for (k, d) in hints.iter().filter(|b| !last(b)).map(|b| hint(b)) {
+        let w = k.width() + d.width();
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(k, app.theme.key()));
+        spans.push(Span::raw(d));
+    }
+    for (k, d) in tail {
+        spans.push(Span::styled(k, app.theme.key()));
+        spans.push(Span::raw(d));
+    }
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).style(app.theme.dim()),
+        area,
+    );
+}
+
+/// A centred box of at most `w`x`h` inside `area`, cleared, with a border and title.
+pub fn popup(app: &App, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(app.theme.border())
+        .title(Span::styled(format!(" {title} "), app.theme.title()));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    inner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_both_languages() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert_eq!(long_date(Lang::Ja, d), "令和8年12月4日(金)");
+        assert_eq!(long_date(Lang::En, d), "Fri 4 Dec 2026");
+        assert_eq!(
+            long_date(Lang::Ja, NaiveDate::from_ymd_opt(2019, 5, 1).unwrap()),
+            "令和元年5月1日(水)"
+        );
+        assert_eq!(short_date(Lang::Ja, d), "12/4(金)");
+    }
+}

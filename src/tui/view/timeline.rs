@@ -1,0 +1,149 @@
+//! The selected day's timeline: one row per slot, one column per booth. Each
+//! cell shows a status symbol and word (never colour alone) and the job
+//! seeker's masked name.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::super::app::App;
+use crate::domain::booking::Status;
+use crate::error::closure_word;
+use crate::i18n::{Lang, safe};
+use crate::tr;
+
+const TIME_WIDTH: usize = 7;
+
+/// A short status word for cells.
+pub fn short_status(lang: Lang, s: Status) -> String {
+    match s {
+        Status::Booked => tr!(lang, "status_short.booked"),
+        Status::InProgress => tr!(lang, "status_short.in_progress"),
+        Status::Completed => tr!(lang, "status_short.completed"),
+        Status::Stopped => tr!(lang, "status_short.stopped"),
+        Status::Cancelled => tr!(lang, "status_short.cancelled"),
+        Status::NoShow => tr!(lang, "status_short.no_show"),
+    }
+}
+
+use crate::i18n::fit;
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let title = tr!(
+        lang,
+        "dash.timeline",
+        date = super::long_date(lang, app.date)
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(app.theme.border())
+        .title(Span::styled(format!(" {title} "), app.theme.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let office = &app.loaded.office;
+    if let Some(c) = office.calendar.closure(app.date) {
+        let mut lines = vec![Line::from(Span::styled(
+            format!("{}: {}", tr!(lang, "day.closed"), closure_word(lang, &c)),
+            app.theme.warn(),
+        ))];
+        if !app.data.rows.is_empty() {
+            lines.push(Line::from(tr!(
+                lang,
+                "dash.closed_with_bookings",
+                count = app.data.rows.len()
+            )));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
+    let booths = office.booths.len().max(1);
+    let avail = (inner.width as usize).saturating_sub(TIME_WIDTH);
+    let cell_w = (avail / booths).saturating_sub(1).max(4);
+
+    let mut header = vec![Span::styled(
+        fit(&tr!(lang, "day.col.time"), TIME_WIDTH),
+        app.theme.dim(),
+    )];
+    for b in &office.booths {
+        header.push(Span::styled(
+            fit(&tr!(lang, "day.booth_n", booth = b.number), cell_w),
+            app.theme.dim(),
+        ));
+        header.push(Span::raw(" "));
+    }
+    let mut lines = vec![Line::from(header)];
+
+    // Keep the selected row in view when the slots do not all fit.
+    let visible = (inner.height as usize).saturating_sub(1).max(1);
+    let offset = app.row.saturating_sub(visible - 1);
+    let slot_len = office.slot_length();
+    for (row, start) in office.starts.iter().enumerate().skip(offset).take(visible) {
+        let begins = app.date.and_time(*start);
+        let now_here = app.now >= begins && app.now < begins + slot_len;
+        let past = app.now >= begins + slot_len;
+        let marker = if now_here {
+            app.theme.now_marker()
+        } else {
+            " "
+        };
+        let time_style = if now_here {
+            app.theme.title()
+        } else if past {
+            app.theme.dim()
+        } else {
+            Style::new()
+        };
+        let mut spans = vec![Span::styled(
+            fit(&format!("{marker}{}", start.format("%H:%M")), TIME_WIDTH),
+            time_style,
+        )];
+        for col in 0..booths {
+            let selected = row == app.row && col == app.col;
+            let (text, mut style) = match app.cell(row, col) {
+                Some(r) => {
+                    let s = r.booking.status;
+                    let name = r
+                        .seeker
+                        .as_ref()
+                        .map(|s| app.theme.mask(&safe(&s.name.masked())))
+                        .unwrap_or_default();
+                    let mut flags = String::new();
+                    if r.no_shows > 0 && s.is_live() {
+                        flags.push_str(&tr!(lang, "flag.no_show"));
+                    }
+                    if r.refusal.is_some() {
+                        flags.push_str(&tr!(lang, "flag.refused"));
+                    }
+                    let text = format!(
+                        "{} {} {name}{}{flags}",
+                        app.theme.status_symbol(s),
+                        short_status(lang, s),
+                        if flags.is_empty() { "" } else { " " }
+                    );
+                    (text, app.theme.status_style(s))
+                }
+                None => (
+                    format!("{} {}", app.theme.free(), tr!(lang, "dash.free")),
+                    app.theme.dim(),
+                ),
+            };
+            if selected {
+                style = style.patch(app.theme.selected());
+            }
+            spans.push(Span::styled(fit(&text, cell_w), style));
+            spans.push(Span::raw(" "));
+        }
+        lines.push(Line::from(spans));
+    }
+    if lines.len() < inner.height as usize && app.data.empty_db {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            tr!(lang, "dash.empty_hint"),
+            app.theme.dim(),
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
