@@ -14,11 +14,17 @@ pub struct Clock {
     tz: Tz,
     /// The moment `--now` named, and when the process saw it.
     start: Option<(DateTime<Utc>, Instant)>,
+    /// A clock that stands still (tests and screenshots).
+    frozen: bool,
 }
 
 impl Clock {
     pub fn system(tz: Tz) -> Self {
-        Self { tz, start: None }
+        Self {
+            tz,
+            start: None,
+            frozen: false,
+        }
     }
 
     /// A clock that starts at `start` and runs on.
@@ -26,6 +32,16 @@ impl Clock {
         Self {
             tz,
             start: Some((start, Instant::now())),
+            frozen: false,
+        }
+    }
+
+    /// A clock that stays at `at`.
+    pub fn frozen(tz: Tz, at: DateTime<Utc>) -> Self {
+        Self {
+            tz,
+            start: Some((at, Instant::now())),
+            frozen: true,
         }
     }
 
@@ -58,6 +74,7 @@ impl Clock {
     /// Now, in office time with its offset.
     pub fn now(&self) -> DateTime<FixedOffset> {
         let utc = match self.start {
+            Some((at, _)) if self.frozen => at,
             Some((at, seen)) => at + chrono::Duration::from_std(seen.elapsed()).unwrap_or_default(),
             None => Utc::now(),
         };

@@ -59,10 +59,16 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
     })
 }
 
+/// The form names are compared in: NFKC, no spaces, lower case, hiragana
+/// as katakana (so やまだ finds ヤマダ).
 fn fold(s: &str) -> String {
     s.nfkc()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            other => other,
+        })
         .collect()
 }
 
@@ -106,6 +112,17 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
     hits.sort_by_key(|h| std::cmp::Reverse((h.booking.slot.date, h.booking.slot.start)));
     hits.truncate(200);
     Ok(hits)
+}
+
+/// The action of a key in `mode`: its command, or a character typed into a prompt.
+pub fn key_action(mode: Mode, key: &event::KeyEvent) -> Option<Action> {
+    match keymap::resolve(mode, key) {
+        Some(c) => Some(Action::Key(c)),
+        None => match (mode, key.code) {
+            (Mode::Prompt, event::KeyCode::Char(c)) => Some(Action::Char(c)),
+            _ => None,
+        },
+    }
 }
 
 /// Carries out an effect; the answer comes back as an action.
@@ -246,14 +263,7 @@ fn event_loop(
         if event::poll(wait).map_err(io_err)? {
             match event::read().map_err(io_err)? {
                 TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
-                    let action = match keymap::resolve(app.mode, &key) {
-                        Some(c) => Some(Action::Key(c)),
-                        None => match (app.mode, key.code) {
-                            (Mode::Prompt, event::KeyCode::Char(c)) => Some(Action::Char(c)),
-                            _ => None,
-                        },
-                    };
-                    if let Some(a) = action {
+                    if let Some(a) = key_action(app.mode, &key) {
                         dispatch(env, store, app, a)?;
                         dirty = true;
                     }

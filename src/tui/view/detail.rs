@@ -40,6 +40,9 @@ fn action_word(lang: Lang, action: &str) -> String {
     }
 }
 
+/// Rows the pane needs to be worth drawing under the timeline.
+pub const MIN_HEIGHT: u16 = 12;
+
 pub fn lines<'a>(app: &App, r: &Row) -> Vec<Line<'a>> {
     let lang = app.lang;
     let t = &app.theme;
@@ -243,7 +246,22 @@ pub fn render_pane(app: &App, f: &mut Frame, area: Rect) {
             app.theme.dim(),
         ))],
     };
-    f.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), inner);
+    // Wide and short: the data on the left, the history on the right.
+    if inner.width >= 80 && body.len() > inner.height as usize {
+        let history = crate::i18n::text(app.lang, "detail.history");
+        let split = body
+            .iter()
+            .position(|l| l.spans.first().is_some_and(|s| s.content == history))
+            .unwrap_or(body.len());
+        let mut left = body;
+        let right = left.split_off(split);
+        let [l, r] = ratatui::layout::Layout::horizontal([ratatui::layout::Constraint::Fill(1); 2])
+            .areas(inner);
+        f.render_widget(Paragraph::new(left).wrap(Wrap { trim: false }), l);
+        f.render_widget(Paragraph::new(right).wrap(Wrap { trim: false }), r);
+    } else {
+        f.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), inner);
+    }
 }
 
 pub fn render_overlay(app: &App, f: &mut Frame, area: Rect) {

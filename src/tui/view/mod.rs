@@ -46,26 +46,26 @@ pub fn render(app: &App, f: &mut Frame) {
     .areas(area);
     render_header(app, f, header);
     let wide = area.width >= WIDE;
-    let (left, middle, right) = if wide {
-        let [l, m, r] = Layout::horizontal([
-            Constraint::Length(calendar::WIDTH),
-            Constraint::Fill(1),
-            Constraint::Length(46),
-        ])
-        .areas(body);
-        (l, m, Some(r))
-    } else {
-        let [l, m] = Layout::horizontal([Constraint::Length(calendar::WIDTH), Constraint::Fill(1)])
-            .areas(body);
-        (l, m, None)
-    };
+    let [left, rest] =
+        Layout::horizontal([Constraint::Length(calendar::WIDTH), Constraint::Fill(1)]).areas(body);
     let [cal, summary] =
         Layout::vertical([Constraint::Length(calendar::HEIGHT), Constraint::Fill(1)]).areas(left);
     calendar::render(app, f, cal);
     calendar::render_summary(app, f, summary);
-    timeline::render(app, f, middle);
-    if let Some(r) = right {
-        detail::render_pane(app, f, r);
+    // With room to spare the details stay open: under a full-width timeline
+    // when the screen is tall enough, else beside it.
+    let timeline_rows = app.slot_count() as u16 + 3;
+    if wide && body.height >= timeline_rows + detail::MIN_HEIGHT {
+        let [t, d] =
+            Layout::vertical([Constraint::Length(timeline_rows), Constraint::Fill(1)]).areas(rest);
+        timeline::render(app, f, t);
+        detail::render_pane(app, f, d);
+    } else if wide {
+        let [t, d] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(46)]).areas(rest);
+        timeline::render(app, f, t);
+        detail::render_pane(app, f, d);
+    } else {
+        timeline::render(app, f, rest);
     }
     render_status(app, f, status);
     render_footer(app, f, footer);

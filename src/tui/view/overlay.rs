@@ -63,6 +63,13 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         tr!(lang, "flag.refused"),
         tr!(lang, "help.flag_refused")
     )));
+    lines.push(Line::from(format!(
+        "  {} {}   {} {}",
+        tr!(lang, "flag.interpreter"),
+        tr!(lang, "help.flag_interpreter"),
+        tr!(lang, "flag.caregiver"),
+        tr!(lang, "help.flag_caregiver")
+    )));
     let inner = super::popup(app, f, area, 96, area.height, &tr!(lang, "help.title"));
     // Two columns when the list is taller than the box.
     if lines.len() > inner.height as usize && inner.width >= 56 {

@@ -117,11 +117,18 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     if r.refusal.is_some() {
                         flags.push_str(&tr!(lang, "flag.refused"));
                     }
+                    if r.booking.attendance.interpreter.is_some() {
+                        flags.push_str(&tr!(lang, "flag.interpreter"));
+                    }
+                    if r.booking.attendance.caregiver {
+                        flags.push_str(&tr!(lang, "flag.caregiver"));
+                    }
+                    // Flags before the name, so that a narrow cell cuts the name, not them.
+                    let gap = if flags.is_empty() { "" } else { " " };
                     let text = format!(
-                        "{} {} {name}{}{flags}",
+                        "{} {} {flags}{gap}{name}",
                         app.theme.status_symbol(s),
                         short_status(lang, s),
-                        if flags.is_empty() { "" } else { " " }
                     );
                     (text, app.theme.status_style(s))
                 }

@@ -1,0 +1,509 @@
+//! The dashboard's model driven by key sequences against a real database,
+//! and whole screens rendered into a `TestBackend` (insta snapshots) at
+//! 80x24 and 120x40, in Japanese and English, Unicode and ASCII.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use soudan::cli::Env;
+use soudan::cli::args::Global;
+use soudan::clock::Clock;
+use soudan::domain::booking::{Attendance, BookingId, Channel, Event, Slot, Status};
+use soudan::domain::seeker::{Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker};
+use soudan::domain::terms::{Consent, Document, checklist_all_yes};
+use soudan::store::{Actor, Ctx, NewBooking, Store};
+use soudan::tui::app::{Action, App};
+use soudan::tui::keymap::Mode;
+use soudan::tui::theme::Theme;
+use soudan::tui::{dispatch, key_action, load_day, view};
+
+fn env(dir: &Path, now: &str, lang: &str) -> Env {
+    let g = Global {
+        data_dir: Some(dir.to_path_buf()),
+        config: None,
+        lang: Some(lang.into()),
+        now: Some(now.into()),
+        ascii: false,
+    };
+    let mut env = Env::from_global(&g).unwrap();
+    let tz = env.loaded.tz;
+    env.clock = Clock::frozen(tz, Clock::parse_start(tz, now).unwrap());
+    env.actor = Actor {
+        user: "staff1".into(),
+        terminal: "counter-1".into(),
+    };
+    env
+}
+
+fn person(n: u32, name: &str, kana: &str) -> Seeker {
+    Seeker {
+        number: JobSeekerNumber::parse(&format!("46010-{n}")).unwrap(),
+        name: PersonName::parse(name).unwrap(),
+        kana: Some(Kana::parse(kana).unwrap()),
+        email: Email::parse(&format!("p{n}@example.jp")).unwrap(),
+        phone: Some(Phone::parse("090-1234-5678").unwrap()),
+        registered_on: None,
+    }
+}
+
+/// A day of bookings: the same ids every run.
+fn seed(store: &Store, env: &Env) -> Vec<BookingId> {
+    fastrand::seed(7);
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
+    let ctx = Ctx {
+        at,
+        actor: env.actor.clone(),
+        channel: Some(Channel::Phone),
+    };
+    let people = [
+        ("09:00", 1, person(1, "佐藤 一郎", "さとう いちろう"), None),
+        (
+            "09:30",
+            2,
+            person(2, "Maria Santos", "まりあ さんとす"),
+            Some("Portuguese"),
+        ),
+        ("10:00", 1, person(3, "山田 太郎", "やまだ たろう"), None),
+        ("10:00", 2, person(4, "鈴木 花子", "すずき はなこ"), None),
+        ("13:00", 1, person(5, "高橋 健", "たかはし けん"), None),
+        ("16:00", 2, person(6, "伊藤 翔", "いとう しょう"), None),
+    ];
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let mut ids = Vec::new();
+    for (time, booth, seeker, interpreter) in people {
+        let start = chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap();
+        let slot = Slot {
+            date,
+            start,
+            end: start + chrono::Duration::minutes(30),
+            booth,
+        };
+        let new = NewBooking {
+            slot,
+            seeker,
+            channel: Channel::Phone,
+            consent: Consent {
+                terms_version: "2025-02-07".into(),
+                at,
+                documents: Document::ALL.to_vec(),
+            },
+            checklist: checklist_all_yes(),
+            attendance: Attendance {
+                interpreter: interpreter.map(String::from),
+                caregiver: false,
+            },
+            meeting_url_template: "https://meeting.example.jp/{id}".into(),
+            late_override: None,
+        };
+        ids.push(store.book(&new, &ctx).unwrap().id);
+    }
+    let later = |s: &str| Ctx {
+        at: chrono::DateTime::parse_from_rfc3339(s).unwrap(),
+        ..ctx.clone()
+    };
+    store
+        .apply(ids[0], &Event::Start, &later("2026-12-03T08:59:00+09:00"))
+        .unwrap();
+    store
+        .apply(ids[0], &Event::Finish, &later("2026-12-03T09:28:00+09:00"))
+        .unwrap();
+    store
+        .apply(
+            ids[3],
+            &Event::Cancel {
+                reason: "体調不良（電話）".into(),
+            },
+            &later("2026-12-02T17:00:00+09:00"),
+        )
+        .unwrap();
+    store
+        .refuse(
+            &JobSeekerNumber::parse("46010-6").unwrap(),
+            "暴言",
+            &later("2026-12-02T10:00:00+09:00"),
+        )
+        .unwrap();
+    ids
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    env: Env,
+    store: Store,
+    app: App,
+    ids: Vec<BookingId>,
+}
+
+fn fixture(now: &str, lang: &str, ascii: bool) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let env = env(dir.path(), now, lang);
+    let store = Store::open(dir.path(), "dashboard").unwrap();
+    let ids = seed(&store, &env);
+    let mut app = App::new(
+        env.lang,
+        Theme::new(ascii),
+        Arc::new(env.loaded.clone()),
+        env.clock.local(),
+    );
+    dispatch(&env, &store, &mut app, Action::Tick(env.clock.local())).unwrap();
+    let data = load_day(&store, app.date).unwrap();
+    dispatch(&env, &store, &mut app, Action::Loaded(Box::new(data))).unwrap();
+    Fixture {
+        _dir: dir,
+        env,
+        store,
+        app,
+        ids,
+    }
+}
+
+impl Fixture {
+    fn key(&mut self, code: KeyCode) {
+        let ev = KeyEvent::new(code, KeyModifiers::NONE);
+        if let Some(a) = key_action(self.app.mode, &ev) {
+            dispatch(&self.env, &self.store, &mut self.app, a).unwrap();
+        }
+    }
+
+    /// Types `keys`: each character a key press; `\n` is Enter, `\x1b` Esc.
+    fn keys(&mut self, keys: &str) {
+        for c in keys.chars() {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                '\x1b' => KeyCode::Esc,
+                '\x08' => KeyCode::Backspace,
+                c => KeyCode::Char(c),
+            };
+            self.key(code);
+        }
+    }
+
+    fn status(&self, id: BookingId) -> Status {
+        self.store.booking(id).unwrap().unwrap().status
+    }
+
+    fn screen(&self, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| view::render(&self.app, f)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..h {
+            let mut line = String::new();
+            let mut skip = 0;
+            for x in 0..w {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = buf[(x, y)].symbol();
+                skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+                line.push_str(sym);
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[test]
+fn the_cursor_starts_on_the_slot_now_and_moves_within_the_day() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    assert_eq!(
+        (fx.app.row, fx.app.col),
+        (1, 0),
+        "09:45 is in the 09:30 slot"
+    );
+    fx.keys("kkk");
+    assert_eq!(fx.app.row, 0, "stops at the first slot");
+    fx.keys("llll");
+    assert_eq!(fx.app.col, 1, "stops at the last booth");
+    fx.keys(&"j".repeat(40));
+    assert_eq!(fx.app.row, 12);
+    fx.key(KeyCode::Up);
+    fx.key(KeyCode::Left);
+    assert_eq!((fx.app.row, fx.app.col), (11, 0));
+}
+
+#[test]
+fn days_weeks_today_and_go_to() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    fx.keys("]");
+    assert_eq!(fx.app.date.to_string(), "2026-12-04");
+    assert_eq!(
+        fx.app.data.date.unwrap().to_string(),
+        "2026-12-04",
+        "the day is loaded"
+    );
+    fx.keys("}");
+    assert_eq!(fx.app.date.to_string(), "2026-12-11");
+    fx.keys("[{");
+    assert_eq!(fx.app.date.to_string(), "2026-12-03");
+    fx.key(KeyCode::PageDown);
+    fx.keys("t");
+    assert_eq!(fx.app.date.to_string(), "2026-12-03");
+    fx.keys("g12-24\n");
+    assert_eq!(fx.app.date.to_string(), "2026-12-24");
+    fx.keys("g2027-01-11\n");
+    assert_eq!(fx.app.date.to_string(), "2027-01-11");
+    fx.keys("g5\n");
+    assert_eq!(fx.app.date.to_string(), "2027-01-05");
+    // A date that does not exist keeps the prompt open with a message.
+    fx.keys("g02-30\n");
+    assert_eq!(fx.app.mode, Mode::Prompt);
+    assert!(fx.app.prompt.as_ref().unwrap().error.is_some());
+    fx.keys("\x1b");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    assert_eq!(fx.app.date.to_string(), "2027-01-05");
+}
+
+#[test]
+fn cancel_by_phone_reason_then_confirm() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    let yamada = fx.ids[2];
+    fx.keys("j"); // 10:00, booth 1
+    assert_eq!(fx.app.selected().unwrap().booking.id, yamada);
+    // An empty reason is refused and nothing changes.
+    fx.keys("c\n");
+    assert_eq!(fx.app.mode, Mode::Prompt);
+    assert!(fx.app.prompt.as_ref().unwrap().error.is_some());
+    fx.keys("本人から電話\n");
+    assert_eq!(fx.app.mode, Mode::Confirm);
+    assert_eq!(fx.status(yamada), Status::Booked, "nothing before yes");
+    fx.keys("y");
+    assert_eq!(fx.status(yamada), Status::Cancelled);
+    assert_eq!(fx.app.mode, Mode::Normal);
+    let b = fx.store.booking(yamada).unwrap().unwrap();
+    assert_eq!(b.last_reason(), Some("本人から電話"));
+    assert!(fx.app.status.as_ref().unwrap().text.contains("キャンセル"));
+    // The screen shows it without a reload key.
+    assert_eq!(fx.app.selected().unwrap().booking.status, Status::Cancelled);
+    let trail = fx.store.booking_audit(yamada).unwrap();
+    assert_eq!(trail.last().unwrap().channel, Some(Channel::Phone));
+    assert_eq!(trail.last().unwrap().user, "staff1");
+}
+
+#[test]
+fn abandoning_changes_nothing() {
+    let mut fx = fixture("2026-12-03T09:45", "en", false);
+    let yamada = fx.ids[2];
+    fx.keys("jcphoned\x1b");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    fx.keys("cphoned\nn");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    fx.keys("s\x1b");
+    assert_eq!(fx.status(yamada), Status::Booked);
+    assert!(
+        fx.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Nothing was changed")
+    );
+}
+
+#[test]
+fn start_finish_and_stop() {
+    let mut fx = fixture("2026-12-03T09:58", "ja", false);
+    let yamada = fx.ids[2];
+    fx.keys("j"); // 09:58 starts on 09:30; 10:00 is one down
+    assert_eq!(fx.app.selected().unwrap().booking.id, yamada);
+    fx.keys("sy");
+    assert_eq!(fx.status(yamada), Status::InProgress);
+    fx.keys("fn");
+    assert_eq!(fx.status(yamada), Status::InProgress, "n keeps it going");
+    fx.keys("x脅迫的な発言\ny");
+    assert_eq!(fx.status(yamada), Status::Stopped);
+    // Illegal transitions are refused at once, with the reason, and no prompt.
+    fx.keys("s");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    assert!(
+        fx.app.status.as_ref().unwrap().text.contains("中止"),
+        "{:?}",
+        fx.app.status
+    );
+    fx.keys("c");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    // An empty slot says so.
+    fx.keys("jc");
+    assert!(
+        fx.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("予約はありません")
+    );
+}
+
+#[test]
+fn no_shows_appear_by_themselves_and_can_be_corrected() {
+    let mut fx = fixture("2026-12-03T09:30", "ja", false);
+    let maria = fx.ids[1];
+    assert_eq!(fx.status(maria), Status::Booked);
+    // Ten minutes past 09:30 the loop wakes up (a tick) with no key pressed.
+    let later = env(fx.env.data_dir.clone().as_path(), "2026-12-03T09:40", "ja");
+    fx.env.clock = later.clock.clone();
+    dispatch(
+        &fx.env,
+        &fx.store,
+        &mut fx.app,
+        Action::Tick(later.clock.local()),
+    )
+    .unwrap();
+    assert_eq!(fx.status(maria), Status::NoShow);
+    assert!(
+        fx.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("無断キャンセル")
+    );
+    fx.keys("l");
+    assert_eq!(
+        fx.app.selected().unwrap().booking.status,
+        Status::NoShow,
+        "on screen too"
+    );
+    assert_eq!(fx.app.selected().unwrap().no_shows, 1);
+    // The person had called: correct it, with the reason.
+    fx.keys("u9:20に電話があった\ny");
+    assert_eq!(fx.status(maria), Status::Cancelled);
+    assert_eq!(fx.app.selected().unwrap().no_shows, 0);
+}
+
+#[test]
+fn refuse_and_lift_from_the_booking() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    let takahashi = JobSeekerNumber::parse("46010-5").unwrap();
+    fx.keys("jjjjj"); // 09:30 to 13:00, booth 1
+    assert_eq!(fx.app.selected().unwrap().booking.seeker, takahashi);
+    fx.keys("r暴言があった\ny");
+    assert!(fx.store.refusals(&takahashi).unwrap()[0].lifted.is_none());
+    assert!(fx.app.selected().unwrap().refusal.is_some());
+    fx.keys("r面談で改善を確認\ny");
+    assert!(fx.store.refusals(&takahashi).unwrap()[0].lifted.is_some());
+    assert!(fx.app.selected().unwrap().refusal.is_none());
+}
+
+#[test]
+fn search_by_name_number_or_id_and_jump() {
+    let mut fx = fixture("2026-12-01T09:45", "ja", false);
+    assert_eq!(fx.app.date.to_string(), "2026-12-01");
+    fx.keys("/やまだ\n");
+    assert_eq!(fx.app.mode, Mode::Results);
+    assert_eq!(fx.app.results.len(), 1);
+    fx.keys("\n");
+    assert_eq!(fx.app.date.to_string(), "2026-12-03");
+    assert_eq!(fx.app.selected().unwrap().booking.id, fx.ids[2]);
+    fx.keys("/46010-2\n\n");
+    assert_eq!(fx.app.selected().unwrap().booking.id, fx.ids[1]);
+    let id = fx.ids[4].to_string().to_lowercase();
+    fx.keys(&format!("/{id}\n\n"));
+    assert_eq!(fx.app.selected().unwrap().booking.id, fx.ids[4]);
+    fx.keys("/nobody\n");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    assert!(
+        fx.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("見つかりません")
+    );
+}
+
+#[test]
+fn help_lists_every_key_and_closes() {
+    let mut fx = fixture("2026-12-03T09:45", "en", false);
+    fx.keys("?");
+    assert_eq!(fx.app.mode, Mode::Help);
+    let screen = fx.screen(100, 40);
+    for b in soudan::tui::keymap::bindings(Mode::Normal) {
+        let desc = soudan::i18n::text(soudan::i18n::Lang::En, b.desc);
+        assert!(screen.contains(desc), "{desc} missing from help:\n{screen}");
+    }
+    fx.keys("\x1b");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    fx.keys("q");
+    assert!(fx.app.quit);
+}
+
+#[test]
+fn every_status_can_be_told_apart_without_colour() {
+    let fx = fixture("2026-12-03T09:45", "ja", true);
+    let screen = fx.screen(80, 24);
+    // ASCII symbols and words: done, no-show, booked, cancelled.
+    for cell in ["v 完了", "! 無断", "o 予約", "x 取消"] {
+        assert!(screen.contains(cell), "{cell} missing:\n{screen}");
+    }
+    assert!(
+        screen.is_ascii()
+            || screen
+                .chars()
+                .all(|c| c.is_ascii() || !matches!(c, '─' | '│' | '┌' | '┐' | '└' | '┘'))
+    );
+}
+
+#[test]
+fn names_are_masked_on_the_overview_and_full_in_the_details() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    let screen = fx.screen(80, 24);
+    assert!(screen.contains("山田 ＊＊"));
+    assert!(!screen.contains("山田 太郎"));
+    assert!(!screen.contains("p3@example.jp"));
+    fx.keys("j\n");
+    let screen = fx.screen(80, 24);
+    assert!(
+        screen.contains("山田 太郎") && screen.contains("p3@example.jp"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn too_small_says_so_in_one_line() {
+    let fx = fixture("2026-12-03T09:45", "en", false);
+    let screen = fx.screen(60, 20);
+    assert!(
+        screen.starts_with("Please enlarge the window: now 60x20, need 80x24"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn snapshot_80x24_ja() {
+    let fx = fixture("2026-12-03T09:45", "ja", false);
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn snapshot_80x24_en_ascii() {
+    let fx = fixture("2026-12-03T09:45", "en", true);
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn snapshot_120x40_ja_with_details() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    fx.keys("l"); // Maria, interpreter
+    insta::assert_snapshot!(fx.screen(120, 40));
+}
+
+#[test]
+fn snapshot_120x40_en() {
+    let mut fx = fixture("2026-12-03T09:45", "en", false);
+    fx.keys("jjjjjjjjjjjl"); // 16:00 booth 2: the refused job seeker
+    insta::assert_snapshot!(fx.screen(120, 40));
+}
+
+#[test]
+fn snapshot_80x24_ja_confirm() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    fx.keys("jc本人から電話\n");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}

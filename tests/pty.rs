@@ -1,0 +1,229 @@
+//! The real binary in a real pseudo-terminal: start the dashboard, move,
+//! cancel a booking, quit; then the database has the cancellation and the
+//! terminal was given back (main screen, cursor shown).
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const NOW: &str = "2026-12-03T09:45";
+
+fn soudan(dir: &Path, args: &[&str], now: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", dir)
+        .env("SOUDAN_NOW", now)
+        .env_remove("SOUDAN_LANG")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn book(dir: &Path, time: &str, booth: &str, seeker: &str, name: &str) -> String {
+    let o = soudan(
+        dir,
+        &[
+            "book",
+            "--date",
+            "2026-12-03",
+            "--time",
+            time,
+            "--booth",
+            booth,
+            "--seeker",
+            seeker,
+            "--name",
+            name,
+            "--email",
+            "t@example.jp",
+            "--consent",
+            "--checklist",
+        ],
+        "2026-12-01T09:00",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+struct Screen {
+    parser: vt100::Parser,
+    rx: mpsc::Receiver<Vec<u8>>,
+    bytes: usize,
+}
+
+impl Screen {
+    /// Reads output until `pred` holds for the screen, or fails after 10 s.
+    fn wait_for(&mut self, what: &str, pred: impl Fn(&vt100::Screen) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !pred(self.parser.screen()) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; screen:\n{}",
+                self.parser.screen().contents()
+            );
+            if let Ok(chunk) = self.rx.recv_timeout(left.min(Duration::from_millis(100))) {
+                self.bytes += chunk.len();
+                self.parser.process(&chunk);
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        self.parser.screen().contents()
+    }
+}
+
+#[test]
+fn move_cancel_and_quit_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _first = book(d, "09:30", "1", "46010-1", "佐藤 一郎");
+    let yamada = book(d, "10:00", "1", "46010-2", "山田 太郎");
+
+    let pty = native_pty_system();
+    let pair = pty
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_soudan"));
+    cmd.env("SOUDAN_DATA_DIR", d);
+    cmd.env("SOUDAN_NOW", NOW);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("LANG", "ja_JP.UTF-8");
+    cmd.env_remove("SOUDAN_LANG");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = Screen {
+        parser: vt100::Parser::new(24, 80, 0),
+        rx,
+        bytes: 0,
+    };
+    let mut key = |k: &[u8]| {
+        writer.write_all(k).unwrap();
+        writer.flush().unwrap();
+    };
+
+    screen.wait_for("the dashboard", |s| {
+        s.contents().contains("規約 2025-02-07") && s.contents().contains("山田 ＊＊")
+    });
+    assert!(
+        screen.parser.screen().alternate_screen(),
+        "draws on the alternate screen"
+    );
+    // While it runs, the command line is told who holds the database.
+    let o = soudan(d, &["day"], NOW);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ダッシュボード"));
+
+    // 09:45 starts on 09:30; one down is 山田 at 10:00.
+    key(b"j");
+    key(b"c");
+    screen.wait_for("the reason prompt", |s| s.contents().contains("理由を入力"));
+    key("本人から電話".as_bytes());
+    key(b"\r");
+    screen.wait_for("the question", |s| s.contents().contains("よろしいですか"));
+    key(b"y");
+    screen.wait_for("the cancellation", |s| s.contents().contains("取消 山田"));
+    key(b"q");
+
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    // Drain what is left: the restore sequences.
+    while let Ok(chunk) = screen.rx.recv_timeout(Duration::from_millis(300)) {
+        screen.parser.process(&chunk);
+    }
+    let s = screen.parser.screen();
+    assert!(
+        !s.alternate_screen(),
+        "left the alternate screen:\n{}",
+        screen.text()
+    );
+    assert!(!s.hide_cursor(), "cursor shown again");
+
+    let o = soudan(d, &["day", "--date", "2026-12-03", "--json"], NOW);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let day: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let b = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == yamada.as_str())
+        .unwrap();
+    assert_eq!(b["status"], "cancelled");
+    assert_eq!(b["history"][0]["reason"], "本人から電話");
+}
+
+#[test]
+fn below_80x24_it_asks_for_a_larger_window_and_resizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let pty = native_pty_system();
+    let pair = pty
+        .openpty(PtySize {
+            rows: 20,
+            cols: 60,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_soudan"));
+    cmd.env("SOUDAN_DATA_DIR", dir.path());
+    cmd.env("SOUDAN_NOW", NOW);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("SOUDAN_LANG", "en");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = Screen {
+        parser: vt100::Parser::new(20, 60, 0),
+        rx,
+        bytes: 0,
+    };
+    screen.wait_for("the size message", |s| {
+        s.contents().contains("now 60x20, need 80x24")
+    });
+    pair.master
+        .resize(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    screen.parser.screen_mut().set_size(24, 80);
+    screen.wait_for("the dashboard after resize", |s| {
+        s.contents().contains("Terms 2025-02-07")
+    });
+    // Ctrl-C quits too.
+    writer.write_all(b"\x03").unwrap();
+    writer.flush().unwrap();
+    assert!(child.wait().unwrap().success());
+}
