@@ -447,6 +447,13 @@ impl Store {
 
     /// Runs a transaction over every tree, contained and flushed.
     fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, OpError> {
+        let value = self.transact_unflushed(f)?;
+        self.flush()?;
+        Ok(value)
+    }
+
+    /// Runs a transaction over every tree, contained; the caller flushes.
+    fn transact_unflushed<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, OpError> {
         let t = &self.t;
         let trees = (
             &t.bookings,
@@ -497,7 +504,6 @@ impl Store {
             Ok(Err(TransactionError::Storage(e))) => return Err(self.sled_error(e).into()),
             Err(panic) => return Err(self.damaged(panic).into()),
         };
-        self.flush()?;
         Ok(value)
     }
 
@@ -506,11 +512,37 @@ impl Store {
     /// other live booking that day. The pure checks (open day, deadline,
     /// consent, checklist) are the caller's, through [`crate::domain::office`].
     pub fn book(&self, new: &NewBooking, ctx: &Ctx) -> Result<Booking, OpError> {
+        let booking = self.book_unflushed(new, ctx)?;
+        self.flush()?;
+        Ok(booking)
+    }
+
+    /// Writes many bookings, each in its own transaction with every check of
+    /// [`Store::book`], and flushes once at the end (also when one is
+    /// refused: what was written before it stays). For sample data and
+    /// imports; a booking someone waits for goes through [`Store::book`].
+    pub fn book_many(&self, news: &[NewBooking], ctx: &Ctx) -> Result<Vec<Booking>, OpError> {
+        let mut out = Vec::with_capacity(news.len());
+        let mut result = Ok(());
+        for new in news {
+            match self.book_unflushed(new, ctx) {
+                Ok(b) => out.push(b),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.flush()?;
+        result.map(|()| out)
+    }
+
+    fn book_unflushed(&self, new: &NewBooking, ctx: &Ctx) -> Result<Booking, OpError> {
         let slot_key = keys::slot(&new.slot);
         let day_key = keys::seeker_day(&new.seeker.number, new.slot.date);
         let seeker_key = new.seeker.number.as_str().as_bytes().to_vec();
         let seeker_bytes = codec::encode(Kind::Seeker, &new.seeker).map_err(|e| self.damaged(e))?;
-        self.transact(|tx| {
+        self.transact_unflushed(|tx| {
             if let Some(raw) = tx.refusals.get(&seeker_key)? {
                 let list: Vec<Refusal> = tx.decode(Kind::Refusals, "refusal", &raw)?;
                 if let Some(r) = active_refusal(&list) {
@@ -591,13 +623,21 @@ impl Store {
         terminal: &str,
     ) -> Result<Vec<Booking>, OpError> {
         let mut due = Vec::new();
-        let entries = self.sled(|| self.t.pending.iter().collect::<sled::Result<Vec<_>>>())?;
-        for (key, _) in entries {
+        // Pending keys sort by start: read only up to the first one not yet due.
+        let keys = self.sled(|| {
+            let mut keys = Vec::new();
+            for key in self.t.pending.iter().keys() {
+                let key = key?;
+                match keys::parse_slot(&key) {
+                    Some((date, time, _)) if date.and_time(time) + grace > now => break,
+                    _ => keys.push(key),
+                }
+            }
+            Ok(keys)
+        })?;
+        for key in keys {
             let (date, time, _) =
                 keys::parse_slot(&key).ok_or_else(|| self.damaged("pending key is not a slot"))?;
-            if date.and_time(time) + grace > now {
-                break;
-            }
             let id =
                 keys::trailing_id(&key).ok_or_else(|| self.damaged("pending key has no id"))?;
             due.push((id, date.and_time(time) + grace));
