@@ -65,43 +65,46 @@ fn fill(dir: &Path, n: usize) {
                         break;
                     }
                     i += 1;
-                    news.push(NewBooking {
-                        slot: Slot {
-                            date,
-                            start: *start,
-                            end: *start + chrono::Duration::minutes(30),
-                            booth,
+                    news.push((
+                        NewBooking {
+                            slot: Slot {
+                                date,
+                                start: *start,
+                                end: *start + chrono::Duration::minutes(30),
+                                booth,
+                            },
+                            seeker: Seeker {
+                                number: JobSeekerNumber::parse(&format!("46010-{i}")).unwrap(),
+                                name: PersonName::parse(&format!(
+                                    "{} {}",
+                                    family[i % 10],
+                                    given[(i / 10) % 10]
+                                ))
+                                .unwrap(),
+                                kana: None,
+                                email: Email::parse(&format!("s{i}@example.jp")).unwrap(),
+                                phone: None,
+                                registered_on: None,
+                            },
+                            channel: Channel::Counter,
+                            consent: Consent {
+                                terms_version: "2025-02-07".into(),
+                                at,
+                                documents: Document::ALL.to_vec(),
+                            },
+                            checklist: checklist_all_yes(),
+                            attendance: Attendance::default(),
+                            meeting_url_template: "https://meeting.example.jp/{id}".into(),
+                            late_override: None,
                         },
-                        seeker: Seeker {
-                            number: JobSeekerNumber::parse(&format!("46010-{i}")).unwrap(),
-                            name: PersonName::parse(&format!(
-                                "{} {}",
-                                family[i % 10],
-                                given[(i / 10) % 10]
-                            ))
-                            .unwrap(),
-                            kana: None,
-                            email: Email::parse(&format!("s{i}@example.jp")).unwrap(),
-                            phone: None,
-                            registered_on: None,
-                        },
-                        channel: Channel::Counter,
-                        consent: Consent {
-                            terms_version: "2025-02-07".into(),
-                            at,
-                            documents: Document::ALL.to_vec(),
-                        },
-                        checklist: checklist_all_yes(),
-                        attendance: Attendance::default(),
-                        meeting_url_template: "https://meeting.example.jp/{id}".into(),
-                        late_override: None,
-                    });
+                        ctx.clone(),
+                    ));
                 }
             }
         }
         date = date.succ_opt().unwrap();
     }
-    store.book_many(&news, &ctx).unwrap();
+    store.book_many(&news).unwrap();
 }
 
 struct Run {

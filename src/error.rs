@@ -159,6 +159,8 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "now" => tr!(lang, "invalid.now"),
         "channel" => tr!(lang, "invalid.channel"),
         "lang" => tr!(lang, "invalid.lang"),
+        "demo_days" => tr!(lang, "invalid.demo_days"),
+        "demo_empty" => tr!(lang, "invalid.demo_empty"),
         other => other.to_string(),
     }
 }

@@ -6,6 +6,7 @@
 //! - [`i18n`]: message catalogues in Japanese and English (`assets/i18n`).
 //! - [`clock`]: the office clock, which `--now` can start at another time.
 //! - [`cli`]: the non-interactive commands of the command-line contract.
+//! - [`sample`]: deterministic sample data (`soudan demo`).
 //! - [`tui`]: the staff dashboard (terminal UI).
 //! - [`error`]: errors as values, with the contract's exit statuses.
 
@@ -15,5 +16,6 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod sample;
 pub mod store;
 pub mod tui;

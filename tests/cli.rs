@@ -607,3 +607,67 @@ fn a_reported_booking_survives_sigkill_right_after_it_was_printed() {
     let o = run(d, &["check"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
 }
+
+#[test]
+fn demo_fills_an_empty_database_only_and_check_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = soudan(d)
+        .env("SOUDAN_NOW", "2026-12-03T11:15")
+        .args(["demo", "--days", "10", "--seed", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = soudan(d)
+        .env("SOUDAN_NOW", "2026-12-03T11:15")
+        .args(["demo"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "never mixed with what is there");
+    assert!(stderr(&o).starts_with("--data-dir"), "{}", stderr(&o));
+    let o = run(d, &["check", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(report["bookings"].as_u64().unwrap() > 100);
+    // Today has finished, running and booked consultations.
+    let o = soudan(d)
+        .env("SOUDAN_NOW", "2026-12-03T11:15")
+        .args(["day", "--json"])
+        .output()
+        .unwrap();
+    let day: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let statuses: std::collections::BTreeSet<_> = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        statuses.contains("completed") && statuses.contains("booked"),
+        "{statuses:?}"
+    );
+    // The same seed gives the same sample, ids included.
+    let other = tempfile::tempdir().unwrap();
+    let o = soudan(other.path())
+        .env("SOUDAN_NOW", "2026-12-03T11:15")
+        .args(["demo", "--days", "10", "--seed", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0);
+    let again = soudan(other.path())
+        .env("SOUDAN_NOW", "2026-12-03T11:15")
+        .args(["day", "--json"])
+        .output()
+        .unwrap();
+    let ids = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(&day),
+        ids(&serde_json::from_slice(&again.stdout).unwrap())
+    );
+}

@@ -126,6 +126,15 @@ pub enum Command {
     },
     /// Print the effective office configuration (TOML)
     Config,
+    /// Fill an empty database with a realistic sample around today (for a first look and training)
+    Demo {
+        /// Open days to fill, half before today and half from today on
+        #[arg(long, default_value_t = 20)]
+        days: u32,
+        /// The same seed gives the same sample
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -218,6 +218,7 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::Refuse { number, reason: r } => refuse(env, &number, &r, true),
         Command::Unrefuse { number, reason: r } => refuse(env, &number, &r, false),
         Command::Check { json } => check(env, json),
+        Command::Demo { days, seed } => demo(env, days, seed),
         Command::Config => {
             print!("{}", env.loaded.config.to_toml());
             Ok(())
@@ -543,4 +544,102 @@ fn check(env: &Env, json: bool) -> Result<(), Error> {
         }
         .into())
     }
+}
+
+fn demo(env: &Env, days: u32, seed: u64) -> Result<(), Error> {
+    if days == 0 || days > 5000 {
+        return Err(Invalid::new("days", days.to_string(), "demo_days").into());
+    }
+    let store = Store::open(&env.data_dir, "soudan demo")?;
+    if !store.is_empty()? {
+        return Err(
+            Invalid::new("data-dir", env.data_dir.display().to_string(), "demo_empty").into(),
+        );
+    }
+    let office = &env.loaded.office;
+    let plan = crate::sample::plan(office, env.clock.local(), env.clock.offset(), days, seed);
+    let actor = |user: &str| Actor {
+        user: user.to_string(),
+        terminal: env.actor.terminal.clone(),
+    };
+    // Booking ids follow from the seed too.
+    fastrand::seed(seed);
+    let news: Vec<(NewBooking, Ctx)> = plan
+        .bookings
+        .iter()
+        .map(|p| {
+            (
+                p.new.clone(),
+                Ctx {
+                    at: p.created_at,
+                    actor: actor(p.user),
+                    channel: Some(p.new.channel),
+                },
+            )
+        })
+        .collect();
+    let booked = store.book_many(&news)?;
+    let mut events: Vec<_> = plan
+        .bookings
+        .iter()
+        .zip(&booked)
+        .flat_map(|(p, b)| {
+            p.later.iter().map(move |l| {
+                let who = if l.system {
+                    Actor::system(&env.actor.terminal)
+                } else {
+                    actor(l.user)
+                };
+                let channel = matches!(l.event, Event::Cancel { .. } | Event::CorrectNoShow { .. })
+                    .then_some(Channel::Phone);
+                (
+                    b.id,
+                    l.event.clone(),
+                    Ctx {
+                        at: l.at,
+                        actor: who,
+                        channel,
+                    },
+                )
+            })
+        })
+        .collect();
+    events.sort_by_key(|(_, _, c)| c.at);
+    store.apply_many(&events)?;
+    for r in &plan.refusals {
+        store.refuse(
+            &r.seeker,
+            r.reason,
+            &Ctx {
+                at: r.at,
+                actor: actor("tanaka"),
+                channel: None,
+            },
+        )?;
+        if let Some((reason, at)) = r.lifted {
+            store.unrefuse(
+                &r.seeker,
+                reason,
+                &Ctx {
+                    at,
+                    actor: actor("tanaka"),
+                    channel: None,
+                },
+            )?;
+        }
+    }
+    store.sweep(
+        env.clock.local(),
+        office.rules.grace(),
+        env.clock.offset(),
+        &env.actor.terminal,
+    )?;
+    env.say(&tr!(
+        env.lang,
+        "demo.done",
+        count = booked.len(),
+        from = plan.first_day.map(|d| d.to_string()).unwrap_or_default(),
+        to = plan.last_day.map(|d| d.to_string()).unwrap_or_default()
+    ));
+    Ok(())
 }

@@ -521,10 +521,10 @@ impl Store {
     /// [`Store::book`], and flushes once at the end (also when one is
     /// refused: what was written before it stays). For sample data and
     /// imports; a booking someone waits for goes through [`Store::book`].
-    pub fn book_many(&self, news: &[NewBooking], ctx: &Ctx) -> Result<Vec<Booking>, OpError> {
+    pub fn book_many(&self, news: &[(NewBooking, Ctx)]) -> Result<Vec<Booking>, OpError> {
         let mut out = Vec::with_capacity(news.len());
         let mut result = Ok(());
-        for new in news {
+        for (new, ctx) in news {
             match self.book_unflushed(new, ctx) {
                 Ok(b) => out.push(b),
                 Err(e) => {
@@ -589,7 +589,27 @@ impl Store {
 
     /// Applies `event` to booking `id`.
     pub fn apply(&self, id: BookingId, event: &Event, ctx: &Ctx) -> Result<Booking, OpError> {
-        self.transact(|tx| {
+        let booking = self.apply_unflushed(id, event, ctx)?;
+        self.flush()?;
+        Ok(booking)
+    }
+
+    /// Applies many events, each in its own transaction, and flushes once at
+    /// the end (also when one is refused). For sample data and imports.
+    pub fn apply_many(&self, events: &[(BookingId, Event, Ctx)]) -> Result<(), OpError> {
+        let mut result = Ok(());
+        for (id, event, ctx) in events {
+            if let Err(e) = self.apply_unflushed(*id, event, ctx) {
+                result = Err(e);
+                break;
+            }
+        }
+        self.flush()?;
+        result
+    }
+
+    fn apply_unflushed(&self, id: BookingId, event: &Event, ctx: &Ctx) -> Result<Booking, OpError> {
+        self.transact_unflushed(|tx| {
             let Some(raw) = tx.bookings.get(id.as_bytes())? else {
                 return abort(OpError::NotFound(id));
             };
