@@ -91,11 +91,27 @@ pub struct TermsSection {
     pub label: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSection {
     /// Empty: `<data-dir>/outbox`.
     pub outbox: String,
+    /// The sender of confirmation emails.
+    pub from: String,
+    /// An SMTP relay to send through; empty: the outbox is only written.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+}
+
+impl Default for MailSection {
+    fn default() -> Self {
+        Self {
+            outbox: String::new(),
+            from: "ハローワークかごしま <online-soudan@hellowork-kagoshima.example.jp>".into(),
+            smtp_host: String::new(),
+            smtp_port: 25,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -256,6 +272,9 @@ impl Config {
                 rules.deadline_open_days.to_string(),
                 "deadline_days",
             ));
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(Invalid::new("mail.from", &self.mail.from, "email"));
         }
         if self.kiosk.idle_seconds < 10 {
             return Err(Invalid::new(

@@ -160,6 +160,7 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "channel" => tr!(lang, "invalid.channel"),
         "lang" => tr!(lang, "invalid.lang"),
         "demo_days" => tr!(lang, "invalid.demo_days"),
+        "no_relay" => tr!(lang, "invalid.no_relay"),
         "demo_empty" => tr!(lang, "invalid.demo_empty"),
         other => other.to_string(),
     }

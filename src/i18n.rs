@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use chrono::Datelike;
+
 /// The language of screens and messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
@@ -158,9 +160,81 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// A date for people: 令和8年12月4日(金) or Fri 4 Dec 2026.
+pub fn long_date(lang: Lang, d: chrono::NaiveDate) -> String {
+    let wd = d.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Ja => {
+            let reiwa_start = chrono::NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or(d);
+            let year = if d >= reiwa_start {
+                let n = d.year() - 2018;
+                if n == 1 {
+                    "令和元年".to_string()
+                } else {
+                    format!("令和{n}年")
+                }
+            } else {
+                format!("{}年", d.year())
+            };
+            format!(
+                "{year}{}月{}日({})",
+                d.month(),
+                d.day(),
+                ["月", "火", "水", "木", "金", "土", "日"][wd]
+            )
+        }
+        Lang::En => format!(
+            "{} {} {} {}",
+            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][wd],
+            d.day(),
+            [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+            ][d.month0() as usize],
+            d.year()
+        ),
+    }
+}
+
+/// A short date: 12/4(金) or Fri 4 Dec.
+pub fn short_date(lang: Lang, d: chrono::NaiveDate) -> String {
+    let wd = d.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Ja => format!(
+            "{}/{}({})",
+            d.month(),
+            d.day(),
+            ["月", "火", "水", "木", "金", "土", "日"][wd]
+        ),
+        Lang::En => format!(
+            "{} {} {}",
+            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][wd],
+            d.day(),
+            [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+            ][d.month0() as usize]
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_in_both_languages() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert_eq!(long_date(Lang::Ja, d), "令和8年12月4日(金)");
+        assert_eq!(long_date(Lang::En, d), "Fri 4 Dec 2026");
+        assert_eq!(
+            long_date(
+                Lang::Ja,
+                chrono::NaiveDate::from_ymd_opt(2019, 5, 1).unwrap()
+            ),
+            "令和元年5月1日(水)"
+        );
+        assert_eq!(short_date(Lang::Ja, d), "12/4(金)");
+    }
+
     use std::collections::BTreeSet;
 
     fn placeholders(s: &str) -> BTreeSet<String> {

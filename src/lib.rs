@@ -3,6 +3,7 @@
 //! - [`domain`]: the rules of the terms of use, pure (no clock, files, terminal or database).
 //! - [`store`]: bookings in sled; the only code that knows sled and bincode.
 //! - [`config`]: the office configuration (TOML), built in or from a file.
+//! - [`mail`]: the confirmation email and the outbox.
 //! - [`i18n`]: message catalogues in Japanese and English (`assets/i18n`).
 //! - [`clock`]: the office clock, which `--now` can start at another time.
 //! - [`cli`]: the non-interactive commands of the command-line contract.
@@ -16,6 +17,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod sample;
 pub mod store;
 pub mod tui;

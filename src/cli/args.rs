@@ -126,6 +126,11 @@ pub enum Command {
     },
     /// Print the effective office configuration (TOML)
     Config,
+    /// The mails waiting in the outbox; --send sends them through the configured relay
+    Outbox {
+        #[arg(long)]
+        send: bool,
+    },
     /// Fill an empty database with a realistic sample around today (for a first look and training)
     Demo {
         /// Open days to fill, half before today and half from today on

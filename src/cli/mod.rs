@@ -98,6 +98,36 @@ impl Env {
         Ok(store)
     }
 
+    /// Writes (and, with a relay, sends) a mail about a stored booking and
+    /// says where it went. A failure is reported, never undoes the booking.
+    fn mail(&self, kind: crate::mail::Kind, booking: &Booking, seeker: &Seeker) {
+        let lang = self.lang;
+        match crate::mail::deliver(
+            kind,
+            booking,
+            seeker,
+            &self.loaded,
+            &self.data_dir,
+            self.clock.now(),
+        ) {
+            Ok(d) => {
+                self.say(&tr!(lang, "mail.written", path = d.path.display()));
+                if let Some(r) = d.sent {
+                    match r.error {
+                        None => self.say(&tr!(lang, "mail.sent", count = r.sent)),
+                        Some(e) => self.say(&tr!(
+                            lang,
+                            "mail.queued",
+                            count = r.failed,
+                            error = crate::i18n::safe(&e)
+                        )),
+                    }
+                }
+            }
+            Err(e) => self.say(&tr!(lang, "mail.failed", error = crate::i18n::safe(&e.0))),
+        }
+    }
+
     fn say(&self, line: &str) {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
@@ -219,6 +249,29 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::Unrefuse { number, reason: r } => refuse(env, &number, &r, false),
         Command::Check { json } => check(env, json),
         Command::Demo { days, seed } => demo(env, days, seed),
+        Command::Outbox { send } => {
+            let dir = crate::mail::outbox(&env.loaded, &env.data_dir);
+            if send {
+                if env.loaded.config.mail.smtp_host.is_empty() {
+                    return Err(Invalid::new("send", "", "no_relay").into());
+                }
+                let r = crate::mail::send_queued(&env.loaded, &dir);
+                if let Some(e) = r.error {
+                    env.say(&tr!(
+                        env.lang,
+                        "mail.queued",
+                        count = r.failed,
+                        error = crate::i18n::safe(&e)
+                    ));
+                } else {
+                    env.say(&tr!(env.lang, "mail.sent", count = r.sent));
+                }
+            }
+            for path in crate::mail::queued(&dir) {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
         Command::Config => {
             print!("{}", env.loaded.config.to_toml());
             Ok(())
@@ -350,6 +403,7 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
                     println!("{}", booking.id);
                 }
                 env.say(&output::booked_line(lang, &booking));
+                env.mail(crate::mail::Kind::Confirmation, &booking, &seeker);
                 return Ok(());
             }
             Err(OpError::Rule(v @ Violation::SlotTaken { .. })) => last = Some(v),
@@ -375,6 +429,11 @@ fn change(
         .map_err(|e| Error::from(e).about(id))?;
     report(env, &store, &booking, json)?;
     env.say(&output::changed_line(env.lang, &booking));
+    if matches!(event, Event::Cancel { .. })
+        && let Some(seeker) = store.seeker(&booking.seeker)?
+    {
+        env.mail(crate::mail::Kind::Cancellation, &booking, &seeker);
+    }
     Ok(())
 }
 

@@ -1,0 +1,359 @@
+//! The confirmation email (Art. 6(3)) and the outbox.
+//!
+//! Every booking gets a real RFC 5322 message (built with lettre): a UTF-8
+//! Japanese subject and body with the booking, the meeting URL, the phone
+//! number for cancelling, the ten-minute rule, the checklist as a reminder
+//! and the terms version agreed, and an ICS event (`TZID=Asia/Tokyo`).
+//! A cancellation gets a notice with a cancelling ICS.
+//!
+//! Messages are written atomically (a temporary file, then a rename) as one
+//! `.eml` each in the outbox, where a mail system can pick them up. When an
+//! SMTP relay is configured they are also sent, and moved to `outbox/sent`;
+//! a message that could not be sent stays in the outbox and is retried.
+
+mod ics;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration as StdDuration, SystemTime};
+
+use chrono::{DateTime, FixedOffset};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{Message, Transport};
+
+use crate::config::Loaded;
+use crate::domain::booking::Booking;
+use crate::domain::seeker::Seeker;
+use crate::domain::terms::{ChecklistItem, Document};
+use crate::i18n::Lang;
+use crate::tr;
+
+/// What a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Confirmation,
+    Cancellation,
+}
+
+impl Kind {
+    fn id(self) -> &'static str {
+        match self {
+            Kind::Confirmation => "confirmation",
+            Kind::Cancellation => "cancellation",
+        }
+    }
+}
+
+/// Why a message could not be built or written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailError(pub String);
+
+impl std::fmt::Display for MailError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> MailError {
+    MailError(e.to_string())
+}
+
+/// The body of a message, in Japanese (the language of the terms).
+pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
+    let lang = Lang::Ja;
+    let office = &loaded.config.office;
+    let when = format!(
+        "{} {}〜{}",
+        crate::i18n::long_date(lang, b.slot.date),
+        b.slot.start.format("%H:%M"),
+        b.slot.end.format("%H:%M")
+    );
+    let mut out = String::new();
+    out.push_str(&tr!(lang, "mail.greeting", name = s.name));
+    out.push_str("\n\n");
+    match kind {
+        Kind::Confirmation => out.push_str(&tr!(lang, "mail.confirm_intro", office = office.name)),
+        Kind::Cancellation => out.push_str(&tr!(lang, "mail.cancel_intro", office = office.name)),
+    }
+    out.push_str("\n\n");
+    out.push_str(&tr!(lang, "mail.details_title"));
+    out.push('\n');
+    out.push_str(&tr!(
+        lang,
+        "mail.details",
+        id = b.id,
+        when = when,
+        booth = b.slot.booth,
+        seeker = b.seeker
+    ));
+    out.push('\n');
+    if kind == Kind::Confirmation {
+        out.push_str(&tr!(lang, "mail.url", url = b.meeting_url));
+        out.push('\n');
+        if let Some(l) = &b.attendance.interpreter {
+            out.push_str(&tr!(lang, "mail.interpreter", language = l));
+            out.push('\n');
+        }
+        if b.attendance.caregiver {
+            out.push_str(&tr!(lang, "mail.caregiver"));
+            out.push('\n');
+        }
+        out.push('\n');
+        out.push_str(&tr!(lang, "mail.cancel_rule", phone = office.phone));
+        out.push_str("\n\n");
+        out.push_str(&tr!(lang, "mail.checklist_title"));
+        out.push('\n');
+        for item in ChecklistItem::ALL {
+            let t = item.text();
+            out.push_str(&format!("・{}（第{}）\n", t.ja, t.article));
+        }
+        out.push('\n');
+        out.push_str(&tr!(lang, "mail.terms_title"));
+        out.push('\n');
+        for d in &b.consent.documents {
+            out.push_str(&format!("・{}\n", d.title_ja()));
+        }
+        out.push_str(&tr!(
+            lang,
+            "mail.terms_version",
+            version = b.consent.terms_version,
+            count = b.consent.documents.len(),
+            total = Document::ALL.len()
+        ));
+        out.push('\n');
+    } else {
+        if let Some(reason) = b.last_reason() {
+            out.push_str(&tr!(lang, "mail.cancel_reason", reason = reason));
+            out.push('\n');
+        }
+        out.push('\n');
+        out.push_str(&tr!(lang, "mail.rebook", phone = office.phone));
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&tr!(
+        lang,
+        "mail.footer",
+        office = office.name,
+        phone = office.phone
+    ));
+    out.push('\n');
+    out
+}
+
+/// The subject line.
+pub fn subject(kind: Kind, b: &Booking, loaded: &Loaded) -> String {
+    let lang = Lang::Ja;
+    let date = crate::i18n::short_date(lang, b.slot.date);
+    let time = b.slot.start.format("%H:%M");
+    let office = &loaded.config.office.name;
+    match kind {
+        Kind::Confirmation => tr!(
+            lang,
+            "mail.subject_confirm",
+            office = office,
+            date = date,
+            time = time,
+            id = b.id
+        ),
+        Kind::Cancellation => tr!(
+            lang,
+            "mail.subject_cancel",
+            office = office,
+            date = date,
+            time = time,
+            id = b.id
+        ),
+    }
+}
+
+/// Builds the message.
+pub fn compose(
+    kind: Kind,
+    b: &Booking,
+    s: &Seeker,
+    loaded: &Loaded,
+    now: DateTime<FixedOffset>,
+) -> Result<Message, MailError> {
+    let from: Mailbox = loaded.config.mail.from.parse().map_err(err)?;
+    let to = Mailbox::new(
+        Some(s.name.as_str().to_string()),
+        s.email.as_str().parse().map_err(err)?,
+    );
+    let ics = ics::event(kind, b, loaded, now);
+    let calendar = ContentType::parse(&format!(
+        "text/calendar; charset=utf-8; method={}",
+        if kind == Kind::Confirmation {
+            "PUBLISH"
+        } else {
+            "CANCEL"
+        }
+    ))
+    .map_err(err)?;
+    let sent = SystemTime::UNIX_EPOCH + StdDuration::from_secs(now.timestamp().max(0) as u64);
+    let domain = from.email.domain().to_string();
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject(kind, b, loaded))
+        .date(sent)
+        .message_id(Some(format!(
+            "<{}.{}.{}@{domain}>",
+            b.id,
+            kind.id(),
+            now.timestamp()
+        )))
+        .multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain(body(kind, b, s, loaded)))
+                .singlepart(Attachment::new(format!("{}.ics", b.id)).body(ics, calendar)),
+        )
+        .map_err(err)
+}
+
+/// The outbox folder and its `sent` folder, created when missing.
+pub fn outbox(loaded: &Loaded, data_dir: &Path) -> PathBuf {
+    loaded.config.outbox(data_dir)
+}
+
+/// Writes `message` into `outbox` atomically: a hidden temporary file,
+/// flushed to disk, then renamed. Returns the file's path.
+pub fn write(
+    outbox: &Path,
+    kind: Kind,
+    b: &Booking,
+    now: DateTime<FixedOffset>,
+    message: &Message,
+) -> Result<PathBuf, MailError> {
+    fs::create_dir_all(outbox).map_err(err)?;
+    let name = format!("{}-{}-{}.eml", now.format("%Y%m%dT%H%M%S"), b.id, kind.id());
+    let path = outbox.join(&name);
+    let tmp = outbox.join(format!(".{name}.tmp"));
+    let mut f = fs::File::create(&tmp).map_err(err)?;
+    f.write_all(&message.formatted()).map_err(err)?;
+    f.sync_all().map_err(err)?;
+    drop(f);
+    fs::rename(&tmp, &path).map_err(err)?;
+    Ok(path)
+}
+
+/// Composes and writes one message; sends the outbox when a relay is set.
+pub fn deliver(
+    kind: Kind,
+    b: &Booking,
+    s: &Seeker,
+    loaded: &Loaded,
+    data_dir: &Path,
+    now: DateTime<FixedOffset>,
+) -> Result<Delivery, MailError> {
+    let message = compose(kind, b, s, loaded, now)?;
+    let dir = outbox(loaded, data_dir);
+    let path = write(&dir, kind, b, now, &message)?;
+    let sent = if loaded.config.mail.smtp_host.is_empty() {
+        None
+    } else {
+        Some(send_queued(loaded, &dir))
+    };
+    Ok(Delivery { path, sent })
+}
+
+/// Where a message went.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub path: PathBuf,
+    /// With a relay: what sending the queue did.
+    pub sent: Option<SendReport>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: usize,
+    pub failed: usize,
+    pub error: Option<String>,
+}
+
+/// The messages waiting in the outbox, oldest first.
+pub fn queued(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml") && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Sends every queued message through the configured relay; each one sent
+/// moves to `sent/`. Stops at the first failure (the relay is likely down)
+/// and leaves the rest queued.
+pub fn send_queued(loaded: &Loaded, dir: &Path) -> SendReport {
+    let mut report = SendReport::default();
+    let cfg = &loaded.config.mail;
+    if cfg.smtp_host.is_empty() {
+        return report;
+    }
+    let transport = lettre::SmtpTransport::builder_dangerous(&cfg.smtp_host)
+        .port(cfg.smtp_port)
+        .timeout(Some(StdDuration::from_secs(10)))
+        .build();
+    let sent_dir = dir.join("sent");
+    for path in queued(dir) {
+        let result = fs::read(&path).map_err(err).and_then(|raw| {
+            let envelope = envelope_of(&raw)?;
+            transport.send_raw(&envelope, &raw).map_err(err)
+        });
+        match result {
+            Ok(_) => {
+                report.sent += 1;
+                let _ = fs::create_dir_all(&sent_dir);
+                if let Some(name) = path.file_name() {
+                    let _ = fs::rename(&path, sent_dir.join(name));
+                }
+            }
+            Err(e) => {
+                report.failed = queued(dir).len();
+                report.error = Some(e.0);
+                break;
+            }
+        }
+    }
+    report
+}
+
+/// The SMTP envelope of a written message, from its From and To headers
+/// (folded header lines joined first).
+fn envelope_of(raw: &[u8]) -> Result<lettre::address::Envelope, MailError> {
+    let text = String::from_utf8_lossy(raw);
+    let mut headers: Vec<String> = Vec::new();
+    for line in text.split("\r\n").flat_map(|l| l.split('\n')) {
+        if line.is_empty() {
+            break;
+        }
+        match (line.starts_with([' ', '\t']), headers.last_mut()) {
+            (true, Some(last)) => last.push_str(line),
+            _ => headers.push(line.to_string()),
+        }
+    }
+    let header = |name: &str| {
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        headers
+            .iter()
+            .find(|h| h.to_ascii_lowercase().starts_with(&prefix))
+            .map(|h| h[prefix.len()..].trim().to_string())
+    };
+    let addr = |h: Option<String>| -> Result<lettre::Address, MailError> {
+        let h = h.ok_or_else(|| MailError("a header is missing".into()))?;
+        let inner = match (h.rfind('<'), h.rfind('>')) {
+            (Some(a), Some(b)) if a < b => h[a + 1..b].to_string(),
+            _ => h.clone(),
+        };
+        inner.trim().parse().map_err(err)
+    };
+    lettre::address::Envelope::new(Some(addr(header("From"))?), vec![addr(header("To"))?])
+        .map_err(err)
+}
