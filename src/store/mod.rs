@@ -51,6 +51,8 @@ use codec::{DecodeError, Kind};
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 const SCHEMA_KEY: &[u8] = b"schema_version";
+/// How long `open` waits for a lock that is being let go.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 /// Memory the page cache may use.
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -281,10 +283,21 @@ impl Store {
             .cache_capacity(CACHE_BYTES)
             .flush_every_ms(None)
             .mode(sled::Mode::LowSpace);
-        let db = match contain(|| cfg.open()) {
-            Ok(Ok(db)) => db,
-            Ok(Err(e)) => return Err(Self::open_error(&dir, e)),
-            Err(panic) => return Err(StoreError::Damaged { dir, detail: panic }),
+        // sled's I/O threads can hold the file lock for a moment after the
+        // last handle in this process was dropped; a lock that is being let
+        // go is waited for (up to LOCK_WAIT) before "in use" is reported.
+        let started = std::time::Instant::now();
+        let db = loop {
+            match contain(|| cfg.open()) {
+                Ok(Ok(db)) => break db,
+                Ok(Err(e)) => match Self::open_error(&dir, e) {
+                    StoreError::Locked { .. } if started.elapsed() < LOCK_WAIT => {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    other => return Err(other),
+                },
+                Err(panic) => return Err(StoreError::Damaged { dir, detail: panic }),
+            }
         };
         let store = contain(|| -> Result<Store, sled::Error> {
             let t = Trees {

@@ -192,4 +192,3 @@ pub fn popup(app: &App, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) 
     f.render_widget(block, r);
     inner
 }
-
