@@ -175,6 +175,7 @@ impl Fixture {
                 '\n' => KeyCode::Enter,
                 '\x1b' => KeyCode::Esc,
                 '\x08' => KeyCode::Backspace,
+                '\t' => KeyCode::Tab,
                 c => KeyCode::Char(c),
             };
             self.key(code);
@@ -505,5 +506,256 @@ fn snapshot_120x40_en() {
 fn snapshot_80x24_ja_confirm() {
     let mut fx = fixture("2026-12-03T09:45", "ja", false);
     fx.keys("jc本人から電話\n");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+// ---------------------------------------------------------------------------
+// The booking wizard.
+
+use soudan::tui::wizard::Step;
+
+impl Fixture {
+    fn step(&self) -> Option<Step> {
+        self.app.wizard.as_ref().map(|w| w.step)
+    }
+
+    fn wizard_message(&self) -> String {
+        self.app
+            .wizard
+            .as_ref()
+            .and_then(|w| w.message.clone())
+            .unwrap_or_default()
+    }
+
+    fn outbox(&self) -> usize {
+        std::fs::read_dir(self.env.data_dir.join("outbox"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+}
+
+#[test]
+fn a_phone_booking_through_the_whole_wizard() {
+    let mut fx = fixture("2026-12-01T09:45", "ja", false);
+    fx.keys("]]"); // Thu 12-03, the 09:30 slot, booth 1 is free
+    assert_eq!(fx.app.selected().map(|r| r.booking.id), None);
+    let mut keys = 0;
+    let mut press = |fx: &mut Fixture, k: &str| {
+        keys += k.chars().count();
+        fx.keys(k);
+    };
+    press(&mut fx, "n");
+    assert_eq!(fx.step(), Some(Step::Slot));
+    press(&mut fx, "\n");
+    assert_eq!(fx.step(), Some(Step::Seeker));
+    fx.keys("４６０１０－７７"); // typed text does not count
+    press(&mut fx, "\t");
+    fx.keys("山田　次郎");
+    press(&mut fx, "\t");
+    fx.keys("やまだ じろう");
+    press(&mut fx, "\t");
+    fx.keys("jiro@example.jp");
+    press(&mut fx, "\n");
+    assert_eq!(
+        fx.step(),
+        Some(Step::Eligibility),
+        "{}",
+        fx.wizard_message()
+    );
+    press(&mut fx, "yyy\n");
+    assert_eq!(fx.step(), Some(Step::Terms));
+    press(&mut fx, "Ga\n");
+    assert_eq!(fx.step(), Some(Step::Checklist), "{}", fx.wizard_message());
+    press(&mut fx, "yyyyyyyyy\n");
+    assert_eq!(fx.step(), Some(Step::Review), "{}", fx.wizard_message());
+    assert_eq!(fx.outbox(), 0, "nothing is written before the last Enter");
+    press(&mut fx, "\n");
+    assert_eq!(fx.step(), Some(Step::Done), "{}", fx.wizard_message());
+    assert!(keys < 40, "{keys} keys besides the typed text");
+
+    let id = fx.app.wizard.as_ref().unwrap().booked.as_ref().unwrap().id;
+    let b = fx.store.booking(id).unwrap().unwrap();
+    assert_eq!(b.seeker.as_str(), "46010-77", "normal form");
+    assert_eq!(b.channel, Channel::Phone);
+    assert_eq!(b.consent.terms_version, "2025-02-07");
+    assert_eq!(b.consent.documents.len(), 4);
+    assert!(b.checklist.iter().all(|a| a.yes) && b.checklist.len() == 9);
+    assert_eq!(
+        fx.store
+            .seeker(&b.seeker)
+            .unwrap()
+            .unwrap()
+            .kana
+            .unwrap()
+            .as_str(),
+        "ヤマダ ジロウ"
+    );
+    assert_eq!(fx.outbox(), 1, "the confirmation mail");
+    fx.keys("\n");
+    assert!(fx.app.wizard.is_none());
+    assert_eq!(fx.app.mode, Mode::Normal);
+    assert_eq!(
+        fx.app.selected().unwrap().booking.id,
+        id,
+        "on the timeline at once"
+    );
+}
+
+#[test]
+fn the_wizard_refuses_what_the_terms_refuse() {
+    let mut fx = fixture("2026-12-01T09:45", "en", false);
+    fx.keys("]]n\n");
+    // Refused under Art. 12(1).
+    fx.keys("46010-6\t");
+    assert!(
+        fx.app
+            .wizard
+            .as_ref()
+            .unwrap()
+            .blocked()
+            .unwrap()
+            .contains("refused")
+    );
+    fx.keys("Ito Sho\tsho@example.jp\n");
+    // (the email went into the kana field, which is wrong too; either way it stays)
+    assert_eq!(fx.step(), Some(Step::Seeker));
+    // Already booked that day (46010-3 has 10:00 on 12-03).
+    let w = fx.app.wizard.as_mut().unwrap();
+    w.focus = 0;
+    w.fields[0] = ratatui_textarea::TextArea::default();
+    fx.keys("46010-3\t");
+    assert!(
+        fx.app
+            .wizard
+            .as_ref()
+            .unwrap()
+            .blocked()
+            .unwrap()
+            .contains("already has booking"),
+        "{:?}",
+        fx.app.wizard.as_ref().unwrap().blocked()
+    );
+}
+
+#[test]
+fn no_shows_must_be_acknowledged_and_answers_must_be_yes() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    // 46010-2 became a no-show at 09:40. Book her for Mon 12-07 (deadline Thu 12-03).
+    fx.keys("g12-07\n");
+    fx.keys("n\n46010-2\t");
+    // A known job seeker: the record fills the empty fields.
+    assert_eq!(fx.app.wizard.as_ref().unwrap().value(1), "Maria Santos");
+    assert_eq!(fx.app.wizard.as_ref().unwrap().value(3), "p2@example.jp");
+    fx.keys("\n");
+    assert_eq!(fx.step(), Some(Step::Seeker));
+    assert!(
+        fx.wizard_message().contains("Ctrl-A"),
+        "{}",
+        fx.wizard_message()
+    );
+    let ctrl_a = KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL);
+    dispatch(&fx.env, &fx.store, &mut fx.app, Action::WizardKey(ctrl_a)).unwrap();
+    fx.keys("\n");
+    assert_eq!(fx.step(), Some(Step::Eligibility));
+    // Not eligible: a "no" stops it.
+    fx.keys("yn\n");
+    assert_eq!(fx.step(), Some(Step::Eligibility));
+    assert!(fx.wizard_message().contains("対象外"));
+    // The cursor is on the item that stopped it; the third is still unanswered.
+    fx.keys("yy\n");
+    assert_eq!(fx.step(), Some(Step::Terms));
+    // Agreeing before the end of the text is refused.
+    fx.keys("a\n");
+    assert_eq!(fx.step(), Some(Step::Terms));
+    assert!(fx.wizard_message().contains("最後まで"));
+    fx.keys("G1234\n");
+    assert_eq!(fx.step(), Some(Step::Checklist));
+    // A checklist item answered no says why it matters, and stays.
+    fx.keys("yyyyyyn\n");
+    assert_eq!(fx.step(), Some(Step::Checklist));
+    assert!(
+        fx.wizard_message().contains("録画"),
+        "{}",
+        fx.wizard_message()
+    );
+}
+
+#[test]
+fn late_bookings_need_a_staff_reason_and_closed_days_none_at_all() {
+    let mut fx = fixture("2026-12-01T09:45", "ja", false);
+    // Wed 12-02 closed for booking on Mon 11-30.
+    fx.keys("]n");
+    assert_eq!(fx.step(), Some(Step::Slot));
+    assert!(fx.app.wizard.as_ref().unwrap().late);
+    fx.keys("\n");
+    assert_eq!(fx.step(), Some(Step::Slot), "no reason, no booking");
+    fx.keys("所長了承\n");
+    assert_eq!(fx.step(), Some(Step::Seeker));
+    fx.keys("46010-88\t佐藤 三郎\t\tsab@example.jp\nyyy\nGa\nyyyyyyyyy\n\n");
+    assert_eq!(fx.step(), Some(Step::Done), "{}", fx.wizard_message());
+    let id = fx.app.wizard.as_ref().unwrap().booked.as_ref().unwrap().id;
+    assert_eq!(
+        fx.store
+            .booking(id)
+            .unwrap()
+            .unwrap()
+            .late_override
+            .as_deref(),
+        Some("所長了承")
+    );
+    fx.keys("\n");
+    // Saturday: the wizard does not open.
+    fx.keys("g12-05\nn");
+    assert!(fx.app.wizard.is_none());
+    assert!(fx.app.status.as_ref().unwrap().text.contains("閉庁日"));
+}
+
+#[test]
+fn going_back_keeps_entries_and_abandoning_writes_nothing() {
+    let mut fx = fixture("2026-12-01T09:45", "ja", false);
+    fx.keys("]]n\n46010-99\t鈴木 一\t\tichi@example.jp\nyyy\n");
+    assert_eq!(fx.step(), Some(Step::Terms));
+    fx.keys("\x1b\x1b");
+    assert_eq!(fx.step(), Some(Step::Seeker));
+    let w = fx.app.wizard.as_ref().unwrap();
+    assert_eq!(w.value(1), "鈴木 一");
+    assert_eq!(w.eligibility, [Some(true); 3]);
+    fx.keys("\n\n");
+    assert_eq!(
+        fx.step(),
+        Some(Step::Terms),
+        "forward again with what was entered"
+    );
+    fx.keys("\x1b\x1b\x1b\x1b");
+    assert_eq!(fx.step(), Some(Step::Slot));
+    assert!(
+        fx.app.wizard.as_ref().unwrap().abandoning,
+        "leaving asks once"
+    );
+    fx.keys("n");
+    assert!(fx.app.wizard.is_some());
+    fx.keys("\x1by");
+    assert!(fx.app.wizard.is_none());
+    assert_eq!(fx.outbox(), 0);
+    assert!(
+        fx.store
+            .seeker(&JobSeekerNumber::parse("46010-99").unwrap())
+            .unwrap()
+            .is_none(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn snapshot_80x24_wizard_seeker_step() {
+    let mut fx = fixture("2026-12-01T09:45", "ja", false);
+    fx.keys("]]n\n46010-12345678\t山田 次郎\tyamada\t");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn snapshot_80x24_wizard_checklist_en_ascii() {
+    let mut fx = fixture("2026-12-01T09:45", "en", true);
+    fx.keys("]]n\n46010-12345678\tJiro Yamada\t\tjiro@example.jp\nyyy\nGa\nyyyy");
     insta::assert_snapshot!(fx.screen(80, 24));
 }

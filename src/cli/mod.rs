@@ -23,10 +23,10 @@ use crate::domain::office::{BookingCheck, Override, SlotRequest};
 use crate::domain::seeker::{
     Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker, TEXT_MAX_WIDTH, free_text,
 };
-use crate::domain::terms::{Consent, Document, checklist_all_yes};
+use crate::domain::terms::{ChecklistAnswer, Consent, Document, checklist_all_yes};
 use crate::error::Error;
 use crate::i18n::Lang;
-use crate::store::{Actor, Ctx, NewBooking, OpError, Store};
+use crate::store::{Actor, Ctx, NewBooking, Store};
 use crate::tr;
 pub use args::{Cli, Command};
 
@@ -279,15 +279,87 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
     }
 }
 
+/// Everything a booking needs, from the command line or the wizard.
+#[derive(Debug, Clone)]
+pub struct BookingRequest {
+    pub slot: SlotRequest,
+    pub late: Override,
+    pub seeker: Seeker,
+    pub channel: Channel,
+    /// The documents agreed to (all four are needed).
+    pub documents: Vec<Document>,
+    pub checklist: Vec<ChecklistAnswer>,
+    pub interpreter: Option<String>,
+    pub caregiver: bool,
+}
+
+fn check_error(e: BookingCheck) -> Error {
+    match e {
+        BookingCheck::Invalid(i) => Error::Invalid(i),
+        BookingCheck::Rule(v) => Error::from(v),
+    }
+}
+
+/// The pure checks of a request at office time `now`: the slot (open day,
+/// hours, not begun, the deadline or a staff reason), consent to every
+/// document of the terms in force, every checklist item. Returns the slot
+/// and the consent record.
+pub fn check_request(
+    office: &crate::domain::office::Office,
+    req: &BookingRequest,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<(crate::domain::booking::Slot, Consent), Error> {
+    if req.channel == Channel::Kiosk && matches!(req.late, Override::Staff(_)) {
+        return Err(Violation::OverrideNotAllowed.into());
+    }
+    let slot = office
+        .check_slot(&req.slot, now.naive_local(), &req.late)
+        .map_err(check_error)?;
+    let version = office.terms_in_force(now.date_naive())?.version.clone();
+    let consent = Consent {
+        terms_version: version,
+        at: now,
+        documents: req.documents.clone(),
+    };
+    office.check_consent(Some(&consent), &req.checklist)?;
+    Ok((slot, consent))
+}
+
+/// Books: the pure checks, then the store's transaction (slot, job
+/// seeker's day, refusal), flushed. The caller reports it and writes the mail.
+pub fn place(env: &Env, store: &Store, req: &BookingRequest) -> Result<Booking, Error> {
+    let office = &env.loaded.office;
+    let (slot, consent) = check_request(office, req, env.clock.now())?;
+    let new = NewBooking {
+        slot,
+        seeker: req.seeker.clone(),
+        channel: req.channel,
+        consent,
+        checklist: req.checklist.clone(),
+        attendance: Attendance {
+            interpreter: req.interpreter.clone(),
+            caregiver: req.caregiver,
+        },
+        meeting_url_template: office
+            .booth(slot.booth)
+            .map(|x| x.meeting_url.clone())
+            .unwrap_or_default(),
+        late_override: match &req.late {
+            Override::Staff(r) => Some(r.clone()),
+            Override::None => None,
+        },
+    };
+    Ok(store.book(&new, &env.ctx(Some(req.channel)))?)
+}
+
 fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
     let office = &env.loaded.office;
     let lang = env.lang;
     // Every value is checked before anything is opened or written.
     let date = parse_date("date", &a.date)?;
     let time = parse_time("time", &a.time)?;
-    let number = JobSeekerNumber::parse(&a.seeker)?;
     let seeker = Seeker {
-        number,
+        number: JobSeekerNumber::parse(&a.seeker)?,
         name: PersonName::parse(&a.name)?,
         kana: a.kana.as_deref().map(Kana::parse).transpose()?,
         email: Email::parse(&a.email)?,
@@ -314,77 +386,42 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
         .transpose()?;
     let late = match a.override_deadline.as_deref() {
         None => Override::None,
-        Some(r) => {
-            if channel == Channel::Kiosk {
-                return Err(Violation::OverrideNotAllowed.into());
-            }
-            Override::Staff(reason("override-deadline", r)?)
-        }
+        Some(r) => Override::Staff(reason("override-deadline", r)?),
     };
-    let now = env.clock.now();
-    let local = now.naive_local();
     let booths: Vec<u8> = match booth {
         Some(b) => vec![b],
         None => office.booths.iter().map(|b| b.number).collect(),
     };
-    // The pure checks, for the first booth (they are the same for every booth
-    // but the number).
-    let check = |b: u8| {
-        office
-            .check_slot(
-                &SlotRequest {
-                    date,
-                    time,
-                    booth: b,
-                },
-                local,
-                &late,
-            )
-            .map_err(|e| match e {
-                BookingCheck::Invalid(i) => Error::Invalid(i),
-                BookingCheck::Rule(v) => Error::from(v),
-            })
+    let request = |b: u8| BookingRequest {
+        slot: SlotRequest {
+            date,
+            time,
+            booth: b,
+        },
+        late: late.clone(),
+        seeker: seeker.clone(),
+        channel,
+        documents: if a.consent {
+            Document::ALL.to_vec()
+        } else {
+            Vec::new()
+        },
+        checklist: if a.checklist {
+            checklist_all_yes()
+        } else {
+            Vec::new()
+        },
+        interpreter: interpreter.clone(),
+        caregiver: a.caregiver,
     };
-    check(booths[0])?;
-    let version = office.terms_in_force(now.date_naive())?.version.clone();
-    let consent = a.consent.then(|| Consent {
-        terms_version: version.clone(),
-        at: now,
-        documents: Document::ALL.to_vec(),
-    });
-    let checklist = if a.checklist {
-        checklist_all_yes()
-    } else {
-        Vec::new()
-    };
-    office.check_consent(consent.as_ref(), &checklist)?;
-    let consent = consent.ok_or(Violation::ConsentMissing)?;
+    // The pure checks before the database is opened (the same for every booth).
+    check_request(office, &request(booths[0]), env.clock.now())?;
 
     let store = env.open("soudan book")?;
-    let ctx = env.ctx(Some(channel));
     let mut last = None;
+    // Without --booth, the first free booth.
     for b in booths {
-        let slot = check(b)?;
-        let new = NewBooking {
-            slot,
-            seeker: seeker.clone(),
-            channel,
-            consent: consent.clone(),
-            checklist: checklist.clone(),
-            attendance: Attendance {
-                interpreter: interpreter.clone(),
-                caregiver: a.caregiver,
-            },
-            meeting_url_template: office
-                .booth(b)
-                .map(|x| x.meeting_url.clone())
-                .unwrap_or_default(),
-            late_override: match &late {
-                Override::Staff(r) => Some(r.clone()),
-                Override::None => None,
-            },
-        };
-        match store.book(&new, &ctx) {
+        match place(env, &store, &request(b)) {
             Ok(booking) => {
                 // Stored and flushed: only now is it reported.
                 let history = store.seeker_bookings(&booking.seeker)?;
@@ -406,8 +443,11 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
                 env.mail(crate::mail::Kind::Confirmation, &booking, &seeker);
                 return Ok(());
             }
-            Err(OpError::Rule(v @ Violation::SlotTaken { .. })) => last = Some(v),
-            Err(e) => return Err(e.into()),
+            Err(Error::Rule {
+                violation: v @ Violation::SlotTaken { .. },
+                ..
+            }) => last = Some(v),
+            Err(e) => return Err(e),
         }
     }
     Err(last

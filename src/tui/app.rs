@@ -130,13 +130,19 @@ pub enum Action {
     /// An effect finished: a message for the status line.
     Done(Result<String, String>),
     Found(Vec<Hit>),
+    /// A key while the booking wizard is open (it may be text for a field).
+    WizardKey(ratatui::crossterm::event::KeyEvent),
+    LookedUp(Box<super::wizard::SeekerInfo>),
+    Booked(Result<super::wizard::Booked, String>),
+    /// The terminal's new size.
+    Resize(u16, u16),
     /// The clock moved (a minute, or a no-show deadline).
     Tick(NaiveDateTime),
     Swept(usize),
 }
 
 /// What the loop must do against the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Effect {
     Load(NaiveDate),
     Apply {
@@ -154,6 +160,10 @@ pub enum Effect {
     Search(String),
     /// Let the no-show rule catch up.
     Sweep,
+    /// The wizard's job seeker look-up.
+    Lookup(JobSeekerNumber, NaiveDate),
+    /// The wizard's booking.
+    Book(Box<crate::cli::BookingRequest>),
 }
 
 pub struct App {
@@ -172,6 +182,10 @@ pub struct App {
     pub result_sel: usize,
     pub status: Option<StatusLine>,
     pub quit: bool,
+    /// The booking wizard, when open.
+    pub wizard: Option<super::wizard::Wizard>,
+    /// The terminal's size (columns, rows), for the wizard's terms view.
+    pub size: (u16, u16),
     /// The mode to return to after a prompt or confirmation.
     back_to: Mode,
 }
@@ -202,6 +216,8 @@ impl App {
             result_sel: 0,
             status: None,
             quit: false,
+            wizard: None,
+            size: (80, 24),
             back_to: Mode::Normal,
         }
     }
@@ -314,6 +330,66 @@ impl App {
             self.mode = Mode::Confirm;
         }
         None
+    }
+
+    /// Opens the booking wizard on the selected slot, if it can be booked.
+    fn open_wizard(&mut self) -> Option<Effect> {
+        let lang = self.lang;
+        if let Some(c) = self.loaded.office.calendar.closure(self.date) {
+            let v = crate::domain::booking::Violation::ClosedDay {
+                date: self.date,
+                closure: c,
+            };
+            self.say(Tone::Error, crate::error::Error::from(v).message(lang));
+            return None;
+        }
+        if let Some(r) = self.selected().filter(|r| r.booking.status.is_live()) {
+            let v = crate::domain::booking::Violation::SlotTaken {
+                slot: r.booking.slot,
+            };
+            self.say(Tone::Error, crate::error::Error::from(v).message(lang));
+            return None;
+        }
+        let time = *self.loaded.office.starts.get(self.row)?;
+        let booth = self.loaded.office.booths.get(self.col)?.number;
+        let w = super::wizard::Wizard::new(
+            &self.loaded.office,
+            lang,
+            false,
+            self.date,
+            time,
+            booth,
+            self.now,
+        );
+        self.mode = w.mode();
+        self.wizard = Some(w);
+        None
+    }
+
+    /// Carries out what the wizard asked for.
+    fn wizard_outcome(&mut self, outcome: super::wizard::Outcome) -> Option<Effect> {
+        use super::wizard::{Ask, Outcome};
+        match outcome {
+            Outcome::Stay => {
+                if let Some(w) = &self.wizard {
+                    self.mode = w.mode();
+                }
+                None
+            }
+            Outcome::Ask(Ask::Lookup(n, d)) => Some(Effect::Lookup(n, d)),
+            Outcome::Ask(Ask::Book(req)) => Some(Effect::Book(req)),
+            Outcome::Close => {
+                let booked = self.wizard.take().and_then(|w| w.booked);
+                self.mode = Mode::Normal;
+                match booked {
+                    Some(b) => {
+                        self.say(Tone::Ok, tr!(self.lang, "wizard.booked_status", id = b.id))
+                    }
+                    None => self.say(Tone::Info, tr!(self.lang, "dash.abandoned")),
+                }
+                Some(Effect::Load(self.date))
+            }
+        }
     }
 
     fn move_cursor(&mut self, dr: i64, dc: i64) {
@@ -466,6 +542,7 @@ impl App {
                 }
                 None
             }
+            (Mode::Normal, Command::New) => self.open_wizard(),
             (Mode::Normal, Command::Help) => {
                 self.mode = Mode::Help;
                 None
@@ -578,6 +655,50 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
                 app.mode = Mode::Results;
             }
             None
+        }
+        Action::WizardKey(key) => {
+            let now = app.now;
+            let view = super::view::wizard::terms_area(app.size);
+            let wrapped = || {
+                super::view::wizard::wrap(super::view::wizard::terms_text(lang), view.width).len()
+                    as u16
+            };
+            let loaded = app.loaded.clone();
+            let w = app.wizard.as_mut()?;
+            let was_terms = w.step == super::wizard::Step::Terms;
+            if was_terms {
+                w.set_terms_view(wrapped(), view.height);
+            }
+            let outcome = w.key(&key, &loaded.office, now, view.height);
+            // Entering the terms step: text that fits needs no scrolling.
+            if let Some(w) = app.wizard.as_mut()
+                && !was_terms
+                && w.step == super::wizard::Step::Terms
+            {
+                w.set_terms_view(wrapped(), view.height);
+            }
+            app.wizard_outcome(outcome)
+        }
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            None
+        }
+        Action::LookedUp(info) => {
+            let now = app.now;
+            let loaded = app.loaded.clone();
+            let w = app.wizard.as_mut()?;
+            w.looked_up(*info);
+            if std::mem::take(&mut w.advance_after_lookup) {
+                let outcome = w.advance(&loaded.office, now);
+                return app.wizard_outcome(outcome);
+            }
+            w.message = None;
+            None
+        }
+        Action::Booked(result) => {
+            let ok = result.is_ok();
+            app.wizard.as_mut()?.finished(result);
+            ok.then_some(Effect::Load(app.date))
         }
         Action::Tick(now) => {
             app.now = now;

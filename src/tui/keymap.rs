@@ -19,6 +19,16 @@ pub enum Mode {
     Confirm,
     /// Choosing among search results.
     Results,
+    /// The booking wizard: typing into fields (slot, job seeker).
+    WizardForm,
+    /// The booking wizard: yes/no questions (eligibility, checklist).
+    WizardChoice,
+    /// The booking wizard: reading and agreeing to the terms.
+    WizardTerms,
+    /// The booking wizard: the review before booking.
+    WizardReview,
+    /// The booking wizard: booked.
+    WizardDone,
 }
 
 /// What a key asks for.
@@ -50,6 +60,16 @@ pub enum Command {
     Yes,
     No,
     DeleteChar,
+    /// A new booking on the selected slot.
+    New,
+    /// Acknowledge a job seeker's no-shows.
+    Acknowledge,
+    /// Phone or counter.
+    Channel,
+    /// Agree to every document (or withdraw).
+    Agree,
+    /// Agree to one document.
+    AgreeDoc(u8),
 }
 
 /// A key: code and modifiers.
@@ -99,239 +119,83 @@ const fn b(
 use Command as C;
 use Mode as M;
 
-/// Every key of the dashboard.
+/// Every key of the dashboard and the booking wizard.
+#[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
-    b(
-        M::Normal,
-        &[code(KeyCode::Up), k('k')],
-        "↑/k",
-        C::Up,
-        "key.up",
-        false,
-    ),
-    b(
-        M::Normal,
-        &[code(KeyCode::Down), k('j')],
-        "↓/j",
-        C::Down,
-        "key.down",
-        false,
-    ),
-    b(
-        M::Normal,
-        &[code(KeyCode::Left), k('h')],
-        "←/h",
-        C::Left,
-        "key.left",
-        false,
-    ),
-    b(
-        M::Normal,
-        &[code(KeyCode::Right), k('l')],
-        "→/l",
-        C::Right,
-        "key.right",
-        false,
-    ),
-    b(
-        M::Normal,
-        &[k('['), code(KeyCode::PageUp)],
-        "[/PgUp",
-        C::PrevDay,
-        "key.prev_day",
-        true,
-    ),
-    b(
-        M::Normal,
-        &[k(']'), code(KeyCode::PageDown)],
-        "]/PgDn",
-        C::NextDay,
-        "key.next_day",
-        true,
-    ),
-    b(
-        M::Normal,
-        &[k('{')],
-        "{",
-        C::PrevWeek,
-        "key.prev_week",
-        false,
-    ),
-    b(
-        M::Normal,
-        &[k('}')],
-        "}",
-        C::NextWeek,
-        "key.next_week",
-        false,
-    ),
+    b(M::Normal, &[code(KeyCode::Up), k('k')], "↑/k", C::Up, "key.up", false),
+    b(M::Normal, &[code(KeyCode::Down), k('j')], "↓/j", C::Down, "key.down", false),
+    b(M::Normal, &[code(KeyCode::Left), k('h')], "←/h", C::Left, "key.left", false),
+    b(M::Normal, &[code(KeyCode::Right), k('l')], "→/l", C::Right, "key.right", false),
+    b(M::Normal, &[k('['), code(KeyCode::PageUp)], "[/PgUp", C::PrevDay, "key.prev_day", true),
+    b(M::Normal, &[k(']'), code(KeyCode::PageDown)], "]/PgDn", C::NextDay, "key.next_day", true),
+    b(M::Normal, &[k('{')], "{", C::PrevWeek, "key.prev_week", false),
+    b(M::Normal, &[k('}')], "}", C::NextWeek, "key.next_week", false),
     b(M::Normal, &[k('t')], "t", C::Today, "key.today", true),
     b(M::Normal, &[k('g')], "g", C::GoTo, "key.goto", false),
-    b(
-        M::Normal,
-        &[code(KeyCode::Enter)],
-        "Enter",
-        C::Details,
-        "key.details",
-        true,
-    ),
+    b(M::Normal, &[code(KeyCode::Enter)], "Enter", C::Details, "key.details", true),
+    b(M::Normal, &[k('n')], "n", C::New, "key.new", true),
     b(M::Normal, &[k('c')], "c", C::Cancel, "key.cancel", true),
     b(M::Normal, &[k('s')], "s", C::Start, "key.start", true),
     b(M::Normal, &[k('f')], "f", C::Finish, "key.finish", true),
     b(M::Normal, &[k('x')], "x", C::Stop, "key.stop", false),
-    b(
-        M::Normal,
-        &[k('u')],
-        "u",
-        C::CorrectNoShow,
-        "key.correct",
-        false,
-    ),
+    b(M::Normal, &[k('u')], "u", C::CorrectNoShow, "key.correct", false),
     b(M::Normal, &[k('r')], "r", C::Refusal, "key.refusal", false),
     b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
     b(M::Normal, &[k('?')], "?", C::Help, "key.help", true),
-    b(
-        M::Normal,
-        &[k('q'), ctrl('c')],
-        "q",
-        C::Quit,
-        "key.quit",
-        true,
-    ),
-    b(
-        M::Detail,
-        &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')],
-        "Esc",
-        C::Back,
-        "key.close",
-        true,
-    ),
+    b(M::Normal, &[k('q'), ctrl('c')], "q", C::Quit, "key.quit", true),
+    b(M::Detail, &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')], "Esc", C::Back, "key.close", true),
     b(M::Detail, &[k('c')], "c", C::Cancel, "key.cancel", true),
     b(M::Detail, &[k('s')], "s", C::Start, "key.start", true),
     b(M::Detail, &[k('f')], "f", C::Finish, "key.finish", true),
     b(M::Detail, &[k('x')], "x", C::Stop, "key.stop", true),
-    b(
-        M::Detail,
-        &[k('u')],
-        "u",
-        C::CorrectNoShow,
-        "key.correct",
-        true,
-    ),
+    b(M::Detail, &[k('u')], "u", C::CorrectNoShow, "key.correct", true),
     b(M::Detail, &[k('r')], "r", C::Refusal, "key.refusal", true),
-    b(
-        M::Detail,
-        &[ctrl('c')],
-        "Ctrl-C",
-        C::Quit,
-        "key.quit",
-        false,
-    ),
-    b(
-        M::Help,
-        &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)],
-        "Esc/?",
-        C::Back,
-        "key.close",
-        true,
-    ),
+    b(M::Detail, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
+    b(M::Help, &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)], "Esc/?", C::Back, "key.close", true),
     b(M::Help, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
-    b(
-        M::Prompt,
-        &[code(KeyCode::Enter)],
-        "Enter",
-        C::Submit,
-        "key.submit",
-        true,
-    ),
-    b(
-        M::Prompt,
-        &[code(KeyCode::Esc)],
-        "Esc",
-        C::Back,
-        "key.back",
-        true,
-    ),
-    b(
-        M::Prompt,
-        &[code(KeyCode::Backspace)],
-        "BS",
-        C::DeleteChar,
-        "key.delete",
-        false,
-    ),
-    b(
-        M::Prompt,
-        &[ctrl('c')],
-        "Ctrl-C",
-        C::Quit,
-        "key.quit",
-        false,
-    ),
-    b(
-        M::Confirm,
-        &[k('y'), code(KeyCode::Enter)],
-        "y/Enter",
-        C::Yes,
-        "key.yes",
-        true,
-    ),
-    b(
-        M::Confirm,
-        &[k('n'), code(KeyCode::Esc)],
-        "n/Esc",
-        C::No,
-        "key.no",
-        true,
-    ),
-    b(
-        M::Confirm,
-        &[ctrl('c')],
-        "Ctrl-C",
-        C::Quit,
-        "key.quit",
-        false,
-    ),
-    b(
-        M::Results,
-        &[code(KeyCode::Up), k('k')],
-        "↑/k",
-        C::Up,
-        "key.up",
-        true,
-    ),
-    b(
-        M::Results,
-        &[code(KeyCode::Down), k('j')],
-        "↓/j",
-        C::Down,
-        "key.down",
-        true,
-    ),
-    b(
-        M::Results,
-        &[code(KeyCode::Enter)],
-        "Enter",
-        C::Submit,
-        "key.jump",
-        true,
-    ),
-    b(
-        M::Results,
-        &[code(KeyCode::Esc), k('q')],
-        "Esc",
-        C::Back,
-        "key.close",
-        true,
-    ),
-    b(
-        M::Results,
-        &[ctrl('c')],
-        "Ctrl-C",
-        C::Quit,
-        "key.quit",
-        false,
-    ),
+    b(M::Prompt, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.submit", true),
+    b(M::Prompt, &[code(KeyCode::Esc)], "Esc", C::Back, "key.back", true),
+    b(M::Prompt, &[code(KeyCode::Backspace)], "BS", C::DeleteChar, "key.delete", false),
+    b(M::Prompt, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
+    b(M::Confirm, &[k('y'), code(KeyCode::Enter)], "y/Enter", C::Yes, "key.yes", true),
+    b(M::Confirm, &[k('n'), code(KeyCode::Esc)], "n/Esc", C::No, "key.no", true),
+    b(M::Confirm, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
+    b(M::Results, &[code(KeyCode::Up), k('k')], "↑/k", C::Up, "key.up", true),
+    b(M::Results, &[code(KeyCode::Down), k('j')], "↓/j", C::Down, "key.down", true),
+    b(M::Results, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.jump", true),
+    b(M::Results, &[code(KeyCode::Esc), k('q')], "Esc", C::Back, "key.close", true),
+    b(M::Results, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
+    b(M::WizardForm, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.next_step", true),
+    b(M::WizardForm, &[code(KeyCode::Tab), code(KeyCode::Down)], "Tab/↓", C::Down, "key.next_field", true),
+    b(M::WizardForm, &[code(KeyCode::BackTab), code(KeyCode::Up)], "S-Tab/↑", C::Up, "key.prev_field", true),
+    b(M::WizardForm, &[ctrl('t')], "Ctrl-T", C::Channel, "key.channel", true),
+    b(M::WizardForm, &[ctrl('a')], "Ctrl-A", C::Acknowledge, "key.acknowledge", true),
+    b(M::WizardForm, &[code(KeyCode::Esc)], "Esc", C::Back, "key.prev_step", true),
+    b(M::WizardForm, &[ctrl('c')], "Ctrl-C", C::Quit, "key.abandon", false),
+    b(M::WizardChoice, &[k('y')], "y", C::Yes, "key.yes", true),
+    b(M::WizardChoice, &[k('n')], "n", C::No, "key.no", true),
+    b(M::WizardChoice, &[code(KeyCode::Up), k('k')], "↑/k", C::Up, "key.up_item", true),
+    b(M::WizardChoice, &[code(KeyCode::Down), k('j')], "↓/j", C::Down, "key.down_item", true),
+    b(M::WizardChoice, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.next_step", true),
+    b(M::WizardChoice, &[code(KeyCode::Esc), code(KeyCode::BackTab)], "Esc", C::Back, "key.prev_step", true),
+    b(M::WizardChoice, &[ctrl('c')], "Ctrl-C", C::Quit, "key.abandon", false),
+    b(M::WizardTerms, &[code(KeyCode::Down), k('j')], "↓/j", C::Down, "key.scroll_down", true),
+    b(M::WizardTerms, &[code(KeyCode::Up), k('k')], "↑/k", C::Up, "key.scroll_up", false),
+    b(M::WizardTerms, &[code(KeyCode::PageDown), k(' ')], "PgDn/Space", C::NextDay, "key.page_down", true),
+    b(M::WizardTerms, &[code(KeyCode::PageUp)], "PgUp", C::PrevDay, "key.page_up", false),
+    b(M::WizardTerms, &[code(KeyCode::End), k('G')], "End/G", C::NextWeek, "key.terms_end", true),
+    b(M::WizardTerms, &[k('a')], "a", C::Agree, "key.agree_all", true),
+    b(M::WizardTerms, &[k('1')], "1", C::AgreeDoc(0), "key.agree_1", false),
+    b(M::WizardTerms, &[k('2')], "2", C::AgreeDoc(1), "key.agree_2", false),
+    b(M::WizardTerms, &[k('3')], "3", C::AgreeDoc(2), "key.agree_3", false),
+    b(M::WizardTerms, &[k('4')], "4", C::AgreeDoc(3), "key.agree_4", false),
+    b(M::WizardTerms, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.next_step", true),
+    b(M::WizardTerms, &[code(KeyCode::Esc), code(KeyCode::BackTab)], "Esc", C::Back, "key.prev_step", true),
+    b(M::WizardTerms, &[ctrl('c')], "Ctrl-C", C::Quit, "key.abandon", false),
+    b(M::WizardReview, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.book", true),
+    b(M::WizardReview, &[code(KeyCode::Esc), code(KeyCode::BackTab)], "Esc", C::Back, "key.prev_step", true),
+    b(M::WizardReview, &[ctrl('c')], "Ctrl-C", C::Quit, "key.abandon", false),
+    b(M::WizardDone, &[code(KeyCode::Enter), code(KeyCode::Esc)], "Enter", C::Back, "key.close", true),
 ];
 
 /// The command bound to `key` in `mode`.
@@ -379,7 +243,18 @@ mod tests {
 
     #[test]
     fn every_mode_can_be_left() {
-        for mode in [M::Help, M::Detail, M::Prompt, M::Confirm, M::Results] {
+        for mode in [
+            M::Help,
+            M::Detail,
+            M::Prompt,
+            M::Confirm,
+            M::Results,
+            M::WizardForm,
+            M::WizardChoice,
+            M::WizardTerms,
+            M::WizardReview,
+            M::WizardDone,
+        ] {
             assert!(
                 bindings(mode).any(|b| matches!(b.command, C::Back | C::No)),
                 "{mode:?}"
@@ -406,10 +281,17 @@ mod tests {
             ),
             Some(C::NextWeek)
         );
+        assert_eq!(resolve(M::Normal, &ev(KeyCode::Char('n'))), Some(C::New));
         assert_eq!(
-            resolve(M::Normal, &ev(KeyCode::Char('n'))),
-            None,
-            "n waits for the booking wizard"
+            resolve(M::WizardTerms, &ev(KeyCode::Char('3'))),
+            Some(C::AgreeDoc(2))
+        );
+        assert_eq!(
+            resolve(
+                M::WizardForm,
+                &KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)
+            ),
+            Some(C::Up)
         );
         assert_eq!(resolve(M::Confirm, &ev(KeyCode::Char('y'))), Some(C::Yes));
     }

@@ -10,6 +10,7 @@ pub mod app;
 pub mod keymap;
 pub mod theme;
 pub mod view;
+pub mod wizard;
 
 use std::io;
 use std::sync::Arc;
@@ -116,6 +117,16 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
 
 /// The action of a key in `mode`: its command, or a character typed into a prompt.
 pub fn key_action(mode: Mode, key: &event::KeyEvent) -> Option<Action> {
+    if matches!(
+        mode,
+        Mode::WizardForm
+            | Mode::WizardChoice
+            | Mode::WizardTerms
+            | Mode::WizardReview
+            | Mode::WizardDone
+    ) {
+        return Some(Action::WizardKey(*key));
+    }
     match keymap::resolve(mode, key) {
         Some(c) => Some(Action::Key(c)),
         None => match (mode, key.code) {
@@ -170,6 +181,60 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
                 .map(|_| tr!(lang, "unrefuse.done", number = seeker)),
         ),
         Effect::Search(q) => Ok(Some(Action::Found(search(store, &q)?))),
+        Effect::Lookup(number, date) => {
+            let known = store.seeker(&number)?;
+            let refusal = active_refusal(&store.refusals(&number)?).cloned();
+            let bookings = store.seeker_bookings(&number)?;
+            let no_shows = no_show_count(&bookings);
+            let booked_that_day = bookings
+                .iter()
+                .find(|b| b.slot.date == date && b.status.is_live())
+                .map(|b| b.id);
+            let info = wizard::SeekerInfo {
+                number: Some(number),
+                known,
+                refusal,
+                no_shows,
+                booked_that_day,
+            };
+            Ok(Some(Action::LookedUp(Box::new(info))))
+        }
+        Effect::Book(req) => match crate::cli::place(env, store, &req) {
+            Ok(b) => {
+                let mail = match crate::mail::deliver(
+                    crate::mail::Kind::Confirmation,
+                    &b,
+                    &req.seeker,
+                    &env.loaded,
+                    &env.data_dir,
+                    env.clock.now(),
+                ) {
+                    Ok(d) => match d.sent {
+                        Some(r) if r.error.is_some() => {
+                            tr!(lang, "wizard.mail_queued", path = d.path.display())
+                        }
+                        Some(_) => tr!(lang, "wizard.mail_sent", email = req.seeker.email),
+                        None => tr!(lang, "wizard.mail_written", path = d.path.display()),
+                    },
+                    Err(e) => tr!(lang, "mail.failed", error = e.0),
+                };
+                let when = format!(
+                    "{} {}-{} {}",
+                    crate::i18n::long_date(lang, b.slot.date),
+                    b.slot.start.format("%H:%M"),
+                    b.slot.end.format("%H:%M"),
+                    tr!(lang, "day.booth_n", booth = b.slot.booth)
+                );
+                Ok(Some(Action::Booked(Ok(wizard::Booked {
+                    id: b.id,
+                    when,
+                    url: b.meeting_url.clone(),
+                    mail,
+                }))))
+            }
+            Err(Error::Store(e)) => Err(e),
+            Err(e) => Ok(Some(Action::Booked(Err(e.message(lang))))),
+        },
         Effect::Sweep => {
             let swept = store
                 .sweep(
@@ -237,6 +302,9 @@ pub fn run(env: &Env) -> Result<(), Error> {
     }
 
     let mut terminal = ratatui::try_init().map_err(|e| Error::Internal(e.to_string()))?;
+    if let Ok(size) = terminal.size() {
+        app.size = (size.width, size.height);
+    }
     // ratatui's hook restores the terminal on a panic; a panic that the store
     // contains (a damaged file) must not, so the store's filter goes outside it.
     crate::store::wrap_panic_hook();
@@ -274,7 +342,10 @@ fn event_loop(
                     }
                     dirty = true;
                 }
-                TermEvent::Resize(_, _) => dirty = true,
+                TermEvent::Resize(w, h) => {
+                    dispatch(env, store, app, Action::Resize(w, h))?;
+                    dirty = true;
+                }
                 _ => {}
             }
         } else {

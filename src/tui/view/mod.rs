@@ -5,6 +5,7 @@ mod calendar;
 mod detail;
 mod overlay;
 mod timeline;
+pub mod wizard;
 
 use chrono::NaiveDateTime;
 use ratatui::Frame;
@@ -76,6 +77,9 @@ pub fn render(app: &App, f: &mut Frame) {
         Mode::Confirm => overlay::confirm(app, f, body),
         Mode::Results => overlay::results(app, f, body),
         _ => {}
+    }
+    if let Some(w) = &app.wizard {
+        wizard::render(app, w, f);
     }
 }
 
