@@ -89,6 +89,12 @@ pub struct TermsSection {
     pub version: String,
     pub effective: String,
     pub label: String,
+    /// What changed from the version before (for the change notice).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub changes: String,
+    /// Where the text of this version is published.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -138,8 +138,18 @@ struct Fixture {
 }
 
 fn fixture(now: &str, lang: &str, ascii: bool) -> Fixture {
+    fixture_with(now, lang, ascii, None)
+}
+
+/// A fixture whose configuration is the built-in one with `from` replaced by `to`.
+fn fixture_with(now: &str, lang: &str, ascii: bool, change: Option<(&str, &str)>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let env = env(dir.path(), now, lang);
+    let mut env = env(dir.path(), now, lang);
+    if let Some((from, to)) = change {
+        env.loaded =
+            soudan::config::Config::parse(&soudan::config::BUILTIN.replace(from, to), None)
+                .unwrap();
+    }
     let store = Store::open(dir.path(), "dashboard").unwrap();
     let ids = seed(&store, &env);
     let mut app = App::new(
@@ -758,4 +768,56 @@ fn snapshot_80x24_wizard_checklist_en_ascii() {
     let mut fx = fixture("2026-12-01T09:45", "en", true);
     fx.keys("]]n\n46010-12345678\tJiro Yamada\t\tjiro@example.jp\nyyy\nGa\nyyyy");
     insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn cancelling_on_the_dashboard_writes_the_notice_and_m_resends() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    fx.keys("jc本人から電話\ny");
+    assert_eq!(fx.outbox(), 1, "the cancellation notice");
+    assert!(
+        fx.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("cancellation.eml"),
+        "{:?}",
+        fx.app.status
+    );
+    fx.keys("m");
+    assert_eq!(fx.outbox(), 2, "written again on request");
+    fx.keys("jjjm"); // 11:00: an empty slot
+    assert_eq!(fx.outbox(), 2);
+}
+
+#[test]
+fn renewing_consent_after_a_revision() {
+    let revision = "[[terms]]\nversion = \"2026-12-02\"\neffective = \"2026-12-02\"\nlabel = \"改訂\"\n\n[mail]";
+    let mut fx = fixture_with("2026-12-03T09:45", "ja", false, Some(("[mail]", revision)));
+    let yamada = fx.ids[2];
+    fx.keys("j");
+    assert_eq!(fx.app.selected().unwrap().booking.id, yamada);
+    let screen = fx.screen(80, 24);
+    assert!(
+        screen.contains("○ 予約 再 山田"),
+        "flagged on the timeline:\n{screen}"
+    );
+    // A finished consultation needs nothing.
+    fx.keys("ka");
+    assert!(fx.app.wizard.is_none());
+    fx.keys("ja");
+    assert_eq!(fx.step(), Some(Step::Terms));
+    fx.keys("Ga\n");
+    assert_eq!(fx.step(), Some(Step::Review));
+    fx.keys("\n");
+    assert_eq!(fx.step(), Some(Step::Done), "{}", fx.wizard_message());
+    let b = fx.store.booking(yamada).unwrap().unwrap();
+    assert_eq!(b.consent.terms_version, "2026-12-02");
+    assert_eq!(b.status, Status::Booked);
+    fx.keys("\n");
+    assert!(
+        fx.screen(80, 24).contains("○ 予約 山田"),
+        "the flag is gone"
+    );
 }

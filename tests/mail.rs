@@ -320,3 +320,102 @@ fn a_relay_that_is_down_keeps_the_mail_queued_until_it_is_back() {
         "--send without a relay is bad input"
     );
 }
+
+/// The built-in configuration with a revision in force from 2026-12-02.
+fn revised_config(dir: &Path) -> PathBuf {
+    let path = dir.join("revised.toml");
+    let text = soudan::config::BUILTIN.replace(
+        "[mail]",
+        "[[terms]]\nversion = \"2026-12-02\"\neffective = \"2026-12-02\"\nlabel = \"改訂\"\nchanges = \"第5条(2)の表現を改めました。\"\nurl = \"https://hellowork-kagoshima.example.jp/online/terms-2026-12-02\"\n\n[mail]",
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_terms_revision_flags_bookings_sends_notices_and_takes_renewed_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = revised_config(d);
+    // Booked on 12-01 under 2025-02-07, for Mon 12-07.
+    let o = soudan(
+        d,
+        Some(&cfg),
+        &[
+            "book",
+            "--date",
+            "2026-12-07",
+            "--time",
+            "10:00",
+            "--seeker",
+            "46010-5",
+            "--name",
+            "山田 太郎",
+            "--email",
+            "taro@example.jp",
+            "--consent",
+            "--checklist",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let b: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let id = b["id"].as_str().unwrap().to_string();
+    assert_eq!(b["terms_version"], "2025-02-07");
+    assert_eq!(
+        b["needs_reconsent"], true,
+        "the day falls under the revision"
+    );
+
+    let later = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_soudan"))
+            .env("SOUDAN_DATA_DIR", d)
+            .env("SOUDAN_NOW", "2026-12-03T09:00")
+            .env("SOUDAN_CONFIG", &cfg)
+            .env_remove("SOUDAN_LANG")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = later(&["terms-notice", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["notices"].as_array().unwrap().len(), 1);
+    let path = v["notices"][0]["mail"].as_str().unwrap();
+    let raw = std::fs::read(path).unwrap();
+    let msg = MessageParser::default().parse(&raw).unwrap();
+    assert!(
+        msg.subject().unwrap().contains("利用規約改訂のお知らせ")
+            && msg.subject().unwrap().contains(&id)
+    );
+    let body = msg.body_text(0).unwrap();
+    for want in [
+        "2026-12-02 版",
+        "令和8年12月2日(水)",
+        "第5条(2)の表現を改めました。",
+        "https://hellowork-kagoshima.example.jp/online/terms-2026-12-02",
+        "099-250-6060",
+    ] {
+        assert!(body.contains(want), "{want} missing:\n{body}");
+    }
+
+    assert_eq!(
+        later(&["reconsent", &id]).status.code(),
+        Some(3),
+        "--consent is needed"
+    );
+    let o = later(&["reconsent", &id, "--consent", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let b: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(b["terms_version"], "2026-12-02");
+    assert_eq!(b["needs_reconsent"], false);
+    assert_eq!(b["status"], "booked");
+    assert_eq!(b["history"][0]["event"], "reconsent");
+    let o = later(&["terms-notice", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["notices"].as_array().unwrap().is_empty(),
+        "no notice once renewed"
+    );
+    assert!(later(&["check"]).status.success());
+}

@@ -126,6 +126,20 @@ pub enum Command {
     },
     /// Print the effective office configuration (TOML)
     Config,
+    /// Record consent renewed to the terms in force (Art. 13) for a booking still ahead
+    Reconsent {
+        id: String,
+        /// The job seeker accepted every document of the terms in force
+        #[arg(long)]
+        consent: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a change notice to every booking ahead agreed under an older terms version (Art. 13)
+    TermsNotice {
+        #[arg(long)]
+        json: bool,
+    },
     /// The mails waiting in the outbox; --send sends them through the configured relay
     Outbox {
         #[arg(long)]

@@ -249,6 +249,8 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::Unrefuse { number, reason: r } => refuse(env, &number, &r, false),
         Command::Check { json } => check(env, json),
         Command::Demo { days, seed } => demo(env, days, seed),
+        Command::Reconsent { id, consent, json } => reconsent(env, &id, consent, json),
+        Command::TermsNotice { json } => terms_notice(env, json),
         Command::Outbox { send } => {
             let dir = crate::mail::outbox(&env.loaded, &env.data_dir);
             if send {
@@ -740,5 +742,90 @@ fn demo(env: &Env, days: u32, seed: u64) -> Result<(), Error> {
         from = plan.first_day.map(|d| d.to_string()).unwrap_or_default(),
         to = plan.last_day.map(|d| d.to_string()).unwrap_or_default()
     ));
+    Ok(())
+}
+
+fn reconsent(env: &Env, id: &str, consent: bool, json: bool) -> Result<(), Error> {
+    let id = BookingId::parse(id)?;
+    if !consent {
+        return Err(Violation::ConsentMissing.into());
+    }
+    let now = env.clock.now();
+    let version = env
+        .loaded
+        .office
+        .terms_in_force(now.date_naive())?
+        .version
+        .clone();
+    let record = Consent {
+        terms_version: version.clone(),
+        at: now,
+        documents: Document::ALL.to_vec(),
+    };
+    let store = env.open("soudan reconsent")?;
+    let booking = store
+        .reconsent(id, &record, &env.ctx(None))
+        .map_err(|e| Error::from(e).about(id))?;
+    report(env, &store, &booking, json)?;
+    env.say(&tr!(env.lang, "reconsent.done", id = id, version = version));
+    Ok(())
+}
+
+/// The bookings ahead (booked, from today on) whose consent was given to a
+/// terms version other than the one in force on their day.
+pub fn needing_reconsent(env: &Env, store: &Store) -> Result<Vec<Booking>, Error> {
+    let today = env.clock.local().date();
+    let terms = &env.loaded.office.terms;
+    let mut out = Vec::new();
+    for seeker in store.seekers()? {
+        for b in store.seeker_bookings(&seeker.number)? {
+            if b.status == crate::domain::booking::Status::Booked
+                && b.slot.date >= today
+                && terms.needs_reconsent(&b.consent.terms_version, b.slot.date)
+            {
+                out.push(b);
+            }
+        }
+    }
+    out.sort_by_key(|b| (b.slot.date, b.slot.start, b.slot.booth));
+    Ok(out)
+}
+
+fn terms_notice(env: &Env, json: bool) -> Result<(), Error> {
+    let store = env.open("soudan terms-notice")?;
+    let affected = needing_reconsent(env, &store)?;
+    let mut written = Vec::new();
+    for b in &affected {
+        let Some(seeker) = store.seeker(&b.seeker)? else {
+            continue;
+        };
+        match crate::mail::deliver(
+            crate::mail::Kind::TermsChange,
+            b,
+            &seeker,
+            &env.loaded,
+            &env.data_dir,
+            env.clock.now(),
+        ) {
+            Ok(d) => written.push((b.id, d.path)),
+            Err(e) => env.say(&tr!(
+                env.lang,
+                "mail.failed",
+                error = crate::i18n::safe(&e.0)
+            )),
+        }
+    }
+    if json {
+        let list: Vec<_> = written
+            .iter()
+            .map(|(id, p)| serde_json::json!({"id": id.to_string(), "mail": p.display().to_string()}))
+            .collect();
+        output::print_json(&serde_json::json!({ "notices": list }));
+    } else {
+        println!(
+            "{}",
+            tr!(env.lang, "terms_notice.done", count = written.len())
+        );
+    }
     Ok(())
 }

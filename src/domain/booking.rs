@@ -171,6 +171,10 @@ pub enum Event {
     CorrectNoShow {
         reason: String,
     },
+    /// Consent renewed to a newer terms version (Art. 13); the status stays.
+    Reconsent {
+        version: String,
+    },
 }
 
 impl Event {
@@ -182,6 +186,7 @@ impl Event {
             Event::Cancel { .. } => "cancel",
             Event::NoShow => "no_show",
             Event::CorrectNoShow { .. } => "correct_no_show",
+            Event::Reconsent { .. } => "reconsent",
         }
     }
 
@@ -197,7 +202,9 @@ impl Event {
     /// The statuses this event may be applied in.
     pub fn allowed_from(&self) -> &'static [Status] {
         match self {
-            Event::Start | Event::Cancel { .. } | Event::NoShow => &[Status::Booked],
+            Event::Start | Event::Cancel { .. } | Event::NoShow | Event::Reconsent { .. } => {
+                &[Status::Booked]
+            }
             Event::Finish | Event::Stop { .. } => &[Status::InProgress],
             Event::CorrectNoShow { .. } => &[Status::NoShow],
         }
@@ -219,6 +226,7 @@ pub fn transition(from: Status, event: &Event) -> Result<Status, Violation> {
         Event::Stop { .. } => Status::Stopped,
         Event::Cancel { .. } | Event::CorrectNoShow { .. } => Status::Cancelled,
         Event::NoShow => Status::NoShow,
+        Event::Reconsent { .. } => from,
     })
 }
 
@@ -430,6 +438,7 @@ mod tests {
             Event::Cancel { reason: r() },
             Event::NoShow,
             Event::CorrectNoShow { reason: r() },
+            Event::Reconsent { version: r() },
         ];
         let mut refused = 0;
         for from in Status::ALL {
@@ -452,8 +461,8 @@ mod tests {
                 }
             }
         }
-        // 6 statuses × 6 events, 6 legal.
-        assert_eq!(refused, 30);
+        // 6 statuses × 7 events, 7 legal.
+        assert_eq!(refused, 35);
         // A cancellation is never a no-show, and finished ones stay finished.
         assert!(transition(Status::Cancelled, &Event::NoShow).is_err());
         assert!(transition(Status::Completed, &Event::Cancel { reason: r() }).is_err());

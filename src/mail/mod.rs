@@ -35,6 +35,8 @@ use crate::tr;
 pub enum Kind {
     Confirmation,
     Cancellation,
+    /// The terms were revised (Art. 13): what changed, where, from when.
+    TermsChange,
 }
 
 impl Kind {
@@ -42,6 +44,7 @@ impl Kind {
         match self {
             Kind::Confirmation => "confirmation",
             Kind::Cancellation => "cancellation",
+            Kind::TermsChange => "terms-change",
         }
     }
 }
@@ -76,6 +79,32 @@ pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
     match kind {
         Kind::Confirmation => out.push_str(&tr!(lang, "mail.confirm_intro", office = office.name)),
         Kind::Cancellation => out.push_str(&tr!(lang, "mail.cancel_intro", office = office.name)),
+        Kind::TermsChange => {
+            let v = loaded.office.terms.in_force(b.slot.date);
+            let section =
+                v.and_then(|v| loaded.config.terms.iter().find(|t| t.version == v.version));
+            out.push_str(&tr!(
+                lang,
+                "mail.terms_intro",
+                office = office.name,
+                version = v.map(|v| v.version.clone()).unwrap_or_default(),
+                effective = v
+                    .map(|v| crate::i18n::long_date(lang, v.effective))
+                    .unwrap_or_default()
+            ));
+            if let Some(s) = section {
+                if !s.changes.is_empty() {
+                    out.push_str("\n\n");
+                    out.push_str(&tr!(lang, "mail.terms_changes", changes = s.changes));
+                }
+                if !s.url.is_empty() {
+                    out.push('\n');
+                    out.push_str(&tr!(lang, "mail.terms_url", url = s.url));
+                }
+            }
+            out.push_str("\n\n");
+            out.push_str(&tr!(lang, "mail.terms_renew", phone = office.phone));
+        }
     }
     out.push_str("\n\n");
     out.push_str(&tr!(lang, "mail.details_title"));
@@ -89,7 +118,10 @@ pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
         seeker = b.seeker
     ));
     out.push('\n');
-    if kind == Kind::Confirmation {
+    if kind == Kind::TermsChange {
+        out.push_str(&tr!(lang, "mail.url", url = b.meeting_url));
+        out.push('\n');
+    } else if kind == Kind::Confirmation {
         out.push_str(&tr!(lang, "mail.url", url = b.meeting_url));
         out.push('\n');
         if let Some(l) = &b.attendance.interpreter {
@@ -166,6 +198,14 @@ pub fn subject(kind: Kind, b: &Booking, loaded: &Loaded) -> String {
             time = time,
             id = b.id
         ),
+        Kind::TermsChange => tr!(
+            lang,
+            "mail.subject_terms",
+            office = office,
+            date = date,
+            time = time,
+            id = b.id
+        ),
     }
 }
 
@@ -182,19 +222,9 @@ pub fn compose(
         Some(s.name.as_str().to_string()),
         s.email.as_str().parse().map_err(err)?,
     );
-    let ics = ics::event(kind, b, loaded, now);
-    let calendar = ContentType::parse(&format!(
-        "text/calendar; charset=utf-8; method={}",
-        if kind == Kind::Confirmation {
-            "PUBLISH"
-        } else {
-            "CANCEL"
-        }
-    ))
-    .map_err(err)?;
     let sent = SystemTime::UNIX_EPOCH + StdDuration::from_secs(now.timestamp().max(0) as u64);
     let domain = from.email.domain().to_string();
-    Message::builder()
+    let builder = Message::builder()
         .from(from)
         .to(to)
         .subject(subject(kind, b, loaded))
@@ -204,10 +234,24 @@ pub fn compose(
             b.id,
             kind.id(),
             now.timestamp()
-        )))
+        )));
+    let text = SinglePart::plain(body(kind, b, s, loaded));
+    if kind == Kind::TermsChange {
+        return builder.singlepart(text).map_err(err);
+    }
+    // Confirmations and cancellations carry the calendar event.
+    let ics = ics::event(kind, b, loaded, now);
+    let method = if kind == Kind::Confirmation {
+        "PUBLISH"
+    } else {
+        "CANCEL"
+    };
+    let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+        .map_err(err)?;
+    builder
         .multipart(
             MultiPart::mixed()
-                .singlepart(SinglePart::plain(body(kind, b, s, loaded)))
+                .singlepart(text)
                 .singlepart(Attachment::new(format!("{}.ics", b.id)).body(ics, calendar)),
         )
         .map_err(err)
@@ -228,7 +272,14 @@ pub fn write(
     message: &Message,
 ) -> Result<PathBuf, MailError> {
     fs::create_dir_all(outbox).map_err(err)?;
-    let name = format!("{}-{}-{}.eml", now.format("%Y%m%dT%H%M%S"), b.id, kind.id());
+    // Never over another message: a second one within the second gets a number.
+    let stem = format!("{}-{}-{}", now.format("%Y%m%dT%H%M%S"), b.id, kind.id());
+    let mut name = format!("{stem}.eml");
+    let mut n = 1;
+    while outbox.join(&name).exists() || outbox.join("sent").join(&name).exists() {
+        n += 1;
+        name = format!("{stem}-{n}.eml");
+    }
     let path = outbox.join(&name);
     let tmp = outbox.join(format!(".{name}.tmp"));
     let mut f = fs::File::create(&tmp).map_err(err)?;

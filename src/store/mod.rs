@@ -607,6 +607,42 @@ impl Store {
         Ok(booking)
     }
 
+    /// Records consent renewed to a newer terms version (Art. 13) for a
+    /// booking still ahead: the consent record is replaced and the change
+    /// is in the booking's history and the audit trail.
+    pub fn reconsent(
+        &self,
+        id: BookingId,
+        consent: &Consent,
+        ctx: &Ctx,
+    ) -> Result<Booking, OpError> {
+        let event = Event::Reconsent {
+            version: consent.terms_version.clone(),
+        };
+        let booking = self.transact(|tx| {
+            let Some(raw) = tx.bookings.get(id.as_bytes())? else {
+                return abort(OpError::NotFound(id));
+            };
+            let mut booking: Booking = tx.decode(Kind::Booking, "booking", &raw)?;
+            let from = booking.status;
+            if let Err(v) = booking.apply(event.clone(), ctx.at) {
+                return abort(OpError::Rule(v));
+            }
+            booking.consent = consent.clone();
+            tx.put_booking(&booking)?;
+            tx.audit(
+                ctx,
+                event.id(),
+                Some(id),
+                None,
+                Some(from),
+                Some(booking.status),
+            )?;
+            Ok(booking)
+        })?;
+        Ok(booking)
+    }
+
     /// Applies many events, each in its own transaction, and flushes once at
     /// the end (also when one is refused). For sample data and imports.
     pub fn apply_many(&self, events: &[(BookingId, Event, Ctx)]) -> Result<(), OpError> {

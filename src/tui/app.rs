@@ -40,6 +40,8 @@ pub struct DayData {
     pub month: BTreeMap<NaiveDate, usize>,
     /// No booking at all in the database yet.
     pub empty_db: bool,
+    /// Mails waiting for the relay (when one is configured).
+    pub mail_queued: usize,
 }
 
 /// A search result.
@@ -164,6 +166,10 @@ pub enum Effect {
     Lookup(JobSeekerNumber, NaiveDate),
     /// The wizard's booking.
     Book(Box<crate::cli::BookingRequest>),
+    /// Write the booking's mail again.
+    Resend(BookingId),
+    /// Renewed consent for an existing booking.
+    Reconsent(BookingId, Vec<crate::domain::terms::Document>),
 }
 
 pub struct App {
@@ -378,6 +384,7 @@ impl App {
             }
             Outcome::Ask(Ask::Lookup(n, d)) => Some(Effect::Lookup(n, d)),
             Outcome::Ask(Ask::Book(req)) => Some(Effect::Book(req)),
+            Outcome::Ask(Ask::Reconsent(id, docs)) => Some(Effect::Reconsent(id, docs)),
             Outcome::Close => {
                 let booked = self.wizard.take().and_then(|w| w.booked);
                 self.mode = Mode::Normal;
@@ -543,6 +550,45 @@ impl App {
                 None
             }
             (Mode::Normal, Command::New) => self.open_wizard(),
+            (Mode::Normal | Mode::Detail, Command::Reconsent) => {
+                let Some(row) = self.selected() else {
+                    self.say(Tone::Error, tr!(lang, "dash.no_booking_here"));
+                    return None;
+                };
+                let b = row.booking.clone();
+                let name = row
+                    .seeker
+                    .as_ref()
+                    .map(|s| s.name.as_str().to_string())
+                    .unwrap_or_default();
+                let needed = b.status == crate::domain::booking::Status::Booked
+                    && self
+                        .loaded
+                        .office
+                        .terms
+                        .needs_reconsent(&b.consent.terms_version, b.slot.date);
+                if !needed {
+                    self.say(Tone::Info, tr!(lang, "dash.reconsent_not_needed"));
+                    return None;
+                }
+                let w = super::wizard::Wizard::reconsent(
+                    &self.loaded.office,
+                    lang,
+                    &b,
+                    &name,
+                    self.now,
+                );
+                self.mode = w.mode();
+                self.wizard = Some(w);
+                None
+            }
+            (Mode::Normal | Mode::Detail, Command::Resend) => match self.selected() {
+                Some(r) => Some(Effect::Resend(r.booking.id)),
+                None => {
+                    self.say(Tone::Error, tr!(lang, "dash.no_booking_here"));
+                    None
+                }
+            },
             (Mode::Normal, Command::Help) => {
                 self.mode = Mode::Help;
                 None

@@ -70,6 +70,10 @@ pub enum Command {
     Agree,
     /// Agree to one document.
     AgreeDoc(u8),
+    /// Write the booking's mail again.
+    Resend,
+    /// Renew consent to the terms in force.
+    Reconsent,
 }
 
 /// A key: code and modifiers.
@@ -140,6 +144,8 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Normal, &[k('x')], "x", C::Stop, "key.stop", false),
     b(M::Normal, &[k('u')], "u", C::CorrectNoShow, "key.correct", false),
     b(M::Normal, &[k('r')], "r", C::Refusal, "key.refusal", false),
+        b(M::Normal, &[k('m')], "m", C::Resend, "key.resend", false),
+    b(M::Normal, &[k('a')], "a", C::Reconsent, "key.reconsent", false),
     b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
     b(M::Normal, &[k('?')], "?", C::Help, "key.help", true),
     b(M::Normal, &[k('q'), ctrl('c')], "q", C::Quit, "key.quit", true),
@@ -150,6 +156,8 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Detail, &[k('x')], "x", C::Stop, "key.stop", true),
     b(M::Detail, &[k('u')], "u", C::CorrectNoShow, "key.correct", true),
     b(M::Detail, &[k('r')], "r", C::Refusal, "key.refusal", true),
+        b(M::Detail, &[k('m')], "m", C::Resend, "key.resend", true),
+    b(M::Detail, &[k('a')], "a", C::Reconsent, "key.reconsent", true),
     b(M::Detail, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Help, &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)], "Esc/?", C::Back, "key.close", true),
     b(M::Help, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),

@@ -57,6 +57,7 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
         rows,
         month,
         empty_db: store.is_empty()?,
+        mail_queued: 0,
     })
 }
 
@@ -150,7 +151,14 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
         Err(e) => Ok(Some(Action::Done(Err(Error::from(e).message(lang))))),
     };
     match effect {
-        Effect::Load(date) => Ok(Some(Action::Loaded(Box::new(load_day(store, date)?)))),
+        Effect::Load(date) => {
+            let mut data = load_day(store, date)?;
+            if !env.loaded.config.mail.smtp_host.is_empty() {
+                data.mail_queued =
+                    crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).len();
+            }
+            Ok(Some(Action::Loaded(Box::new(data))))
+        }
         Effect::Apply { id, event } => {
             let cancel = matches!(event, crate::domain::booking::Event::Cancel { .. });
             let c = crate::store::Ctx {
@@ -158,7 +166,14 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
                 ..ctx()
             };
             match store.apply(id, &event, &c) {
-                Ok(b) => Ok(Some(Action::Done(Ok(crate::cli::changed_line(lang, &b))))),
+                Ok(b) => {
+                    let mut msg = crate::cli::changed_line(lang, &b);
+                    if cancel && let Some(s) = store.seeker(&b.seeker)? {
+                        msg.push(' ');
+                        msg.push_str(&mail_line(env, crate::mail::Kind::Cancellation, &b, &s));
+                    }
+                    Ok(Some(Action::Done(Ok(msg))))
+                }
                 Err(OpError::Store(e)) => Err(e),
                 Err(e) => Ok(Some(Action::Done(Err(Error::from(e)
                     .about(id)
@@ -201,23 +216,7 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
         }
         Effect::Book(req) => match crate::cli::place(env, store, &req) {
             Ok(b) => {
-                let mail = match crate::mail::deliver(
-                    crate::mail::Kind::Confirmation,
-                    &b,
-                    &req.seeker,
-                    &env.loaded,
-                    &env.data_dir,
-                    env.clock.now(),
-                ) {
-                    Ok(d) => match d.sent {
-                        Some(r) if r.error.is_some() => {
-                            tr!(lang, "wizard.mail_queued", path = d.path.display())
-                        }
-                        Some(_) => tr!(lang, "wizard.mail_sent", email = req.seeker.email),
-                        None => tr!(lang, "wizard.mail_written", path = d.path.display()),
-                    },
-                    Err(e) => tr!(lang, "mail.failed", error = e.0),
-                };
+                let mail = mail_line(env, crate::mail::Kind::Confirmation, &b, &req.seeker);
                 let when = format!(
                     "{} {}-{} {}",
                     crate::i18n::long_date(lang, b.slot.date),
@@ -250,8 +249,82 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
                         detail: format!("{other:?}"),
                     },
                 })?;
+            // Mail that could not be sent is retried with the clock.
+            if !env.loaded.config.mail.smtp_host.is_empty() {
+                let dir = crate::mail::outbox(&env.loaded, &env.data_dir);
+                if !crate::mail::queued(&dir).is_empty() {
+                    crate::mail::send_queued(&env.loaded, &dir);
+                }
+            }
             Ok(Some(Action::Swept(swept.len())))
         }
+        Effect::Reconsent(id, documents) => {
+            let now = env.clock.now();
+            let version = match env.loaded.office.terms_in_force(now.date_naive()) {
+                Ok(v) => v.version.clone(),
+                Err(v) => return Ok(Some(Action::Booked(Err(Error::from(v).message(lang))))),
+            };
+            let record = crate::domain::terms::Consent {
+                terms_version: version.clone(),
+                at: now,
+                documents,
+            };
+            match store.reconsent(id, &record, &ctx()) {
+                Ok(b) => {
+                    let when = format!(
+                        "{} {}-{}",
+                        crate::i18n::long_date(lang, b.slot.date),
+                        b.slot.start.format("%H:%M"),
+                        b.slot.end.format("%H:%M")
+                    );
+                    let mail = tr!(lang, "reconsent.done", id = b.id, version = version);
+                    Ok(Some(Action::Booked(Ok(wizard::Booked {
+                        id: b.id,
+                        when,
+                        url: b.meeting_url.clone(),
+                        mail,
+                    }))))
+                }
+                Err(OpError::Store(e)) => Err(e),
+                Err(e) => Ok(Some(Action::Booked(Err(Error::from(e)
+                    .about(id)
+                    .message(lang))))),
+            }
+        }
+        Effect::Resend(id) => {
+            let Some(b) = store.booking(id)? else {
+                return Ok(Some(Action::Done(Err(Error::NotFound(id).message(lang)))));
+            };
+            let Some(s) = store.seeker(&b.seeker)? else {
+                return Ok(Some(Action::Done(Err(Error::NotFound(id).message(lang)))));
+            };
+            let kind = if b.status.is_live() {
+                crate::mail::Kind::Confirmation
+            } else {
+                crate::mail::Kind::Cancellation
+            };
+            Ok(Some(Action::Done(Ok(mail_line(env, kind, &b, &s)))))
+        }
+    }
+}
+
+/// Writes (and with a relay sends) a mail; one line on where it went.
+fn mail_line(
+    env: &Env,
+    kind: crate::mail::Kind,
+    b: &crate::domain::booking::Booking,
+    s: &crate::domain::seeker::Seeker,
+) -> String {
+    let lang = env.lang;
+    match crate::mail::deliver(kind, b, s, &env.loaded, &env.data_dir, env.clock.now()) {
+        Ok(d) => match d.sent {
+            Some(r) if r.error.is_some() => {
+                tr!(lang, "wizard.mail_queued", path = d.path.display())
+            }
+            Some(_) => tr!(lang, "wizard.mail_sent", email = s.email),
+            None => tr!(lang, "wizard.mail_written", path = d.path.display()),
+        },
+        Err(e) => tr!(lang, "mail.failed", error = e.0),
     }
 }
 

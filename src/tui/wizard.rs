@@ -116,6 +116,8 @@ pub struct Booked {
 pub enum Ask {
     Lookup(JobSeekerNumber, NaiveDate),
     Book(Box<BookingRequest>),
+    /// Consent renewed for an existing booking, to these documents.
+    Reconsent(BookingId, Vec<Document>),
 }
 
 /// What a key did.
@@ -158,6 +160,8 @@ pub struct Wizard {
     pub booked: Option<Booked>,
     /// Enter was pressed while the job seeker was looked up: go on after.
     pub advance_after_lookup: bool,
+    /// Renewing consent for this existing booking (terms, then review).
+    pub reconsent_of: Option<BookingId>,
 }
 
 fn field() -> TextArea<'static> {
@@ -215,8 +219,35 @@ impl Wizard {
             busy: false,
             booked: None,
             advance_after_lookup: false,
+            reconsent_of: None,
         };
         w.check_slot(office, now);
+        w
+    }
+
+    /// A wizard that renews consent for an existing booking (Art. 13): the
+    /// terms in force, then a review.
+    pub fn reconsent(
+        office: &Office,
+        lang: Lang,
+        b: &crate::domain::booking::Booking,
+        name: &str,
+        now: NaiveDateTime,
+    ) -> Self {
+        let mut w = Self::new(
+            office,
+            lang,
+            false,
+            b.slot.date,
+            b.slot.start,
+            b.slot.booth,
+            now,
+        );
+        w.step = Step::Terms;
+        w.reconsent_of = Some(b.id);
+        w.slot_error = None;
+        w.fields[0].insert_str(b.seeker.as_str());
+        w.fields[1].insert_str(name);
         w
     }
 
@@ -502,6 +533,30 @@ impl Wizard {
     }
 
     pub fn advance(&mut self, office: &Office, now: NaiveDateTime) -> Outcome {
+        if let Some(id) = self.reconsent_of {
+            return match (self.step, self.ready(office, now)) {
+                (_, Err(why)) => {
+                    self.message = Some(why);
+                    Outcome::Stay
+                }
+                (Step::Terms, Ok(())) => {
+                    self.message = None;
+                    self.step = Step::Review;
+                    Outcome::Stay
+                }
+                (Step::Review, Ok(())) if !self.busy => {
+                    self.busy = true;
+                    let docs = Document::ALL
+                        .iter()
+                        .zip(self.agreed)
+                        .filter(|(_, a)| *a)
+                        .map(|(d, _)| *d)
+                        .collect();
+                    Outcome::Ask(Ask::Reconsent(id, docs))
+                }
+                _ => Outcome::Stay,
+            };
+        }
         if self.step == Step::Seeker
             && let Some(ask) = self.lookup()
         {
@@ -534,6 +589,13 @@ impl Wizard {
 
     fn back(&mut self) -> Outcome {
         self.message = None;
+        if self.reconsent_of.is_some() {
+            match self.step {
+                Step::Review => self.step = Step::Terms,
+                _ => self.abandoning = true,
+            }
+            return Outcome::Stay;
+        }
         if self.step == Step::Slot {
             self.abandoning = true;
             return Outcome::Stay;

@@ -195,6 +195,10 @@ pub fn render_summary(app: &App, f: &mut Frame, area: Rect) {
                     .needs_reconsent(&r.booking.consent.terms_version, app.today())
         })
         .count();
+    if app.data.mail_queued > 0 {
+        let text = tr!(lang, "dash.mail_queued", count = app.data.mail_queued);
+        lines.push(Line::from(Span::styled(text, app.theme.warn())));
+    }
     if reconsent > 0 {
         lines.push(Line::from(Span::styled(
             tr!(lang, "dash.reconsent_count", count = reconsent),

@@ -70,6 +70,11 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         tr!(lang, "flag.caregiver"),
         tr!(lang, "help.flag_caregiver")
     )));
+    lines.push(Line::from(format!(
+        "  {} {}",
+        tr!(lang, "flag.reconsent"),
+        tr!(lang, "help.flag_reconsent")
+    )));
     let inner = super::popup(app, f, area, 96, area.height, &tr!(lang, "help.title"));
     // Two columns when the list is taller than the box.
     if lines.len() > inner.height as usize && inner.width >= 56 {

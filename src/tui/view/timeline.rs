@@ -123,6 +123,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     if r.booking.attendance.caregiver {
                         flags.push_str(&tr!(lang, "flag.caregiver"));
                     }
+                    if s == crate::domain::booking::Status::Booked
+                        && app
+                            .loaded
+                            .office
+                            .terms
+                            .needs_reconsent(&r.booking.consent.terms_version, r.booking.slot.date)
+                    {
+                        flags.push_str(&tr!(lang, "flag.reconsent"));
+                    }
                     // Flags before the name, so that a narrow cell cuts the name, not them.
                     let gap = if flags.is_empty() { "" } else { " " };
                     let text = format!(

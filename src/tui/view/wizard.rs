@@ -515,6 +515,34 @@ fn review(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let mut lines = Vec::new();
     let row = |k: &str, v: String| Line::from(vec![label(app, k, 16), Span::raw(v)]);
+    if let Some(id) = w.reconsent_of {
+        let version = app
+            .loaded
+            .office
+            .terms
+            .in_force(app.today())
+            .map(|v| v.version.clone())
+            .unwrap_or_default();
+        lines.push(row("wizard.booking_id", id.to_string()));
+        lines.push(row("wizard.field.seeker", safe(&w.value(0))));
+        lines.push(row("seeker.name", safe(&w.value(1))));
+        let agreed = w.agreed.iter().filter(|a| **a).count();
+        let text = tr!(
+            lang,
+            "detail.terms_agreed",
+            version = version,
+            count = agreed,
+            total = 4
+        );
+        lines.push(row("detail.terms", text));
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            tr!(lang, "wizard.reconsent_hint"),
+            app.theme.title(),
+        )));
+        f.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     let end = w.time + app.loaded.office.slot_length();
     lines.push(row(
         "detail.when",
