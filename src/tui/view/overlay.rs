@@ -10,13 +10,33 @@ use super::super::app::{App, Op, Purpose};
 use super::super::keymap::{self, Mode};
 use super::timeline::short_status;
 use crate::i18n::{fit, safe, text};
+
+fn tr_dyn(lang: crate::i18n::Lang, key: &str) -> String {
+    text(lang, key).to_string()
+}
 use crate::tr;
 
 pub fn help(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
-    let mut lines = Vec::new();
+    let label = |b: &keymap::Binding| {
+        if app.theme.ascii {
+            keymap::ascii_label(b.label)
+        } else {
+            b.label.to_string()
+        }
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        text(lang, "help.dashboard").to_string(),
+        app.theme.title(),
+    ))];
+    for b in keymap::bindings(Mode::Normal) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}", fit(&label(b), 10)), app.theme.key()),
+            Span::raw(text(lang, b.desc).to_string()),
+        ]));
+    }
+    // Typing and confirming: their keys on one line each.
     for (mode, title) in [
-        (Mode::Normal, "help.dashboard"),
         (Mode::Prompt, "help.prompt"),
         (Mode::Confirm, "help.confirm"),
     ] {
@@ -24,56 +44,40 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
             text(lang, title).to_string(),
             app.theme.title(),
         )));
-        for b in keymap::bindings(mode) {
-            let label = if app.theme.ascii {
-                keymap::ascii_label(b.label)
-            } else {
-                b.label.to_string()
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {}", fit(&label, 10)), app.theme.key()),
-                Span::raw(text(lang, b.desc).to_string()),
-            ]));
+        let mut spans = vec![Span::raw(" ")];
+        for b in keymap::bindings(mode).filter(|b| b.hint) {
+            spans.push(Span::styled(format!(" {}", label(b)), app.theme.key()));
+            spans.push(Span::raw(format!(" {} ", text(lang, b.desc))));
         }
+        lines.push(Line::from(spans));
     }
-    lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         tr!(lang, "help.legend"),
         app.theme.title(),
     )));
-    for s in crate::domain::booking::Status::ALL {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "  {}",
-                    fit(
-                        &format!("{} {}", app.theme.status_symbol(s), short_status(lang, s)),
-                        10
-                    )
-                ),
-                app.theme.status_style(s),
-            ),
-            Span::raw(format!("  {}", crate::error::status_word(lang, s))),
-        ]));
+    for pair in crate::domain::booking::Status::ALL.chunks(2) {
+        let mut spans = Vec::new();
+        for s in pair {
+            let cell = format!(
+                "  {} {}",
+                app.theme.status_symbol(*s),
+                crate::error::status_word(lang, *s)
+            );
+            spans.push(Span::styled(fit(&cell, 19), app.theme.status_style(*s)));
+        }
+        lines.push(Line::from(spans));
     }
+    let flag = |k: &str, h: &str| format!("  {} {}", tr_dyn(lang, k), tr_dyn(lang, h));
     lines.push(Line::from(format!(
-        "  {} {}   {} {}",
-        tr!(lang, "flag.no_show"),
-        tr!(lang, "help.flag_no_show"),
-        tr!(lang, "flag.refused"),
-        tr!(lang, "help.flag_refused")
+        "{}{}",
+        flag("flag.no_show", "help.flag_no_show"),
+        flag("flag.refused", "help.flag_refused")
     )));
+    lines.push(Line::from(flag("flag.reconsent", "help.flag_reconsent")));
     lines.push(Line::from(format!(
-        "  {} {}   {} {}",
-        tr!(lang, "flag.interpreter"),
-        tr!(lang, "help.flag_interpreter"),
-        tr!(lang, "flag.caregiver"),
-        tr!(lang, "help.flag_caregiver")
-    )));
-    lines.push(Line::from(format!(
-        "  {} {}",
-        tr!(lang, "flag.reconsent"),
-        tr!(lang, "help.flag_reconsent")
+        "{}{}",
+        flag("flag.interpreter", "help.flag_interpreter"),
+        flag("flag.caregiver", "help.flag_caregiver")
     )));
     let inner = super::popup(app, f, area, 96, area.height, &tr!(lang, "help.title"));
     // Two columns when the list is taller than the box.
