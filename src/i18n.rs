@@ -127,18 +127,12 @@ macro_rules! tr {
 /// (escape sequences, bidi overrides, zero-width characters) are shown as
 /// `\u{..}` instead of being sent.
 pub fn safe(s: &str) -> String {
-    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c.general_category() {
-            GeneralCategory::Control
-            | GeneralCategory::Format
-            | GeneralCategory::LineSeparator
-            | GeneralCategory::ParagraphSeparator
-            | GeneralCategory::PrivateUse
-            | GeneralCategory::Unassigned
-            | GeneralCategory::Surrogate => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            _ => out.push(c),
+        if crate::domain::seeker::is_forbidden_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out
@@ -160,9 +154,49 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+const WEEKDAYS_JA: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
+const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The weekday's short name: 金 or Fri.
+pub fn weekday_name(lang: Lang, d: chrono::NaiveDate) -> &'static str {
+    let i = d.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Ja => WEEKDAYS_JA[i],
+        Lang::En => WEEKDAYS_EN[i],
+    }
+}
+
+/// Weekday names from Monday, for calendar headers.
+pub fn weekday_names(lang: Lang) -> [&'static str; 7] {
+    match lang {
+        Lang::Ja => WEEKDAYS_JA,
+        Lang::En => WEEKDAYS_EN,
+    }
+}
+
+/// The month's English name; `short` gives its first three letters.
+pub fn month_name_en(d: chrono::NaiveDate, short: bool) -> &'static str {
+    let name = MONTHS_EN[d.month0() as usize];
+    if short { &name[..3] } else { name }
+}
+
 /// A date for people: 令和8年12月4日(金) or Fri 4 Dec 2026.
 pub fn long_date(lang: Lang, d: chrono::NaiveDate) -> String {
-    let wd = d.weekday().num_days_from_monday() as usize;
+    let wd = weekday_name(lang, d);
     match lang {
         Lang::Ja => {
             let reiwa_start = chrono::NaiveDate::from_ymd_opt(2019, 5, 1).unwrap_or(d);
@@ -176,43 +210,27 @@ pub fn long_date(lang: Lang, d: chrono::NaiveDate) -> String {
             } else {
                 format!("{}年", d.year())
             };
-            format!(
-                "{year}{}月{}日({})",
-                d.month(),
-                d.day(),
-                ["月", "火", "水", "木", "金", "土", "日"][wd]
-            )
+            format!("{year}{}月{}日({wd})", d.month(), d.day())
         }
-        Lang::En => format!(
-            "{} {} {} {}",
-            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][wd],
-            d.day(),
-            [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-            ][d.month0() as usize],
-            d.year()
-        ),
+        Lang::En => format!("{wd} {} {} {}", d.day(), month_name_en(d, true), d.year()),
     }
 }
 
 /// A short date: 12/4(金) or Fri 4 Dec.
 pub fn short_date(lang: Lang, d: chrono::NaiveDate) -> String {
-    let wd = d.weekday().num_days_from_monday() as usize;
+    let wd = weekday_name(lang, d);
     match lang {
-        Lang::Ja => format!(
-            "{}/{}({})",
-            d.month(),
-            d.day(),
-            ["月", "火", "水", "木", "金", "土", "日"][wd]
-        ),
-        Lang::En => format!(
-            "{} {} {}",
-            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][wd],
-            d.day(),
-            [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-            ][d.month0() as usize]
-        ),
+        Lang::Ja => format!("{}/{}({wd})", d.month(), d.day()),
+        Lang::En => format!("{wd} {} {}", d.day(), month_name_en(d, true)),
+    }
+}
+
+/// A date with its year in digits: 2026-12-03(木) or Thu 2026-12-03.
+pub fn iso_date(lang: Lang, d: chrono::NaiveDate) -> String {
+    let wd = weekday_name(lang, d);
+    match lang {
+        Lang::Ja => format!("{d}({wd})"),
+        Lang::En => format!("{wd} {d}"),
     }
 }
 

@@ -77,32 +77,34 @@ impl Screen {
     }
 }
 
-#[test]
-fn move_cancel_and_quit_in_a_real_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let _first = book(d, "09:30", "1", "46010-1", "佐藤 一郎");
-    let yamada = book(d, "10:00", "1", "46010-2", "山田 太郎");
+/// The dashboard started in a pseudo-terminal of `cols`x`rows`, with `env`.
+type Spawned = (
+    Box<dyn portable_pty::Child + Send + Sync>,
+    Box<dyn portable_pty::MasterPty + Send>,
+    Box<dyn Write + Send>,
+    Screen,
+);
 
+fn spawn(cols: u16, rows: u16, env: &[(&str, &std::ffi::OsStr)]) -> Spawned {
     let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
+    let size = PtySize {
+        rows,
+        cols,
+        pixel_width: 0,
+        pixel_height: 0,
+    };
+    let pair = pty.openpty(size).unwrap();
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_soudan"));
-    cmd.env("SOUDAN_DATA_DIR", d);
     cmd.env("SOUDAN_NOW", NOW);
     cmd.env("TERM", "xterm-256color");
-    cmd.env("LANG", "ja_JP.UTF-8");
     cmd.env_remove("SOUDAN_LANG");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
+    let writer = pair.master.take_writer().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
@@ -112,11 +114,33 @@ fn move_cancel_and_quit_in_a_real_terminal() {
             }
         }
     });
-    let mut screen = Screen {
-        parser: vt100::Parser::new(24, 80, 0),
-        rx,
-        bytes: 0,
-    };
+    (
+        child,
+        pair.master,
+        writer,
+        Screen {
+            parser: vt100::Parser::new(rows, cols, 0),
+            rx,
+            bytes: 0,
+        },
+    )
+}
+
+#[test]
+fn move_cancel_and_quit_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _first = book(d, "09:30", "1", "46010-1", "佐藤 一郎");
+    let yamada = book(d, "10:00", "1", "46010-2", "山田 太郎");
+
+    let (mut child, _master, mut writer, mut screen) = spawn(
+        80,
+        24,
+        &[
+            ("SOUDAN_DATA_DIR", d.as_os_str()),
+            ("LANG", "ja_JP.UTF-8".as_ref()),
+        ],
+    );
     let mut key = |k: &[u8]| {
         writer.write_all(k).unwrap();
         writer.flush().unwrap();
@@ -175,42 +199,18 @@ fn move_cancel_and_quit_in_a_real_terminal() {
 #[test]
 fn below_80x24_it_asks_for_a_larger_window_and_resizes() {
     let dir = tempfile::tempdir().unwrap();
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 20,
-            cols: 60,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_soudan"));
-    cmd.env("SOUDAN_DATA_DIR", dir.path());
-    cmd.env("SOUDAN_NOW", NOW);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("SOUDAN_LANG", "en");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = Screen {
-        parser: vt100::Parser::new(20, 60, 0),
-        rx,
-        bytes: 0,
-    };
+    let (mut child, master, mut writer, mut screen) = spawn(
+        60,
+        20,
+        &[
+            ("SOUDAN_DATA_DIR", dir.path().as_os_str()),
+            ("SOUDAN_LANG", "en".as_ref()),
+        ],
+    );
     screen.wait_for("the size message", |s| {
         s.contents().contains("now 60x20, need 80x24")
     });
-    pair.master
+    master
         .resize(PtySize {
             rows: 24,
             cols: 80,

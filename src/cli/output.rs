@@ -1,7 +1,7 @@
 //! What the commands print: the contract's JSON, and text tables for people
 //! (aligned by display width, so Japanese names line up).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
@@ -94,14 +94,7 @@ pub fn seeker_json(
 
 /// A date for people: `2026-12-03(木)` or `Thu 2026-12-03`.
 pub fn date_label(lang: Lang, d: NaiveDate) -> String {
-    let i = d.weekday().num_days_from_monday() as usize;
-    match lang {
-        Lang::Ja => format!("{d}({})", ["月", "火", "水", "木", "金", "土", "日"][i]),
-        Lang::En => format!(
-            "{} {d}",
-            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i]
-        ),
-    }
+    crate::i18n::iso_date(lang, d)
 }
 
 pub fn booked_line(lang: Lang, b: &Booking) -> String {

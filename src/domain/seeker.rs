@@ -109,7 +109,7 @@ impl From<JobSeekerNumber> for String {
 /// Characters never allowed in a name or kana: controls, format characters
 /// (zero-width, bidi overrides and isolates, BOM), line and paragraph
 /// separators, private use and unassigned code points, surrogates.
-fn forbidden(c: char) -> bool {
+pub fn is_forbidden_char(c: char) -> bool {
     matches!(
         c.general_category(),
         GeneralCategory::Control
@@ -135,7 +135,7 @@ fn check_text(
     folded: &str,
     max_width: usize,
 ) -> Result<(), Invalid> {
-    if raw.chars().any(forbidden) {
+    if raw.chars().any(is_forbidden_char) {
         return Err(Invalid::new(field, raw, "text_chars"));
     }
     if folded.is_empty() {

@@ -875,34 +875,25 @@ impl Store {
         self.sled(|| Ok(self.t.bookings.is_empty()))
     }
 
+    /// Every record of a tree, decoded, in key order.
+    fn decode_all<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        kind: Kind,
+        what: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let values = self.sled(|| tree.iter().values().collect::<sled::Result<Vec<_>>>())?;
+        values.iter().map(|v| self.decode(kind, what, v)).collect()
+    }
+
     /// Every job seeker on record, by number.
     pub fn seekers(&self) -> Result<Vec<Seeker>, StoreError> {
-        let values = self.sled(|| {
-            self.t
-                .seekers
-                .iter()
-                .values()
-                .collect::<sled::Result<Vec<_>>>()
-        })?;
-        values
-            .iter()
-            .map(|v| self.decode(Kind::Seeker, "seeker", v))
-            .collect()
+        self.decode_all(&self.t.seekers, Kind::Seeker, "seeker")
     }
 
     /// The audit trail, oldest first.
     pub fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {
-        let values = self.sled(|| {
-            self.t
-                .audit
-                .iter()
-                .values()
-                .collect::<sled::Result<Vec<_>>>()
-        })?;
-        values
-            .iter()
-            .map(|v| self.decode(Kind::Audit, "audit event", v))
-            .collect()
+        self.decode_all(&self.t.audit, Kind::Audit, "audit event")
     }
 
     /// A booking's history from the audit trail, oldest first.

@@ -23,24 +23,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let d = app.date;
     let title = match app.lang {
         Lang::Ja => format!(" {}年{}月 ", d.year(), d.month()),
-        Lang::En => format!(
-            " {} {} ",
-            [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December"
-            ][d.month0() as usize],
-            d.year()
-        ),
+        Lang::En => format!(" {} {} ", crate::i18n::month_name_en(d, false), d.year()),
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -49,10 +32,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
 
-    let names: [&str; 7] = match app.lang {
-        Lang::Ja => ["月", "火", "水", "木", "金", "土", "日"],
-        Lang::En => ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"],
-    };
+    // Two letters in English (Mo Tu ...), as calendars write them.
+    let names =
+        crate::i18n::weekday_names(app.lang).map(|n| if n.is_ascii() { &n[..2] } else { n });
     let right3 = |s: &str| {
         format!(
             "{}{s} ",
