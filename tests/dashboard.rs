@@ -736,6 +736,17 @@ fn going_back_keeps_entries_and_abandoning_writes_nothing() {
         Some(Step::Terms),
         "forward again with what was entered"
     );
+    // Shift-Tab goes back too, from every step.
+    let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+    dispatch(&fx.env, &fx.store, &mut fx.app, Action::WizardKey(back_tab)).unwrap();
+    assert_eq!(fx.step(), Some(Step::Eligibility));
+    dispatch(&fx.env, &fx.store, &mut fx.app, Action::WizardKey(back_tab)).unwrap();
+    assert_eq!(fx.step(), Some(Step::Seeker));
+    fx.app.wizard.as_mut().unwrap().focus = 0;
+    dispatch(&fx.env, &fx.store, &mut fx.app, Action::WizardKey(back_tab)).unwrap();
+    assert_eq!(fx.step(), Some(Step::Slot));
+    fx.keys("\n\n\n");
+    assert_eq!(fx.step(), Some(Step::Terms));
     fx.keys("\x1b\x1b\x1b\x1b");
     assert_eq!(fx.step(), Some(Step::Slot));
     assert!(

@@ -683,6 +683,11 @@ impl Wizard {
                 self.focus = (self.focus + 1) % SEEKER_FIELDS.len();
                 ask.map(Outcome::Ask).unwrap_or(Outcome::Stay)
             }
+            // Shift-Tab on the first field goes back a step, as Esc does.
+            (Step::Seeker, Some(C::Up)) if self.focus == 0 && key.code == KeyCode::BackTab => {
+                self.back()
+            }
+            (Step::Slot, Some(C::Up)) if key.code == KeyCode::BackTab => self.back(),
             (Step::Seeker, Some(C::Up)) => {
                 self.focus = (self.focus + SEEKER_FIELDS.len() - 1) % SEEKER_FIELDS.len();
                 Outcome::Stay
