@@ -619,27 +619,9 @@ impl Store {
         let event = Event::Reconsent {
             version: consent.terms_version.clone(),
         };
-        let booking = self.transact(|tx| {
-            let Some(raw) = tx.bookings.get(id.as_bytes())? else {
-                return abort(OpError::NotFound(id));
-            };
-            let mut booking: Booking = tx.decode(Kind::Booking, "booking", &raw)?;
-            let from = booking.status;
-            if let Err(v) = booking.apply(event.clone(), ctx.at) {
-                return abort(OpError::Rule(v));
-            }
-            booking.consent = consent.clone();
-            tx.put_booking(&booking)?;
-            tx.audit(
-                ctx,
-                event.id(),
-                Some(id),
-                None,
-                Some(from),
-                Some(booking.status),
-            )?;
-            Ok(booking)
-        })?;
+        let booking =
+            self.apply_unflushed_with(id, &event, ctx, |b| b.consent = consent.clone())?;
+        self.flush()?;
         Ok(booking)
     }
 
@@ -658,6 +640,18 @@ impl Store {
     }
 
     fn apply_unflushed(&self, id: BookingId, event: &Event, ctx: &Ctx) -> Result<Booking, OpError> {
+        self.apply_unflushed_with(id, event, ctx, |_| {})
+    }
+
+    /// Applies `event` in one transaction, with `edit` made to the booking
+    /// in the same write (the new consent of a renewal).
+    fn apply_unflushed_with(
+        &self,
+        id: BookingId,
+        event: &Event,
+        ctx: &Ctx,
+        edit: impl Fn(&mut Booking),
+    ) -> Result<Booking, OpError> {
         self.transact_unflushed(|tx| {
             let Some(raw) = tx.bookings.get(id.as_bytes())? else {
                 return abort(OpError::NotFound(id));
@@ -667,6 +661,7 @@ impl Store {
             if let Err(v) = booking.apply(event.clone(), ctx.at) {
                 return abort(OpError::Rule(v));
             }
+            edit(&mut booking);
             tx.put_booking(&booking)?;
             tx.reindex(&booking, from)?;
             tx.audit(
