@@ -375,6 +375,9 @@ pub fn run(env: &Env) -> Result<(), Error> {
     }
 
     let mut terminal = ratatui::try_init().map_err(|e| Error::Internal(e.to_string()))?;
+    // crossterm starts listening for resizes (SIGWINCH) on its first poll: do
+    // that before the first frame, or a resize right after it is lost.
+    let _ = event::poll(StdDuration::ZERO);
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
