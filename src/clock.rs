@@ -67,10 +67,6 @@ impl Clock {
             .ok_or_else(|| Invalid::new("now", s, "now"))
     }
 
-    pub fn tz(&self) -> Tz {
-        self.tz
-    }
-
     /// Now, in office time with its offset.
     pub fn now(&self) -> DateTime<FixedOffset> {
         let utc = match self.start {

@@ -230,6 +230,12 @@ pub fn transition(from: Status, event: &Event) -> Result<Status, Violation> {
     })
 }
 
+/// The no-show rule (Art. 6(4)): a consultation starting at `starts_at`
+/// that is neither started nor cancelled is a no-show from this moment on.
+pub fn no_show_at(starts_at: NaiveDateTime, grace: Duration) -> NaiveDateTime {
+    starts_at + grace
+}
+
 /// A time slot at one booth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Slot {
@@ -246,7 +252,7 @@ impl Slot {
 
     /// The moment a booked consultation not started becomes a no-show.
     pub fn no_show_at(&self, grace: Duration) -> NaiveDateTime {
-        self.starts_at() + grace
+        no_show_at(self.starts_at(), grace)
     }
 }
 
@@ -289,12 +295,6 @@ impl Booking {
         self.status = transition(self.status, &event)?;
         self.changes.push(Change { at, event });
         Ok(())
-    }
-
-    /// Whether the no-show rule applies at office time `now`: booked, not
-    /// started, not cancelled, and `grace` past the start.
-    pub fn is_due_no_show(&self, now: NaiveDateTime, grace: Duration) -> bool {
-        self.status == Status::Booked && now >= self.slot.no_show_at(grace)
     }
 
     /// The reason of the latest change that had one.

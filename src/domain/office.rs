@@ -175,11 +175,6 @@ impl Office {
         out
     }
 
-    /// The meeting URL of a booking at `booth`.
-    pub fn meeting_url(&self, booth: u8, id: &str) -> Option<String> {
-        self.booth(booth).map(|b| b.meeting_url.replace("{id}", id))
-    }
-
     /// The terms version in force on `date`.
     pub fn terms_in_force(&self, date: NaiveDate) -> Result<&TermsVersion, Violation> {
         self.terms

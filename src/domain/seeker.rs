@@ -80,11 +80,6 @@ impl JobSeekerNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The office code, the first five digits.
-    pub fn office_code(&self) -> &str {
-        &self.0[..5]
-    }
 }
 
 impl fmt::Display for JobSeekerNumber {

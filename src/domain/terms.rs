@@ -65,10 +65,6 @@ impl TermsCatalog {
     pub fn needs_reconsent(&self, version: &str, date: NaiveDate) -> bool {
         self.in_force(date).is_some_and(|v| v.version != version)
     }
-
-    pub fn get(&self, version: &str) -> Option<&TermsVersion> {
-        self.versions.iter().find(|v| v.version == version)
-    }
 }
 
 /// The documents a job seeker consents to, each recorded separately

@@ -42,7 +42,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use crate::domain::booking::{
     Attendance, Booking, BookingId, Channel, Event, ID_LEN, Lifted, Refusal, Slot, Status,
-    Violation, active_refusal,
+    Violation, active_refusal, no_show_at,
 };
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
 use crate::domain::terms::{ChecklistAnswer, Consent};
@@ -693,7 +693,7 @@ impl Store {
             for key in self.t.pending.iter().keys() {
                 let key = key?;
                 match keys::parse_slot(&key) {
-                    Some((date, time, _)) if date.and_time(time) + grace > now => break,
+                    Some((date, time, _)) if no_show_at(date.and_time(time), grace) > now => break,
                     _ => keys.push(key),
                 }
             }
@@ -704,7 +704,7 @@ impl Store {
                 keys::parse_slot(&key).ok_or_else(|| self.damaged("pending key is not a slot"))?;
             let id =
                 keys::trailing_id(&key).ok_or_else(|| self.damaged("pending key has no id"))?;
-            due.push((id, date.and_time(time) + grace));
+            due.push((id, no_show_at(date.and_time(time), grace)));
         }
         let mut swept = Vec::with_capacity(due.len());
         for (id, at) in due {
@@ -733,7 +733,7 @@ impl Store {
         let first = self.sled(|| self.t.pending.first())?;
         Ok(first
             .and_then(|(k, _)| keys::parse_slot(&k))
-            .map(|(d, t, _)| d.and_time(t) + grace))
+            .map(|(d, t, _)| no_show_at(d.and_time(t), grace)))
     }
 
     /// Records a refusal under Art. 12(1).
@@ -822,7 +822,7 @@ impl Store {
         self.bookings_at(&self.t.by_day, &keys::day_prefix(date))
     }
 
-    /// Bookings per day in `from..=to`: (all, live).
+    /// Live bookings (those holding a slot) per day in `from..=to`.
     pub fn day_counts(
         &self,
         from: NaiveDate,
