@@ -8,7 +8,15 @@ use soudan::i18n::Lang;
 use soudan::tr;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Output piped into `head` and the like: stop quietly when the reader
+    // goes away, as Unix tools do, instead of failing on a broken pipe.
+    // SAFETY: restores the default disposition of SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let mut cli = Cli::parse();
+    cli.global.config_may_be_missing =
+        matches!(cli.command, Some(cli::Command::Kiosk { set_pin: true, .. }));
     // A readable report for a bug; the store's filter goes outside it.
     let _ = color_eyre::install();
     soudan::store::install_panic_filter();
