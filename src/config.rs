@@ -125,6 +125,11 @@ impl Default for MailSection {
 pub struct KioskSection {
     pub idle_seconds: u32,
     pub pin_hash: String,
+    /// What the completion screen shows as a QR code: `meeting` (the
+    /// booking's meeting URL), `info` (`info_url`) or `off`.
+    pub qr: String,
+    /// The office's information page, for `qr = "info"`.
+    pub info_url: String,
 }
 
 impl Default for KioskSection {
@@ -132,6 +137,8 @@ impl Default for KioskSection {
         Self {
             idle_seconds: 90,
             pin_hash: String::new(),
+            qr: "meeting".into(),
+            info_url: String::new(),
         }
     }
 }
@@ -282,7 +289,22 @@ impl Config {
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(Invalid::new("mail.from", &self.mail.from, "email"));
         }
-        if self.kiosk.idle_seconds < 10 {
+        match self.kiosk.qr.as_str() {
+            "meeting" | "off" => {}
+            "info"
+                if self.kiosk.info_url.starts_with("https://")
+                    || self.kiosk.info_url.starts_with("http://") => {}
+            "info" => return Err(Invalid::new("kiosk.info_url", &self.kiosk.info_url, "url")),
+            other => return Err(Invalid::new("kiosk.qr", other, "qr")),
+        }
+        if !self.kiosk.pin_hash.is_empty() && !crate::pin::is_hash(&self.kiosk.pin_hash) {
+            return Err(Invalid::new(
+                "kiosk.pin_hash",
+                &self.kiosk.pin_hash,
+                "pin_hash",
+            ));
+        }
+        if self.kiosk.idle_seconds < 5 || self.kiosk.idle_seconds > 3600 {
             return Err(Invalid::new(
                 "kiosk.idle_seconds",
                 self.kiosk.idle_seconds.to_string(),

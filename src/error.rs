@@ -125,6 +125,7 @@ impl Error {
 pub fn field_label(field: &str) -> String {
     match field {
         "id" => "ID".to_string(),
+        "pin" => "PIN".to_string(),
         f if f.contains('.') => f.to_string(),
         f => format!("--{f}"),
     }
@@ -162,6 +163,10 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "demo_days" => tr!(lang, "invalid.demo_days"),
         "no_relay" => tr!(lang, "invalid.no_relay"),
         "demo_empty" => tr!(lang, "invalid.demo_empty"),
+        "pin" => tr!(lang, "invalid.pin"),
+        "pin_again" => tr!(lang, "invalid.pin_again"),
+        "qr" => tr!(lang, "invalid.qr"),
+        "pin_hash" => tr!(lang, "invalid.pin_hash"),
         other => other.to_string(),
     }
 }

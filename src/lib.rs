@@ -5,6 +5,7 @@
 //! - [`config`]: the office configuration (TOML), built in or from a file.
 //! - [`mail`]: the confirmation email and the outbox.
 //! - [`i18n`]: message catalogues in Japanese and English (`assets/i18n`).
+//! - [`pin`]: the kiosk's staff PIN (argon2 hash).
 //! - [`clock`]: the office clock, which `--now` can start at another time.
 //! - [`cli`]: the non-interactive commands of the command-line contract.
 //! - [`sample`]: deterministic sample data (`soudan demo`).
@@ -18,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod mail;
+pub mod pin;
 pub mod sample;
 pub mod store;
 pub mod tui;

@@ -86,6 +86,15 @@ type Spawned = (
 );
 
 fn spawn(cols: u16, rows: u16, env: &[(&str, &std::ffi::OsStr)]) -> Spawned {
+    spawn_with(cols, rows, env, &[])
+}
+
+fn spawn_with(
+    cols: u16,
+    rows: u16,
+    env: &[(&str, &std::ffi::OsStr)],
+    args: &[&std::ffi::OsStr],
+) -> Spawned {
     let pty = native_pty_system();
     let size = PtySize {
         rows,
@@ -95,6 +104,7 @@ fn spawn(cols: u16, rows: u16, env: &[(&str, &std::ffi::OsStr)]) -> Spawned {
     };
     let pair = pty.openpty(size).unwrap();
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_soudan"));
+    cmd.args(args);
     cmd.env("SOUDAN_NOW", NOW);
     cmd.env("TERM", "xterm-256color");
     cmd.env_remove("SOUDAN_LANG");
@@ -226,4 +236,70 @@ fn below_80x24_it_asks_for_a_larger_window_and_resizes() {
     writer.write_all(b"\x03").unwrap();
     writer.flush().unwrap();
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn the_kiosk_resets_when_idle_ignores_stop_keys_and_leaves_only_with_the_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("office.toml");
+    let hash = soudan::pin::hash("4711").unwrap();
+    std::fs::write(
+        &config,
+        soudan::pin::set_in_config(soudan::config::BUILTIN, &hash),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let (mut child, _master, mut writer, mut screen) = spawn_with(
+        80,
+        24,
+        &[
+            ("SOUDAN_DATA_DIR", data.as_os_str()),
+            ("SOUDAN_LANG", "en".as_ref()),
+        ],
+        &[
+            "--config".as_ref(),
+            config.as_os_str(),
+            "kiosk".as_ref(),
+            "--idle-seconds".as_ref(),
+            "5".as_ref(),
+        ],
+    );
+    let mut key = |k: &[u8]| {
+        writer.write_all(k).unwrap();
+        writer.flush().unwrap();
+    };
+    screen.wait_for("the welcome screen", |s| {
+        s.contents().contains("Book an online job consultation")
+    });
+    key(b"\r");
+    screen.wait_for("the slots", |s| {
+        s.contents().contains("Choose a day and time")
+    });
+    // Ctrl-C, Ctrl-Z, Ctrl-\\, q and Esc: none of them leaves.
+    key(b"\x03\x1a\x1cq");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "the kiosk was left");
+    assert!(
+        screen.text().contains("Choose a day and time") || screen.text().contains("Still there")
+    );
+    // Left alone: the countdown, then the welcome screen again.
+    screen.wait_for("the countdown", |s| s.contents().contains("Still there?"));
+    screen.wait_for("the welcome screen after the reset", |s| {
+        s.contents().contains("Book an online job consultation")
+            && !s.contents().contains("Still there?")
+    });
+    // F10 and a wrong PIN: still there. The right one: gone, terminal back.
+    key(b"\x1b[21~");
+    screen.wait_for("the PIN prompt", |s| s.contents().contains("staff PIN"));
+    key(b"0000\r");
+    screen.wait_for("the wrong PIN", |s| s.contents().contains("Wrong PIN"));
+    assert!(child.try_wait().unwrap().is_none());
+    key(b"4711\r");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    while let Ok(chunk) = screen.rx.recv_timeout(Duration::from_millis(300)) {
+        screen.parser.process(&chunk);
+    }
+    assert!(!screen.parser.screen().alternate_screen());
+    assert!(!screen.parser.screen().hide_cursor());
 }

@@ -43,6 +43,10 @@ pub struct Global {
     /// ASCII borders and markers only (chosen by itself on TERM=linux or vt100, or a non-UTF-8 locale)
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// Set by the program, not the command line: the --config file may be
+    /// missing (a command that writes it).
+    #[arg(skip)]
+    pub config_may_be_missing: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +148,15 @@ pub enum Command {
     Outbox {
         #[arg(long)]
         send: bool,
+    },
+    /// The self-service kiosk for the lobby (leaving it needs the staff PIN: F10)
+    Kiosk {
+        /// Set the staff PIN (asked twice, not shown) in the --config file, then stop
+        #[arg(long)]
+        set_pin: bool,
+        /// Seconds without a key before the kiosk clears everything [default: kiosk.idle_seconds]
+        #[arg(long, value_name = "SECONDS")]
+        idle_seconds: Option<String>,
     },
     /// Fill an empty database with a realistic sample around today (for a first look and training)
     Demo {

@@ -39,6 +39,8 @@ pub struct Env {
     pub actor: Actor,
     /// ASCII borders and markers only.
     pub ascii: bool,
+    /// The configuration file given, if any.
+    pub config_path: Option<PathBuf>,
 }
 
 impl Env {
@@ -53,6 +55,8 @@ impl Env {
         };
         let fail = |e: Error| (lang, e);
         let loaded = match &g.config {
+            // `kiosk --set-pin` makes the file when it is not there yet.
+            Some(path) if g.config_may_be_missing && !path.exists() => Config::builtin(),
             Some(path) => Config::load(path).map_err(|e| fail(e.into()))?,
             None => Config::builtin(),
         };
@@ -75,6 +79,7 @@ impl Env {
             data_dir,
             actor: actor(),
             ascii: g.ascii,
+            config_path: g.config.clone(),
         })
     }
 
@@ -249,6 +254,19 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::Unrefuse { number, reason: r } => refuse(env, &number, &r, false),
         Command::Check { json } => check(env, json),
         Command::Demo { days, seed } => demo(env, days, seed),
+        Command::Kiosk { set_pin: true, .. } => set_pin(env),
+        Command::Kiosk { idle_seconds, .. } => {
+            let idle = idle_seconds
+                .map(|s| {
+                    s.trim()
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (5..=3600).contains(n))
+                        .ok_or_else(|| Invalid::new("idle-seconds", &s, "idle_seconds"))
+                })
+                .transpose()?;
+            crate::tui::kiosk_loop::run(env, idle)
+        }
         Command::Reconsent { id, consent, json } => reconsent(env, &id, consent, json),
         Command::TermsNotice { json } => terms_notice(env, json),
         Command::Outbox { send } => {
@@ -827,5 +845,73 @@ fn terms_notice(env: &Env, json: bool) -> Result<(), Error> {
             tr!(env.lang, "terms_notice.done", count = written.len())
         );
     }
+    Ok(())
+}
+
+/// `soudan kiosk --set-pin`: asks for the staff PIN twice without echo and
+/// writes its argon2 hash into the configuration file given with --config
+/// (made from the built-in configuration when it does not exist yet).
+fn set_pin(env: &Env) -> Result<(), Error> {
+    let lang = env.lang;
+    let Some(path) = env.config_path.clone() else {
+        return Err(Error::Config(crate::config::ConfigError {
+            path: None,
+            field: "--config".into(),
+            detail: tr!(lang, "kiosk.set_pin_needs_config"),
+        }));
+    };
+    let hidden = || tr!(lang, "kiosk.hidden");
+    let io = |e: std::io::Error| Error::Internal(e.to_string());
+    let first = crate::pin::read_hidden(&tr!(lang, "kiosk.pin_new")).map_err(io)?;
+    crate::pin::check(&first).map_err(|_| Invalid::new("pin", hidden(), "pin"))?;
+    let again = crate::pin::read_hidden(&tr!(lang, "kiosk.pin_again")).map_err(io)?;
+    if first != again {
+        return Err(Invalid::new("pin", hidden(), "pin_again").into());
+    }
+    let hash = crate::pin::hash(&first).map_err(|e| Error::Internal(format!("{e:?}")))?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => crate::config::BUILTIN.to_string(),
+        Err(e) => {
+            return Err(Error::Config(crate::config::ConfigError {
+                path: Some(path),
+                field: String::new(),
+                detail: e.to_string(),
+            }));
+        }
+    };
+    let new = crate::pin::set_in_config(&text, &hash);
+    // The result must still load, with this hash, before it replaces the file.
+    let loaded = Config::parse(&new, Some(&path))?;
+    if loaded.config.kiosk.pin_hash != hash {
+        return Err(Error::Internal("kiosk.pin_hash was not written".into()));
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("config"),
+        std::process::id()
+    ));
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(new.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Config(crate::config::ConfigError {
+            path: Some(path),
+            field: String::new(),
+            detail: e.to_string(),
+        }));
+    }
+    println!("{}", tr!(lang, "kiosk.pin_set", path = path.display()));
     Ok(())
 }

@@ -793,6 +793,12 @@ impl Store {
         })
     }
 
+    /// Records an event of the terminal itself in the audit trail (a kiosk
+    /// left with the staff PIN, a wrong PIN): the action word and who, nothing else.
+    pub fn record(&self, action: &str, ctx: &Ctx) -> Result<(), OpError> {
+        self.transact(|tx| tx.audit(ctx, action, None, None, None, None))
+    }
+
     pub fn booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
         let raw = self.sled(|| self.t.bookings.get(id.as_bytes()))?;
         raw.map(|r| self.decode(Kind::Booking, "booking", &r))

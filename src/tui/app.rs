@@ -232,6 +232,16 @@ impl App {
         self.now.date()
     }
 
+    /// What the views draw with.
+    pub fn look(&self) -> super::view::Look<'_> {
+        super::view::Look {
+            lang: self.lang,
+            theme: self.theme,
+            loaded: &self.loaded,
+            today: self.today(),
+        }
+    }
+
     pub fn slot_count(&self) -> usize {
         self.loaded.office.starts.len()
     }
@@ -703,26 +713,12 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::WizardKey(key) => {
-            let now = app.now;
-            let view = super::view::wizard::terms_area(app.size);
-            let wrapped = || {
-                super::view::wizard::wrap(super::view::wizard::terms_text(lang), view.width).len()
-                    as u16
-            };
+            let (now, size) = (app.now, app.size);
             let loaded = app.loaded.clone();
-            let w = app.wizard.as_mut()?;
-            let was_terms = w.step == super::wizard::Step::Terms;
-            if was_terms {
-                w.set_terms_view(wrapped(), view.height);
-            }
-            let outcome = w.key(&key, &loaded.office, now, view.height);
-            // Entering the terms step: text that fits needs no scrolling.
-            if let Some(w) = app.wizard.as_mut()
-                && !was_terms
-                && w.step == super::wizard::Step::Terms
-            {
-                w.set_terms_view(wrapped(), view.height);
-            }
+            let outcome = app
+                .wizard
+                .as_mut()?
+                .key_on_screen(&key, &loaded.office, now, size);
             app.wizard_outcome(outcome)
         }
         Action::Resize(w, h) => {

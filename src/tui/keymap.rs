@@ -29,6 +29,14 @@ pub enum Mode {
     WizardReview,
     /// The booking wizard: booked.
     WizardDone,
+    /// The kiosk: the welcome screen (language choice).
+    KioskWelcome,
+    /// The kiosk: the free slots of the next bookable days.
+    KioskSlots,
+    /// The kiosk: the booking is made.
+    KioskDone,
+    /// The kiosk: staff typing the PIN to leave.
+    KioskPin,
 }
 
 /// What a key asks for.
@@ -74,6 +82,10 @@ pub enum Command {
     Resend,
     /// Renew consent to the terms in force.
     Reconsent,
+    /// The kiosk's language: 0 Japanese, 1 English.
+    Language(u8),
+    /// The kiosk: staff leave with the PIN.
+    Staff,
 }
 
 /// A key: code and modifiers.
@@ -203,7 +215,24 @@ pub static BINDINGS: &[Binding] = &[
     b(M::WizardReview, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.book", true),
     b(M::WizardReview, &[code(KeyCode::Esc), code(KeyCode::BackTab)], "Esc", C::Back, "key.prev_step", true),
     b(M::WizardReview, &[ctrl('c')], "Ctrl-C", C::Quit, "key.abandon", false),
-    b(M::WizardDone, &[code(KeyCode::Enter), code(KeyCode::Esc)], "Enter", C::Back, "key.close", true),
+        b(M::WizardDone, &[code(KeyCode::Enter), code(KeyCode::Esc)], "Enter", C::Back, "key.close", true),
+    b(M::KioskWelcome, &[k('1'), k('j')], "1", C::Language(0), "key.kiosk_ja", true),
+    b(M::KioskWelcome, &[k('2'), k('e')], "2", C::Language(1), "key.kiosk_en", true),
+    b(M::KioskWelcome, &[code(KeyCode::Left), code(KeyCode::Right), code(KeyCode::Tab), code(KeyCode::Up), code(KeyCode::Down)], "←/→", C::Right, "key.kiosk_lang", false),
+    b(M::KioskWelcome, &[code(KeyCode::Enter), k(' ')], "Enter", C::Submit, "key.kiosk_start", true),
+    b(M::KioskWelcome, &[code(KeyCode::F(10))], "F10", C::Staff, "key.staff", false),
+    b(M::KioskSlots, &[code(KeyCode::Up), k('k')], "↑", C::Up, "key.kiosk_earlier", false),
+    b(M::KioskSlots, &[code(KeyCode::Down), k('j')], "↓", C::Down, "key.kiosk_later", false),
+    b(M::KioskSlots, &[code(KeyCode::Left), k('h')], "←", C::Left, "key.kiosk_prev_day", false),
+    b(M::KioskSlots, &[code(KeyCode::Right), k('l')], "→", C::Right, "key.kiosk_next_day", false),
+    b(M::KioskSlots, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.kiosk_choose", true),
+    b(M::KioskSlots, &[code(KeyCode::Esc), code(KeyCode::Backspace)], "Esc", C::Back, "key.kiosk_back", true),
+    b(M::KioskSlots, &[code(KeyCode::F(10))], "F10", C::Staff, "key.staff", false),
+    b(M::KioskDone, &[code(KeyCode::Enter), code(KeyCode::Esc), k(' ')], "Enter", C::Back, "key.kiosk_finish", true),
+    b(M::KioskDone, &[code(KeyCode::F(10))], "F10", C::Staff, "key.staff", false),
+    b(M::KioskPin, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.submit", true),
+    b(M::KioskPin, &[code(KeyCode::Esc)], "Esc", C::Back, "key.back", true),
+    b(M::KioskPin, &[code(KeyCode::Backspace)], "BS", C::DeleteChar, "key.delete", true),
 ];
 
 /// The command bound to `key` in `mode`.
@@ -262,6 +291,9 @@ mod tests {
             M::WizardTerms,
             M::WizardReview,
             M::WizardDone,
+            M::KioskSlots,
+            M::KioskDone,
+            M::KioskPin,
         ] {
             assert!(
                 bindings(mode).any(|b| matches!(b.command, C::Back | C::No)),

@@ -8,6 +8,8 @@
 
 pub mod app;
 pub mod keymap;
+pub mod kiosk;
+pub mod kiosk_loop;
 pub mod theme;
 pub mod view;
 pub mod wizard;
@@ -72,6 +74,30 @@ fn fold(s: &str) -> String {
             other => other,
         })
         .collect()
+}
+
+/// What the store says of a job seeker, for booking them on `date`.
+pub fn lookup_seeker(
+    store: &Store,
+    number: JobSeekerNumber,
+    date: NaiveDate,
+) -> Result<wizard::SeekerInfo, StoreError> {
+    let known = store.seeker(&number)?;
+    let refusal = active_refusal(&store.refusals(&number)?).cloned();
+    let bookings = store.seeker_bookings(&number)?;
+    let no_shows = no_show_count(&bookings);
+    let booked_that_day = bookings
+        .iter()
+        .find(|b| b.slot.date == date && b.status.is_live())
+        .map(|b| b.id);
+    Ok(wizard::SeekerInfo {
+        number: Some(number),
+        known,
+        refusal,
+        no_shows,
+        booked_that_day,
+        kiosk_block: false,
+    })
 }
 
 /// Finds bookings by booking id, 求職番号, or a part of a name or kana.
@@ -196,24 +222,9 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
                 .map(|_| tr!(lang, "unrefuse.done", number = seeker)),
         ),
         Effect::Search(q) => Ok(Some(Action::Found(search(store, &q)?))),
-        Effect::Lookup(number, date) => {
-            let known = store.seeker(&number)?;
-            let refusal = active_refusal(&store.refusals(&number)?).cloned();
-            let bookings = store.seeker_bookings(&number)?;
-            let no_shows = no_show_count(&bookings);
-            let booked_that_day = bookings
-                .iter()
-                .find(|b| b.slot.date == date && b.status.is_live())
-                .map(|b| b.id);
-            let info = wizard::SeekerInfo {
-                number: Some(number),
-                known,
-                refusal,
-                no_shows,
-                booked_that_day,
-            };
-            Ok(Some(Action::LookedUp(Box::new(info))))
-        }
+        Effect::Lookup(number, date) => Ok(Some(Action::LookedUp(Box::new(lookup_seeker(
+            store, number, date,
+        )?)))),
         Effect::Book(req) => match crate::cli::place(env, store, &req) {
             Ok(b) => {
                 let mail = mail_line(env, crate::mail::Kind::Confirmation, &b, &req.seeker);
@@ -351,7 +362,7 @@ fn until_next_deadline(now: NaiveDateTime, next_no_show: Option<NaiveDateTime>) 
     }
 }
 
-fn theme(env: &Env) -> Theme {
+pub(crate) fn theme(env: &Env) -> Theme {
     let term = std::env::var("TERM").ok();
     let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
         .iter()

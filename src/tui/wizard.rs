@@ -100,6 +100,34 @@ pub struct SeekerInfo {
     pub refusal: Option<Refusal>,
     pub no_shows: u32,
     pub booked_that_day: Option<BookingId>,
+    /// At the kiosk: this number cannot be booked here (refused, booked
+    /// that day, or another name on record). Nothing else is told, so the
+    /// kiosk never shows what the office knows of anyone.
+    pub kiosk_block: bool,
+}
+
+impl SeekerInfo {
+    /// What the kiosk may hold of a look-up: whether to go on, nothing more.
+    pub fn for_kiosk(self, typed_name: &str) -> SeekerInfo {
+        let other_name = self
+            .known
+            .as_ref()
+            .is_some_and(|k| name_key(k.name.as_str()) != name_key(typed_name));
+        SeekerInfo {
+            kiosk_block: self.refusal.is_some() || self.booked_that_day.is_some() || other_name,
+            number: self.number,
+            ..SeekerInfo::default()
+        }
+    }
+}
+
+/// A name as compared at the kiosk: NFKC, no spaces, lower case.
+fn name_key(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// What the booking came to.
@@ -162,6 +190,8 @@ pub struct Wizard {
     pub advance_after_lookup: bool,
     /// Renewing consent for this existing booking (terms, then review).
     pub reconsent_of: Option<BookingId>,
+    /// At the kiosk: the name the last look-up was checked with.
+    pub info_name: String,
 }
 
 fn field() -> TextArea<'static> {
@@ -220,8 +250,13 @@ impl Wizard {
             booked: None,
             advance_after_lookup: false,
             reconsent_of: None,
+            info_name: String::new(),
         };
-        w.check_slot(office, now);
+        // At the kiosk the slot was chosen on the screen before: the
+        // wizard starts with the job seeker.
+        if w.check_slot(office, now) && kiosk {
+            w.step = Step::Seeker;
+        }
         w
     }
 
@@ -345,6 +380,9 @@ impl Wizard {
     /// Whether the looked-up history stops this booking.
     pub fn blocked(&self) -> Option<String> {
         let lang = self.lang;
+        if self.kiosk {
+            return self.info.kiosk_block.then(|| tr!(lang, "kiosk.blocked"));
+        }
         if let Some(r) = &self.info.refusal {
             return Some(
                 crate::error::Error::from(crate::domain::booking::Violation::SeekerRefused {
@@ -406,12 +444,20 @@ impl Wizard {
             }
         }
         self.no_show_ack = false;
+        self.info_name = name_key(&self.typed_name());
         self.info = info;
     }
 
     fn lookup(&self) -> Option<Ask> {
         let n = self.current_number()?;
-        (self.info.number.as_ref() != Some(&n)).then_some(Ask::Lookup(n, self.date))
+        let stale = self.info.number.as_ref() != Some(&n)
+            || (self.kiosk && name_key(&self.typed_name()) != self.info_name);
+        stale.then_some(Ask::Lookup(n, self.date))
+    }
+
+    /// The name typed so far (the kiosk compares it with the record).
+    pub fn typed_name(&self) -> String {
+        text_of(&self.fields[1])
     }
 
     /// Whether the step's entries let it advance; else why not.
@@ -596,7 +642,7 @@ impl Wizard {
             }
             return Outcome::Stay;
         }
-        if self.step == Step::Slot {
+        if self.step == Step::Slot || (self.kiosk && self.step == Step::Seeker) {
             self.abandoning = true;
             return Outcome::Stay;
         }
@@ -679,7 +725,12 @@ impl Wizard {
             (_, Some(C::Back)) => self.back(),
             (_, Some(C::Submit)) => self.advance(office, now),
             (Step::Seeker, Some(C::Down)) => {
-                let ask = if self.focus == 0 { self.lookup() } else { None };
+                // The kiosk checks the number with the name, on Enter.
+                let ask = if self.focus == 0 && !self.kiosk {
+                    self.lookup()
+                } else {
+                    None
+                };
                 self.focus = (self.focus + 1) % SEEKER_FIELDS.len();
                 ask.map(Outcome::Ask).unwrap_or(Outcome::Stay)
             }
@@ -784,6 +835,30 @@ impl Wizard {
             }
             _ => Outcome::Stay,
         }
+    }
+
+    /// Handles a key on a screen of `size`, which sets how much of the
+    /// terms shows at once.
+    pub fn key_on_screen(
+        &mut self,
+        key: &KeyEvent,
+        office: &Office,
+        now: NaiveDateTime,
+        size: (u16, u16),
+    ) -> Outcome {
+        use super::view::wizard as v;
+        let view = v::terms_area(size);
+        let lines = |lang| v::wrap(v::terms_text(lang), view.width).len() as u16;
+        let was_terms = self.step == Step::Terms;
+        if was_terms {
+            self.set_terms_view(lines(self.lang), view.height);
+        }
+        let outcome = self.key(key, office, now, view.height);
+        // Entering the terms step: text that fits needs no scrolling.
+        if !was_terms && self.step == Step::Terms {
+            self.set_terms_view(lines(self.lang), view.height);
+        }
+        outcome
     }
 
     /// The keymap mode of the current step.

@@ -266,7 +266,7 @@ pub fn render_pane(app: &App, f: &mut Frame, area: Rect) {
 
 pub fn render_overlay(app: &App, f: &mut Frame, area: Rect) {
     let Some(r) = app.selected() else { return };
-    let inner = super::popup(app, f, area, 72, 22, &tr!(app.lang, "detail.title"));
+    let inner = super::popup(&app.theme, f, area, 72, 22, &tr!(app.lang, "detail.title"));
     f.render_widget(
         Paragraph::new(lines(app, r)).wrap(Wrap { trim: false }),
         inner,

@@ -3,6 +3,7 @@
 
 mod calendar;
 mod detail;
+pub mod kiosk;
 mod overlay;
 mod timeline;
 pub mod wizard;
@@ -15,6 +16,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::app::{App, Tone};
 use super::keymap::{self, Mode};
+use super::theme::Theme;
+use crate::config::Loaded;
 use crate::i18n::{Lang, safe};
 use crate::tr;
 
@@ -79,11 +82,21 @@ pub fn render(app: &App, f: &mut Frame) {
         _ => {}
     }
     if let Some(w) = &app.wizard {
-        wizard::render(app, w, f);
+        wizard::render(&app.look(), w, f);
     }
 }
 
 pub use crate::i18n::{long_date, short_date};
+
+/// What every screen draws with: the language, the glyphs, the office and
+/// the day. The dashboard and the kiosk each lend theirs.
+#[derive(Clone, Copy)]
+pub struct Look<'a> {
+    pub lang: Lang,
+    pub theme: Theme,
+    pub loaded: &'a Loaded,
+    pub today: chrono::NaiveDate,
+}
 
 pub fn hm(t: NaiveDateTime) -> String {
     t.format("%H:%M").to_string()
@@ -139,6 +152,11 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
 /// Key hints of the current mode, as many as fit; help and quit are kept
 /// last so that they always show.
 fn render_footer(app: &App, f: &mut Frame, area: Rect) {
+    footer(&app.look(), app.mode, &[], f, area);
+}
+
+/// The key hints of `mode` from the key table, leaving out `skip`.
+pub fn footer(app: &Look<'_>, mode: Mode, skip: &[keymap::Command], f: &mut Frame, area: Rect) {
     use unicode_width::UnicodeWidthStr;
     let hint = |b: &keymap::Binding| {
         let label = if app.theme.ascii {
@@ -153,7 +171,9 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect) {
     };
     let last =
         |b: &keymap::Binding| matches!(b.command, keymap::Command::Help | keymap::Command::Quit);
-    let hints: Vec<_> = keymap::bindings(app.mode).filter(|b| b.hint).collect();
+    let hints: Vec<_> = keymap::bindings(mode)
+        .filter(|b| b.hint && !skip.contains(&b.command))
+        .collect();
     let tail: Vec<_> = hints.iter().filter(|b| last(b)).map(|b| hint(b)).collect();
     let tail_width: usize = tail.iter().map(|(k, d)| k.width() + d.width()).sum();
     let mut used = tail_width;
@@ -178,7 +198,7 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect) {
 }
 
 /// A centred box of at most `w`x`h` inside `area`, cleared, with a border and title.
-pub fn popup(app: &App, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) -> Rect {
+pub fn popup(theme: &Theme, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     let r = Rect {
@@ -187,11 +207,22 @@ pub fn popup(app: &App, f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) 
         width: w,
         height: h,
     };
-    f.render_widget(Clear, r);
+    // A full-width character just left of the box would cover its left
+    // border: clear one column of margin on either side as well.
+    let left = r.x.saturating_sub(area.x.min(r.x)).min(1);
+    let right = u16::from(r.x + r.width < area.x + area.width);
+    f.render_widget(
+        Clear,
+        Rect {
+            x: r.x - left,
+            width: r.width + left + right,
+            ..r
+        },
+    );
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_set(app.theme.border())
-        .title(Span::styled(format!(" {title} "), app.theme.title()));
+        .border_set(theme.border())
+        .title(Span::styled(format!(" {title} "), theme.title()));
     let inner = block.inner(r);
     f.render_widget(block, r);
     inner

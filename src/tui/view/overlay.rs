@@ -79,7 +79,14 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         flag("flag.interpreter", "help.flag_interpreter"),
         flag("flag.caregiver", "help.flag_caregiver")
     )));
-    let inner = super::popup(app, f, area, 96, area.height, &tr!(lang, "help.title"));
+    let inner = super::popup(
+        &app.theme,
+        f,
+        area,
+        96,
+        area.height,
+        &tr!(lang, "help.title"),
+    );
     // Two columns when the list is taller than the box.
     if lines.len() > inner.height as usize && inner.width >= 56 {
         let half = (inner.height as usize).max(lines.len().div_ceil(2));
@@ -114,7 +121,7 @@ pub fn prompt(app: &App, f: &mut Frame, area: Rect) {
         Purpose::GoTo => (tr!(lang, "prompt.goto_title"), tr!(lang, "prompt.goto")),
         Purpose::Search => (tr!(lang, "prompt.search_title"), tr!(lang, "prompt.search")),
     };
-    let inner = super::popup(app, f, area, 64, 7, &title);
+    let inner = super::popup(&app.theme, f, area, 64, 7, &title);
     let mut lines = vec![
         Line::from(ask),
         Line::from(vec![
@@ -181,7 +188,7 @@ pub fn confirm(app: &App, f: &mut Frame, area: Rect) {
         Span::styled(" n/Esc ", app.theme.selected()),
         Span::raw(format!(" {}", tr!(lang, "key.no"))),
     ]));
-    let inner = super::popup(app, f, area, 64, 8, &op_title(app, p.op));
+    let inner = super::popup(&app.theme, f, area, 64, 8, &op_title(app, p.op));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -189,7 +196,7 @@ pub fn results(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let h = (app.results.len() as u16 + 2).min(area.height);
     let inner = super::popup(
-        app,
+        &app.theme,
         f,
         area,
         76,

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthChar;
 
-use super::super::app::App;
 use super::super::wizard::{ELIGIBILITY, SEEKER_FIELDS, Step, Wizard};
+use super::Look;
 use crate::domain::booking::Channel;
 use crate::domain::terms::{ChecklistItem, Document};
 use crate::i18n::{Lang, fit, safe, text};
@@ -41,7 +41,10 @@ pub fn wrap(text: &str, width: u16) -> Vec<String> {
                 used += w;
                 continue;
             }
-            if w <= width && used > 0 {
+            // A word of Latin letters moves to the next line whole; Japanese
+            // breaks anywhere, so it fills the line first.
+            let latin = word.chars().all(|c| c.width().unwrap_or(0) <= 1);
+            if w <= width && used > 0 && latin {
                 out.push(std::mem::take(&mut line).trim_end().to_string());
                 used = 0;
                 line.push_str(word);
@@ -92,7 +95,7 @@ pub fn terms_area(size: (u16, u16)) -> Rect {
     }
 }
 
-pub fn render(app: &App, w: &Wizard, f: &mut Frame) {
+pub fn render(app: &Look<'_>, w: &Wizard, f: &mut Frame) {
     let lang = app.lang;
     let a = area((f.area().width, f.area().height));
     let title = if w.kiosk {
@@ -100,7 +103,7 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame) {
     } else {
         tr!(lang, "wizard.title")
     };
-    let inner = super::popup(app, f, a, a.width, a.height, &title);
+    let inner = super::popup(&app.theme, f, a, a.width, a.height, &title);
     let [progress, _, body, message] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -143,11 +146,11 @@ pub fn render(app: &App, w: &Wizard, f: &mut Frame) {
     }
 }
 
-fn label(app: &App, key: &str, width: usize) -> Span<'static> {
+fn label(app: &Look<'_>, key: &str, width: usize) -> Span<'static> {
     Span::styled(fit(text(app.lang, key), width), app.theme.dim())
 }
 
-fn slot(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
+fn slot(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let end = w.time + app.loaded.office.slot_length();
     let mut lines = vec![
@@ -237,7 +240,7 @@ fn slot(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
     }
 }
 
-fn seeker(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
+fn seeker(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let keys = [
         "wizard.field.seeker",
@@ -318,6 +321,11 @@ fn seeker(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
                     tr!(lang, "wizard.ack")
                 )),
             ])
+        } else if w.kiosk {
+            Line::from(Span::styled(
+                tr!(lang, "kiosk.seeker_hint"),
+                app.theme.dim(),
+            ))
         } else if w.info.number.is_some() {
             let key = if w.info.known.is_some() {
                 "wizard.known"
@@ -335,7 +343,7 @@ fn seeker(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
     }
 }
 
-fn choices(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
+fn choices(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let yn = |a: Option<bool>| match a {
         Some(true) => tr!(lang, "wizard.yes"),
@@ -443,7 +451,7 @@ fn choices(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
     }
 }
 
-fn terms(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
+fn terms(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let [view, docs, pos, warn] = Layout::vertical([
         Constraint::Fill(1),
@@ -485,7 +493,7 @@ fn terms(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
         .loaded
         .office
         .terms
-        .in_force(app.today())
+        .in_force(app.today)
         .map(|v| v.version.clone())
         .unwrap_or_default();
     let mut spans = vec![Span::styled(
@@ -511,7 +519,7 @@ fn terms(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
     );
 }
 
-fn review(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
+fn review(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let mut lines = Vec::new();
     let row = |k: &str, v: String| Line::from(vec![label(app, k, 16), Span::raw(v)]);
@@ -520,7 +528,7 @@ fn review(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
             .loaded
             .office
             .terms
-            .in_force(app.today())
+            .in_force(app.today)
             .map(|v| v.version.clone())
             .unwrap_or_default();
         lines.push(row("wizard.booking_id", id.to_string()));
@@ -593,7 +601,7 @@ fn review(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
         .loaded
         .office
         .terms
-        .in_force(app.today())
+        .in_force(app.today)
         .map(|v| v.version.clone())
         .unwrap_or_default();
     lines.push(row(
@@ -631,7 +639,7 @@ fn review(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
-fn done(app: &App, w: &Wizard, f: &mut Frame, area: Rect) {
+fn done(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let Some(b) = &w.booked else { return };
     let lines = vec![

@@ -1,0 +1,604 @@
+//! The kiosk driven by keys against a real database full of sample
+//! bookings, rendered into a `TestBackend` at 80x24: every screen in both
+//! languages, Unicode and ASCII (insta snapshots), and a scan of every
+//! screen for anything of anyone else.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use soudan::cli::Env;
+use soudan::cli::args::Global;
+use soudan::clock::Clock;
+use soudan::store::{Actor, Store};
+use soudan::tui::kiosk::{Kiosk, KioskAction, Screen};
+use soudan::tui::kiosk_loop::{dispatch, free_days};
+use soudan::tui::theme::Theme;
+use soudan::tui::view;
+use soudan::tui::wizard::Step;
+
+const NOW: &str = "2026-12-01T09:00";
+const PIN: &str = "4711";
+
+/// One hash for the whole file: argon2 takes a moment.
+fn pin_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| soudan::pin::hash(PIN).unwrap())
+}
+
+fn env(dir: &Path, lang: &str) -> Env {
+    let g = Global {
+        data_dir: Some(dir.to_path_buf()),
+        config: None,
+        lang: Some(lang.into()),
+        now: Some(NOW.into()),
+        ascii: false,
+        config_may_be_missing: false,
+    };
+    let mut env = Env::from_global(&g).unwrap();
+    let tz = env.loaded.tz;
+    env.clock = Clock::frozen(tz, Clock::parse_start(tz, NOW).unwrap());
+    env.actor = Actor {
+        user: "kiosk".into(),
+        terminal: "lobby-1".into(),
+    };
+    env.loaded.config.kiosk.pin_hash = pin_hash().to_string();
+    env
+}
+
+/// A data dir filled by `soudan demo`, the same every run.
+fn demo_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", dir.path())
+        .env("SOUDAN_NOW", NOW)
+        .env_remove("SOUDAN_LANG")
+        .env_remove("SOUDAN_CONFIG")
+        .args(["demo", "--days", "20", "--seed", "3"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    dir
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    env: Env,
+    store: Store,
+    k: Kiosk,
+    /// Every piece of personal data in the database, and every booking id.
+    secrets: Vec<String>,
+}
+
+fn fixture(lang: &str, ascii: bool) -> Fixture {
+    let dir = demo_dir();
+    let env = env(dir.path(), lang);
+    let store = Store::open(dir.path(), "kiosk").unwrap();
+    let mut secrets = Vec::new();
+    for s in store.seekers().unwrap() {
+        secrets.push(s.number.to_string());
+        secrets.push(s.name.as_str().to_string());
+        secrets.push(s.name.masked());
+        secrets.push(s.email.as_str().to_string());
+        if let Some(p) = &s.phone {
+            secrets.push(p.as_str().to_string());
+        }
+        if let Some(k) = &s.kana {
+            secrets.push(k.as_str().to_string());
+        }
+        for b in store.seeker_bookings(&s.number).unwrap() {
+            secrets.push(b.id.to_string());
+            secrets.push(b.meeting_url.clone());
+        }
+    }
+    assert!(
+        secrets.len() > 500,
+        "the sample has {} secrets",
+        secrets.len()
+    );
+    let mut k = Kiosk::new(
+        env.lang,
+        Theme::new(ascii),
+        Arc::new(env.loaded.clone()),
+        env.clock.local(),
+    );
+    k.size = (80, 24);
+    Fixture {
+        _dir: dir,
+        env,
+        store,
+        k,
+        secrets,
+    }
+}
+
+impl Fixture {
+    fn act(&mut self, a: KioskAction) {
+        dispatch(&self.env, &self.store, &mut self.k, a).unwrap();
+    }
+
+    fn key_with(&mut self, code: KeyCode, mods: KeyModifiers) {
+        self.act(KioskAction::Key(KeyEvent::new(code, mods)));
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.key_with(code, KeyModifiers::NONE);
+    }
+
+    /// Types `keys`: each character a key press; `\n` Enter, `\x1b` Esc, `\t` Tab.
+    fn keys(&mut self, keys: &str) {
+        for c in keys.chars() {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                '\x1b' => KeyCode::Esc,
+                '\x08' => KeyCode::Backspace,
+                '\t' => KeyCode::Tab,
+                c => KeyCode::Char(c),
+            };
+            self.key(code);
+        }
+    }
+
+    /// The clock is at `secs` seconds after the last key.
+    fn wait(&mut self, secs: i64) {
+        let now: NaiveDateTime = self.k.last_input + TimeDelta::seconds(secs);
+        self.act(KioskAction::Tick(now));
+    }
+
+    fn screen(&self) -> String {
+        let (w, h) = (80, 24);
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| view::kiosk::render(&self.k, f)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..h {
+            let mut line = String::new();
+            let mut skip = 0;
+            for x in 0..w {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = buf[(x, y)].symbol();
+                skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+                line.push_str(sym);
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The screen, after checking that nothing of anyone else is on it.
+    fn private_screen(&self, what: &str) -> String {
+        let s = self.screen();
+        // Masked names are compared without spaces, as they may wrap.
+        let flat: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        for secret in &self.secrets {
+            let needle: String = secret.chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(
+                !s.contains(secret.as_str()) && !flat.contains(&needle),
+                "{what}: the kiosk shows {secret:?}:\n{s}"
+            );
+        }
+        s
+    }
+
+    fn go_to_free_slot(&mut self) {
+        self.keys("\n");
+        assert_eq!(self.k.screen, Screen::Slots);
+        // The first free slot, wherever it is.
+        let (day, slot) = self
+            .k
+            .days
+            .iter()
+            .enumerate()
+            .find_map(|(d, fd)| {
+                fd.slots
+                    .iter()
+                    .position(|s| s.booth.is_some())
+                    .map(|s| (d, s))
+            })
+            .expect("a free slot");
+        for _ in 0..day {
+            self.key(KeyCode::Right);
+        }
+        for _ in 0..slot {
+            self.key(KeyCode::Down);
+        }
+        self.keys("\n");
+        assert_eq!(self.k.screen, Screen::Wizard, "{}", self.screen());
+    }
+
+    /// The job seeker step filled with a new person's details.
+    fn type_new_person(&mut self) {
+        self.keys("46010-77777777\t");
+        self.keys("Shiken Taro\t\t");
+        self.keys("shiken@example.jp");
+    }
+
+    fn step(&self) -> Option<Step> {
+        self.k.wizard.as_ref().map(|w| w.step)
+    }
+}
+
+#[test]
+fn the_slots_show_free_or_full_and_match_the_store() {
+    let mut fx = fixture("ja", false);
+    fx.keys("\n");
+    let office = &fx.env.loaded.office;
+    let days = free_days(&fx.store, office, fx.env.clock.local()).unwrap();
+    assert_eq!(fx.k.days, days);
+    assert_eq!(days.len(), soudan::tui::kiosk::DAYS);
+    // The first day is the first one on time (two open days ahead).
+    assert_eq!(days[0].date.to_string(), "2026-12-03");
+    let mut full = 0;
+    for d in &days {
+        let live: Vec<_> = fx
+            .store
+            .day(d.date)
+            .unwrap()
+            .into_iter()
+            .filter(|b| b.status.is_live())
+            .collect();
+        for s in &d.slots {
+            let taken = live.iter().filter(|b| b.slot.start == s.time).count();
+            assert_eq!(
+                s.booth.is_none(),
+                taken == office.booths.len(),
+                "{} {}",
+                d.date,
+                s.time
+            );
+            if let Some(booth) = s.booth {
+                assert!(
+                    !live
+                        .iter()
+                        .any(|b| b.slot.start == s.time && b.slot.booth == booth)
+                );
+            }
+            full += usize::from(s.booth.is_none());
+        }
+    }
+    assert!(full > 0, "the sample should fill some slots");
+}
+
+#[test]
+fn a_booking_at_the_kiosk_and_back_to_welcome() {
+    let mut fx = fixture("ja", false);
+    fx.go_to_free_slot();
+    assert_eq!(fx.step(), Some(Step::Seeker));
+    fx.type_new_person();
+    fx.keys("\n");
+    assert_eq!(fx.step(), Some(Step::Eligibility));
+    fx.keys("yyy\n");
+    fx.key(KeyCode::End);
+    fx.keys("a\n");
+    assert_eq!(fx.step(), Some(Step::Checklist));
+    fx.keys("yyyyyyyyy\n");
+    assert_eq!(fx.step(), Some(Step::Review));
+    fastrand::seed(11);
+    fx.keys("\n");
+    assert_eq!(fx.k.screen, Screen::Done, "{}", fx.screen());
+    let booked = fx.k.booked.clone().unwrap();
+    let b = fx.store.booking(booked.id).unwrap().unwrap();
+    assert_eq!(b.channel, soudan::domain::booking::Channel::Kiosk);
+    assert_eq!(b.seeker.to_string(), "46010-77777777");
+    assert!(b.late_override.is_none());
+    // The audit trail says it came from the kiosk.
+    let history = fx.store.booking_audit(b.id).unwrap();
+    assert_eq!(history[0].terminal, "lobby-1");
+    // Enter: back to welcome with nothing kept.
+    fx.keys("\n");
+    assert_eq!(fx.k.screen, Screen::Welcome);
+    assert!(fx.k.booked.is_none() && fx.k.wizard.is_none());
+}
+
+#[test]
+fn a_known_number_is_never_filled_in_nor_told_apart() {
+    let mut fx = fixture("en", false);
+    // A job seeker of the sample, without a booking on the first free day.
+    let seekers = fx.store.seekers().unwrap();
+    fx.go_to_free_slot();
+    let date = fx.k.wizard.as_ref().unwrap().date;
+    let other = seekers
+        .iter()
+        .find(|s| {
+            let bs = fx.store.seeker_bookings(&s.number).unwrap();
+            !bs.iter().any(|b| b.slot.date == date && b.status.is_live())
+                && fx.store.refusals(&s.number).unwrap().is_empty()
+        })
+        .unwrap()
+        .clone();
+    // Their number with another name: stopped, in words that say nothing.
+    fx.keys(&format!("{}\t", other.number));
+    fx.keys("Someone Else\t\tse@example.jp\n");
+    let w = fx.k.wizard.as_ref().unwrap();
+    assert_eq!(w.step, Step::Seeker);
+    assert!(w.value(3) == "se@example.jp" && w.value(2).is_empty());
+    // Nothing of theirs shows but the number that was typed.
+    let blocked = fx.screen();
+    for secret in fx
+        .secrets
+        .iter()
+        .filter(|s| **s != other.number.to_string())
+    {
+        assert!(!blocked.contains(secret.as_str()), "{secret:?}:\n{blocked}");
+    }
+    assert!(blocked.contains("cannot be booked here"), "{blocked}");
+    // A number nobody has, with the same other name: the same words are
+    // not shown, it goes on (so the message does not tell who is known).
+    let mut fx2 = fixture("en", false);
+    fx2.go_to_free_slot();
+    fx2.keys("46010-55555555\tSomeone Else\t\tse@example.jp\n");
+    assert_eq!(fx2.step(), Some(Step::Eligibility));
+    // Their own number and name: goes on, and nothing of their record is
+    // filled in (kana, phone, registration stay as typed: empty).
+    let mut fx3 = fixture("en", false);
+    fx3.go_to_free_slot();
+    fx3.keys(&format!("{}\t{}\t\t", other.number, other.name.as_str()));
+    fx3.keys("mine@example.jp\n");
+    let w = fx3.k.wizard.as_ref().unwrap();
+    assert_eq!(w.step, Step::Eligibility, "{}", fx3.screen());
+    for i in [2, 4, 5] {
+        assert!(
+            w.value(i).is_empty(),
+            "field {i} was filled: {}",
+            w.value(i)
+        );
+    }
+}
+
+#[test]
+fn no_screen_shows_anyone_else() {
+    for (lang, ascii) in [("ja", false), ("en", true)] {
+        let mut fx = fixture(lang, ascii);
+        fx.private_screen("welcome");
+        fx.keys("\n");
+        // Every cell of the slots screen.
+        let days = fx.k.days.len();
+        for _ in 0..days {
+            for _ in 0..14 {
+                fx.private_screen("slots");
+                fx.key(KeyCode::Down);
+            }
+            fx.key(KeyCode::Right);
+            for _ in 0..14 {
+                fx.key(KeyCode::Up);
+            }
+        }
+        fx.keys("\x1b");
+        fx.go_to_free_slot();
+        fx.private_screen("seeker step");
+        // Typing a number of someone in the sample shows nothing of theirs.
+        for s in fx.store.seekers().unwrap().iter().take(30) {
+            let w = fx.k.wizard.as_mut().unwrap();
+            w.fields[0] = ratatui_textarea::TextArea::default();
+            w.info = Default::default();
+            fx.keys(&s.number.to_string());
+            fx.keys("\t\x08\t");
+            fx.keys("\n");
+            // Their own number is on screen because it was typed: take it
+            // out of the scan for this one screen only.
+            let screen = fx.screen();
+            for secret in fx.secrets.iter().filter(|x| **x != s.number.to_string()) {
+                assert!(!screen.contains(secret.as_str()), "{secret:?}:\n{screen}");
+            }
+            let w = fx.k.wizard.as_mut().unwrap();
+            w.focus = 0;
+            for i in 0..7 {
+                w.fields[i] = ratatui_textarea::TextArea::default();
+            }
+        }
+        fx.type_new_person();
+        fx.keys("\n");
+        fx.private_screen("eligibility");
+        fx.keys("yyy\n");
+        fx.private_screen("terms");
+        fx.key(KeyCode::End);
+        fx.keys("a\n");
+        fx.private_screen("checklist");
+        fx.keys("yyyyyyyyy\n");
+        fx.private_screen("review");
+        fx.keys("\n");
+        assert_eq!(fx.k.screen, Screen::Done);
+        // The done screen shows this person's own booking only.
+        fx.private_screen("done");
+        fx.wait(i64::from(fx.env.loaded.config.kiosk.idle_seconds) - 5);
+        fx.private_screen("countdown");
+        fx.key(KeyCode::F(10));
+        fx.private_screen("pin");
+    }
+}
+
+#[test]
+fn idle_clears_everything_after_a_countdown() {
+    let mut fx = fixture("ja", false);
+    let idle = i64::from(fx.env.loaded.config.kiosk.idle_seconds);
+    fx.keys("2");
+    fx.go_to_free_slot();
+    fx.type_new_person();
+    fx.wait(idle - 20);
+    assert_eq!(fx.k.countdown(), None);
+    fx.wait(idle - 10);
+    assert_eq!(fx.k.countdown(), Some(10));
+    assert!(fx.screen().contains("10 seconds"), "{}", fx.screen());
+    // A key: the countdown goes and nothing is lost.
+    fx.key(KeyCode::Tab);
+    assert_eq!(fx.k.countdown(), None);
+    assert_eq!(fx.k.wizard.as_ref().unwrap().value(0), "46010-77777777");
+    // Left alone: back to welcome, in the kiosk's language, nothing kept.
+    let base = fx.k.last_input;
+    fx.act(KioskAction::Tick(base + TimeDelta::seconds(idle)));
+    assert_eq!(fx.k.screen, Screen::Welcome);
+    assert!(fx.k.wizard.is_none());
+    assert_eq!(fx.k.lang, soudan::i18n::Lang::Ja);
+    let s = fx.screen();
+    assert!(
+        !s.contains("46010-77777777") && !s.contains("Shiken"),
+        "{s}"
+    );
+    // Nothing was booked.
+    assert!(
+        fx.store
+            .seeker_bookings(
+                &soudan::domain::seeker::JobSeekerNumber::parse("46010-77777777").unwrap()
+            )
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn stop_keys_do_nothing_and_only_the_pin_leaves() {
+    let mut fx = fixture("en", false);
+    fx.go_to_free_slot();
+    for c in ['c', 'z', '\\', '4', 'd'] {
+        fx.key_with(KeyCode::Char(c), KeyModifiers::CONTROL);
+    }
+    fx.keys("q\x1b");
+    assert!(!fx.k.quit);
+    // Esc asks before dropping the entries; n keeps them.
+    assert!(fx.k.wizard.as_ref().unwrap().abandoning);
+    fx.keys("n");
+    assert_eq!(fx.k.screen, Screen::Wizard);
+    // F10: the PIN, never shown.
+    fx.key(KeyCode::F(10));
+    fx.keys("1234");
+    let s = fx.screen();
+    assert!(s.contains("PIN: ****") && !s.contains("1234"), "{s}");
+    fx.keys("\n");
+    assert!(!fx.k.quit);
+    assert!(fx.screen().contains("Wrong PIN"));
+    // Two more wrong: now the kiosk makes staff wait.
+    fx.keys("8642\n8642\n");
+    assert!(fx.k.pin_locked_until.is_some());
+    fx.keys(&format!("{PIN}\n"));
+    assert!(!fx.k.quit, "a PIN while locked is not even checked");
+    assert!(fx.screen().contains("Wait"), "{}", fx.screen());
+    fx.wait(3);
+    fx.keys(&format!("{PIN}\n"));
+    assert!(fx.k.quit);
+    // Every wrong PIN and the leaving are in the audit trail, with no PIN.
+    let audit = fx.store.audit().unwrap();
+    let wrong = audit
+        .iter()
+        .filter(|e| e.action == "kiosk.pin_wrong")
+        .count();
+    assert_eq!(wrong, 3);
+    assert_eq!(
+        audit.iter().filter(|e| e.action == "kiosk.leave").count(),
+        1
+    );
+    let all = format!("{audit:?}");
+    assert!(!all.contains(PIN) && !all.contains("8642"));
+}
+
+#[test]
+fn welcome_ja_unicode() {
+    let fx = fixture("ja", false);
+    insta::assert_snapshot!(fx.private_screen("welcome"));
+}
+
+#[test]
+fn welcome_en_ascii() {
+    let fx = fixture("en", true);
+    insta::assert_snapshot!(fx.private_screen("welcome"));
+}
+
+#[test]
+fn slots_ja_unicode() {
+    let mut fx = fixture("ja", false);
+    fx.keys("\n");
+    insta::assert_snapshot!(fx.private_screen("slots"));
+}
+
+#[test]
+fn slots_en_ascii() {
+    let mut fx = fixture("en", true);
+    fx.keys("\n");
+    fx.key(KeyCode::Right);
+    fx.key(KeyCode::Down);
+    insta::assert_snapshot!(fx.private_screen("slots"));
+}
+
+#[test]
+fn seeker_step_en_ascii() {
+    let mut fx = fixture("en", true);
+    fx.go_to_free_slot();
+    fx.type_new_person();
+    insta::assert_snapshot!(fx.private_screen("seeker"));
+}
+
+fn done(lang: &str, ascii: bool) -> Fixture {
+    let mut fx = fixture(lang, ascii);
+    fx.go_to_free_slot();
+    fx.type_new_person();
+    fx.keys("\nyyy\n");
+    fx.key(KeyCode::End);
+    fx.keys("a\nyyyyyyyyy\n");
+    fastrand::seed(5);
+    fx.keys("\n");
+    assert_eq!(fx.k.screen, Screen::Done);
+    fx
+}
+
+#[test]
+fn done_ja_unicode_with_qr() {
+    let fx = done("ja", false);
+    let s = fx.private_screen("done");
+    assert!(s.contains('▀') || s.contains('▄'), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn done_en_ascii_with_the_url() {
+    let fx = done("en", true);
+    let s = fx.private_screen("done");
+    assert!(s.is_ascii(), "{s}");
+    assert!(s.contains("https://meeting.example.jp/"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn countdown_ja() {
+    let mut fx = done("ja", false);
+    fx.wait(i64::from(fx.env.loaded.config.kiosk.idle_seconds) - 7);
+    insta::assert_snapshot!(fx.private_screen("countdown"));
+}
+
+#[test]
+fn pin_en_ascii() {
+    let mut fx = fixture("en", true);
+    fx.key(KeyCode::F(10));
+    fx.keys("12");
+    insta::assert_snapshot!(fx.private_screen("pin"));
+}
+
+#[test]
+fn every_ascii_screen_is_ascii() {
+    let mut fx = fixture("en", true);
+    let mut screens = vec![fx.screen()];
+    fx.go_to_free_slot();
+    screens.push(fx.screen());
+    fx.type_new_person();
+    fx.keys("\n");
+    screens.push(fx.screen());
+    fx.keys("yyy\n");
+    screens.push(fx.screen());
+    fx.key(KeyCode::End);
+    fx.keys("a\n");
+    screens.push(fx.screen());
+    fx.keys("yyyyyyyyy\n");
+    screens.push(fx.screen());
+    fx.keys("\n");
+    screens.push(fx.screen());
+    for (i, s) in screens.iter().enumerate() {
+        let odd: Vec<char> = s.chars().filter(|c| !c.is_ascii()).collect();
+        assert!(odd.is_empty(), "screen {i}: {odd:?}\n{s}");
+    }
+}
