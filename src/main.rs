@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use soudan::cli::{self, Cli, Env};
 use soudan::i18n::Lang;
 use soudan::tr;
@@ -14,7 +13,16 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let mut cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let early = cli::help::early_lang(&args);
+    let command = cli::help::localize(<Cli as clap::CommandFactory>::command(), early);
+    let mut cli = match command
+        .try_get_matches_from(&args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => return cli::help::exit_on(e, early),
+    };
     cli.global.config_may_be_missing =
         matches!(cli.command, Some(cli::Command::Kiosk { set_pin: true, .. }));
     // A readable report for a bug; the store's filter goes outside it.

@@ -6,6 +6,7 @@
 //! `main` as values.
 
 pub mod args;
+pub mod help;
 mod output;
 
 pub use output::changed_line;
