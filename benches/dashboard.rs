@@ -4,108 +4,14 @@
 //! its first frame; its peak resident memory (VmHWM) is read from /proc; and
 //! the bytes it writes for one cursor move are counted. Medians of 5 runs.
 
-use std::io::{Read, Write};
+mod common;
+
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Weekday};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use soudan::domain::booking::{Attendance, Channel, Slot};
-use soudan::domain::calendar::OfficeCalendar;
-use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
-use soudan::domain::terms::{Consent, Document, checklist_all_yes};
-use soudan::store::{Actor, Ctx, NewBooking, Store};
+use common::{Pty, fill, median};
 
 const NOW: &str = "2026-12-03T09:45";
-
-/// `n` bookings on consecutive open days from 2026-12-03, every slot of both booths.
-fn fill(dir: &Path, n: usize) {
-    let store = Store::open(dir, "bench").unwrap();
-    let at = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
-    let ctx = Ctx {
-        at,
-        actor: Actor {
-            user: "bench".into(),
-            terminal: "bench".into(),
-        },
-        channel: Some(Channel::Counter),
-    };
-    let cal = OfficeCalendar::default();
-    let starts: Vec<NaiveTime> = [
-        "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:00", "13:30", "14:00", "14:30",
-        "15:00", "15:30", "16:00",
-    ]
-    .iter()
-    .map(|s| NaiveTime::parse_from_str(s, "%H:%M").unwrap())
-    .collect();
-    let family = [
-        "山田", "鈴木", "佐藤", "高橋", "田中", "伊藤", "渡辺", "中村", "小林", "加藤",
-    ];
-    let given = [
-        "太郎",
-        "花子",
-        "一郎",
-        "美咲",
-        "健",
-        "さくら",
-        "翔",
-        "結衣",
-        "大輔",
-        "陽菜",
-    ];
-    let mut date = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
-    let mut news = Vec::with_capacity(n);
-    let mut i = 0usize;
-    while news.len() < n {
-        if cal.is_open(date) && !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
-            for start in &starts {
-                for booth in [1u8, 2] {
-                    if news.len() == n {
-                        break;
-                    }
-                    i += 1;
-                    news.push((
-                        NewBooking {
-                            slot: Slot {
-                                date,
-                                start: *start,
-                                end: *start + chrono::Duration::minutes(30),
-                                booth,
-                            },
-                            seeker: Seeker {
-                                number: JobSeekerNumber::parse(&format!("46010-{i}")).unwrap(),
-                                name: PersonName::parse(&format!(
-                                    "{} {}",
-                                    family[i % 10],
-                                    given[(i / 10) % 10]
-                                ))
-                                .unwrap(),
-                                kana: None,
-                                email: Email::parse(&format!("s{i}@example.jp")).unwrap(),
-                                phone: None,
-                                registered_on: None,
-                            },
-                            channel: Channel::Counter,
-                            consent: Consent {
-                                terms_version: "2025-02-07".into(),
-                                at,
-                                documents: Document::ALL.to_vec(),
-                            },
-                            checklist: checklist_all_yes(),
-                            attendance: Attendance::default(),
-                            meeting_url_template: "https://meeting.example.jp/{id}".into(),
-                            late_override: None,
-                        },
-                        ctx.clone(),
-                    ));
-                }
-            }
-        }
-        date = date.succ_opt().unwrap();
-    }
-    store.book_many(&news).unwrap();
-}
 
 struct Run {
     first_frame: Duration,
@@ -114,76 +20,22 @@ struct Run {
     first_frame_bytes: usize,
 }
 
-fn drain_until_idle(
-    rx: &mpsc::Receiver<Vec<u8>>,
-    parser: &mut vt100::Parser,
-    idle: Duration,
-) -> usize {
-    let mut n = 0;
-    while let Ok(chunk) = rx.recv_timeout(idle) {
-        n += chunk.len();
-        parser.process(&chunk);
-    }
-    n
-}
-
 fn run_once(dir: &Path) -> Run {
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_soudan"));
-    cmd.env("SOUDAN_DATA_DIR", dir);
-    cmd.env("SOUDAN_NOW", NOW);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("LANG", "ja_JP.UTF-8");
-    let started = Instant::now();
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let pid = child.process_id().unwrap();
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 16384];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut parser = vt100::Parser::new(24, 80, 0);
-    let mut first_frame_bytes = 0;
-    let first_frame = loop {
-        let chunk = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("a first frame");
-        first_frame_bytes += chunk.len();
-        parser.process(&chunk);
-        let text = parser.screen().contents();
-        if text.contains("規約 2025-02-07") && text.contains("q 終了する") {
-            break started.elapsed();
-        }
-    };
-    first_frame_bytes += drain_until_idle(&rx, &mut parser, Duration::from_millis(300));
-    writer.write_all(b"j").unwrap();
-    writer.flush().unwrap();
-    let move_bytes = drain_until_idle(&rx, &mut parser, Duration::from_millis(300));
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let peak_kib = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    writer.write_all(b"q").unwrap();
-    writer.flush().unwrap();
-    child.wait().unwrap();
+    let mut p = Pty::spawn(
+        &[],
+        &[
+            ("SOUDAN_DATA_DIR", dir.as_os_str()),
+            ("SOUDAN_NOW", NOW.as_ref()),
+        ],
+    );
+    let mut first_frame_bytes =
+        p.until(|text| text.contains("規約 2025-02-07") && text.contains("q 終了する"));
+    let first_frame = p.started.elapsed();
+    first_frame_bytes += p.drain(Duration::from_millis(300));
+    let move_bytes = p.key(b"j");
+    let peak_kib = p.peak_kib();
+    p.key(b"q");
+    p.child.wait().unwrap();
     Run {
         first_frame,
         peak_kib,
@@ -204,11 +56,6 @@ impl Kept {
             Kept::Path(p) => p,
         }
     }
-}
-
-fn median<T: Ord + Copy>(mut v: Vec<T>) -> T {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn main() {

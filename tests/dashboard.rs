@@ -812,7 +812,7 @@ fn renewing_consent_after_a_revision() {
     assert_eq!(fx.app.selected().unwrap().booking.id, yamada);
     let screen = fx.screen(80, 24);
     assert!(
-        screen.contains("○ 予約 再 山田"),
+        screen.contains("◦ 予約 再 山田"),
         "flagged on the timeline:\n{screen}"
     );
     // A finished consultation needs nothing.
@@ -829,7 +829,7 @@ fn renewing_consent_after_a_revision() {
     assert_eq!(b.status, Status::Booked);
     fx.keys("\n");
     assert!(
-        fx.screen(80, 24).contains("○ 予約 山田"),
+        fx.screen(80, 24).contains("◦ 予約 山田"),
         "the flag is gone"
     );
 }

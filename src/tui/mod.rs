@@ -32,6 +32,11 @@ use app::{Action, App, DayData, Effect, Hit, Row};
 use keymap::Mode;
 use theme::Theme;
 
+/// The kiosk's marks for a free and a full slot.
+pub fn kiosk_symbols(ascii: bool) -> [&'static str; 2] {
+    if ascii { ["o", "x"] } else { ["◦", "✕"] }
+}
+
 /// Loads `date` and its month from the store.
 pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
     let mut rows = Vec::new();
@@ -382,6 +387,13 @@ pub fn run(env: &Env) -> Result<(), Error> {
         app.status = Some(app::StatusLine {
             tone: app::Tone::Info,
             text: tr!(env.lang, "dash.empty_hint"),
+        });
+    }
+    // The Linux console has no Japanese font: say so in words it can show.
+    if env.lang == crate::i18n::Lang::Ja && kiosk_loop::no_japanese_font() {
+        app.status = Some(app::StatusLine {
+            tone: app::Tone::Info,
+            text: tr!(crate::i18n::Lang::En, "dash.font_hint"),
         });
     }
 

@@ -2,6 +2,11 @@
 //! symbol and a word, so nothing depends on colour (crossterm drops colours
 //! under `NO_COLOR` and keeps modifiers). An ASCII glyph set serves terminals
 //! without box drawing or Japanese fonts.
+//!
+//! The Unicode symbols are all of East Asian width "neutral": one column
+//! whether or not the terminal draws ambiguous characters wide, as Japanese
+//! terminals often do. (Box drawing is ambiguous by nature; such terminals
+//! want `--ascii`.)
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
@@ -53,15 +58,15 @@ impl Theme {
 
     pub fn status_symbol(&self, s: Status) -> &'static str {
         match (s, self.ascii) {
-            (Status::Booked, false) => "○",
+            (Status::Booked, false) => "◦",
             (Status::Booked, true) => "o",
-            (Status::InProgress, false) => "▶",
+            (Status::InProgress, false) => "►",
             (Status::InProgress, true) => ">",
             (Status::Completed, false) => "✓",
             (Status::Completed, true) => "v",
-            (Status::Stopped, false) => "■",
+            (Status::Stopped, false) => "◼",
             (Status::Stopped, true) => "#",
-            (Status::Cancelled, false) => "×",
+            (Status::Cancelled, false) => "✕",
             (Status::Cancelled, true) => "x",
             (Status::NoShow, _) => "!",
         }
@@ -79,7 +84,7 @@ impl Theme {
     }
 
     pub fn free(&self) -> &'static str {
-        if self.ascii { "." } else { "·" }
+        if self.ascii { "." } else { "⋅" }
     }
 
     /// Marks the slot that is going on now.
@@ -88,7 +93,7 @@ impl Theme {
     }
 
     pub fn cursor(&self) -> &'static str {
-        if self.ascii { "_" } else { "▏" }
+        "_"
     }
 
     pub fn yes_no(&self, yes: bool) -> &'static str {
@@ -160,6 +165,25 @@ mod tests {
             Some("tmux-256color"),
             Some("en_US.utf8")
         ));
+    }
+
+    #[test]
+    fn unicode_symbols_are_one_column_even_where_ambiguous_is_wide() {
+        use unicode_width::UnicodeWidthStr;
+        let t = Theme::new(false);
+        let mut symbols: Vec<&str> = Status::ALL.iter().map(|s| t.status_symbol(*s)).collect();
+        symbols.extend([
+            t.free(),
+            t.now_marker(),
+            t.cursor(),
+            t.yes_no(true),
+            t.yes_no(false),
+        ]);
+        symbols.extend(super::super::kiosk_symbols(false));
+        for s in symbols {
+            assert_eq!(s.width(), 1, "{s}");
+            assert_eq!(s.width_cjk(), 1, "{s} is ambiguous");
+        }
     }
 
     #[test]

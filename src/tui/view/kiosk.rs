@@ -203,7 +203,7 @@ fn slots(k: &Kiosk, f: &mut Frame, area: Rect) {
         Constraint::Fill(1),
     ])
     .areas(area);
-    let (free_sym, full_sym) = if t.ascii { ("o", "x") } else { ("○", "×") };
+    let [free_sym, full_sym] = crate::tui::kiosk_symbols(t.ascii);
     f.render_widget(
         Paragraph::new(vec![
             Line::from(Span::styled(

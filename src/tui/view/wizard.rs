@@ -114,7 +114,12 @@ pub fn render(app: &Look<'_>, w: &Wizard, f: &mut Frame) {
     let step_label = if w.step == Step::Done {
         w.step.title(lang)
     } else {
-        format!("{}/{} {}", w.step.number(), Step::COUNT, w.step.title(lang))
+        let title = if w.kiosk && w.step == Step::Seeker {
+            tr!(lang, "kiosk.step_seeker")
+        } else {
+            w.step.title(lang)
+        };
+        format!("{}/{} {title}", w.step.number(), Step::COUNT)
     };
     f.render_widget(
         Paragraph::new(Line::from(vec![
