@@ -85,6 +85,17 @@ pub const SEEKER_FIELDS: [&str; 7] = [
     "interpreter",
 ];
 
+/// The on-screen labels of [`SEEKER_FIELDS`] (catalogue keys).
+pub const SEEKER_LABELS: [&str; 7] = [
+    "wizard.field.seeker",
+    "seeker.name",
+    "seeker.kana",
+    "seeker.email",
+    "seeker.phone",
+    "seeker.registered",
+    "wizard.field.interpreter",
+];
+
 /// The eligibility questions of Art. 2.
 pub const ELIGIBILITY: [&str; 3] = [
     "wizard.elig.registered",
@@ -472,11 +483,18 @@ impl Wizard {
                 }
             }
             Step::Seeker => {
-                for i in 0..SEEKER_FIELDS.len() {
+                for (i, label) in SEEKER_LABELS.iter().enumerate() {
                     if let Err(e) = self.validate(i) {
-                        self.errors[i] = Some(crate::error::accepted(lang, &e));
+                        let accepted = crate::error::accepted(lang, &e);
+                        self.errors[i] = Some(accepted.clone());
                         self.focus = i;
-                        return Err(crate::error::Error::Invalid(e).message(lang));
+                        // Named as on screen, not as the command line's option.
+                        return Err(tr!(
+                            lang,
+                            "wizard.field_invalid",
+                            field = crate::i18n::text(lang, label),
+                            accepted = accepted
+                        ));
                     }
                 }
                 if self.info.number != self.current_number() {

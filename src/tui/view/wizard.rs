@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthChar;
 
-use super::super::wizard::{ELIGIBILITY, SEEKER_FIELDS, Step, Wizard};
+use super::super::wizard::{ELIGIBILITY, SEEKER_FIELDS, SEEKER_LABELS, Step, Wizard};
 use super::Look;
 use crate::domain::booking::Channel;
 use crate::domain::terms::{ChecklistItem, Document};
@@ -86,12 +86,12 @@ pub fn area(size: (u16, u16)) -> Rect {
 /// Where the terms text goes, and how tall it is, for a screen of `size`.
 pub fn terms_area(size: (u16, u16)) -> Rect {
     let a = area(size);
-    // Border (2), progress (1), blank (1); below: documents (4), position (1), warning (1), message (1).
+    // Border (2), progress (1), blank (1); below: documents (4), position (1), warning (2), message (1).
     Rect {
         x: a.x + 1,
         y: a.y + 3,
         width: a.width.saturating_sub(2),
-        height: a.height.saturating_sub(2 + 2 + 7),
+        height: a.height.saturating_sub(2 + 2 + 8),
     }
 }
 
@@ -247,16 +247,7 @@ fn slot(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
 
 fn seeker(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
-    let keys = [
-        "wizard.field.seeker",
-        "seeker.name",
-        "seeker.kana",
-        "seeker.email",
-        "seeker.phone",
-        "seeker.registered",
-        "wizard.field.interpreter",
-    ];
-    for (i, key) in keys.iter().enumerate() {
+    for (i, key) in SEEKER_LABELS.iter().enumerate() {
         let y = area.y + i as u16;
         if y >= area.y + area.height {
             break;
@@ -462,7 +453,7 @@ fn terms(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
         Constraint::Fill(1),
         Constraint::Length(4),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(2),
     ])
     .areas(area);
     let lines = wrap(terms_text(lang), view.width);
@@ -518,10 +509,11 @@ fn terms(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
         ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), pos);
-    f.render_widget(
-        Paragraph::new(Span::styled(tr!(lang, "wizard.metered"), app.theme.dim())),
-        warn,
-    );
+    let metered: Vec<Line> = wrap(&tr!(lang, "wizard.metered"), warn.width)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, app.theme.dim())))
+        .collect();
+    f.render_widget(Paragraph::new(metered), warn);
 }
 
 fn review(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
