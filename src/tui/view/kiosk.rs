@@ -148,22 +148,28 @@ fn welcome(k: &Kiosk, f: &mut Frame, area: Rect) {
         Line::from(vec![
             Span::raw(lb),
             button(
-                if plain_en {
-                    "1  Japanese"
-                } else {
-                    "1  日本語 (Japanese)"
-                },
+                crate::i18n::text(
+                    Lang::En,
+                    if plain_en {
+                        "kiosk.button_ja_plain"
+                    } else {
+                        "kiosk.button_ja"
+                    },
+                ),
                 k.lang == Lang::Ja,
             ),
             Span::raw(rb),
             Span::raw("    "),
             Span::raw(lb),
             button(
-                if plain_en {
-                    "2  English"
-                } else {
-                    "2  English (英語)"
-                },
+                crate::i18n::text(
+                    Lang::En,
+                    if plain_en {
+                        "kiosk.button_en_plain"
+                    } else {
+                        "kiosk.button_en"
+                    },
+                ),
                 k.lang == Lang::En,
             ),
             Span::raw(rb),
@@ -429,7 +435,7 @@ fn pin(k: &Kiosk, f: &mut Frame, area: Rect) {
         Line::from(format!(" {}", tr!(k.lang, "kiosk.pin_prompt"))),
         Line::from(""),
         Line::from(vec![
-            Span::raw(" PIN: "),
+            Span::raw(format!(" {}: ", tr!(k.lang, "kiosk.pin_label"))),
             Span::styled(format!("{stars}{}", k.theme.cursor()), k.theme.title()),
         ]),
     ];
