@@ -126,6 +126,7 @@ pub fn field_label(field: &str) -> String {
     match field {
         "id" => "ID".to_string(),
         "pin" => "PIN".to_string(),
+        f if f.chars().all(|c| c.is_ascii_uppercase()) => f.to_string(),
         f if f.contains('.') => f.to_string(),
         f => format!("--{f}"),
     }
@@ -164,6 +165,9 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "no_relay" => tr!(lang, "invalid.no_relay"),
         "demo_empty" => tr!(lang, "invalid.demo_empty"),
         "pin" => tr!(lang, "invalid.pin"),
+        "backup_file" => tr!(lang, "invalid.backup_file"),
+        "import_blank" => tr!(lang, "invalid.import_blank"),
+        "writable" => tr!(lang, "invalid.writable"),
         "pin_again" => tr!(lang, "invalid.pin_again"),
         "qr" => tr!(lang, "invalid.qr"),
         "pin_hash" => tr!(lang, "invalid.pin_hash"),
@@ -172,6 +176,16 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
 }
 
 fn invalid_message(lang: Lang, i: &Invalid) -> String {
+    if let Some(detail) = &i.detail {
+        return tr!(
+            lang,
+            "error.invalid_at",
+            field = field_label(i.field),
+            value = safe(&i.value),
+            detail = safe(detail),
+            accepted = accepted(lang, i)
+        );
+    }
     tr!(
         lang,
         "error.invalid",

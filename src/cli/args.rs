@@ -149,6 +149,32 @@ pub enum Command {
         #[arg(long)]
         send: bool,
     },
+    /// Write the whole database as one JSON document (a backup; it holds personal data)
+    Export {
+        /// Write it to FILE (mode 0600) instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Restore a backup written by export into an empty data dir
+    Import {
+        /// The backup file
+        file: PathBuf,
+    },
+    /// The audit trail as JSON lines (who, when, what; no terminal, no job seeker)
+    Audit {
+        /// From this day, YYYY-MM-DD
+        #[arg(long)]
+        from: Option<String>,
+        /// To this day, YYYY-MM-DD
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this booking's events
+        #[arg(long)]
+        booking: Option<String>,
+        /// Only this action (book, cancel, start, no_show, kiosk, ...)
+        #[arg(long)]
+        action: Option<String>,
+    },
     /// The self-service kiosk for the lobby (leaving it needs the staff PIN: F10)
     Kiosk {
         /// Set the staff PIN (asked twice, not shown) in the --config file, then stop

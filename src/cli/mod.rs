@@ -6,6 +6,7 @@
 //! `main` as values.
 
 pub mod args;
+pub mod backup;
 pub mod help;
 mod output;
 
@@ -255,6 +256,22 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::Unrefuse { number, reason: r } => refuse(env, &number, &r, false),
         Command::Check { json } => check(env, json),
         Command::Demo { days, seed } => demo(env, days, seed),
+        Command::Export { out } => backup::export(env, out),
+        Command::Import { file } => backup::import(env, &file),
+        Command::Audit {
+            from,
+            to,
+            booking,
+            action,
+        } => {
+            let filter = backup::AuditFilter {
+                from: from.as_deref().map(|s| parse_date("from", s)).transpose()?,
+                to: to.as_deref().map(|s| parse_date("to", s)).transpose()?,
+                booking: booking.as_deref().map(BookingId::parse).transpose()?,
+                action,
+            };
+            backup::audit(env, &filter)
+        }
         Command::Kiosk { set_pin: true, .. } => set_pin(env),
         Command::Kiosk { idle_seconds, .. } => {
             let idle = idle_seconds

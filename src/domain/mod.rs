@@ -24,6 +24,8 @@ pub struct Invalid {
     pub kind: &'static str,
     /// A limit that the message states (a width, a length).
     pub limit: Option<usize>,
+    /// Where in the value it went wrong (a line and column of a file).
+    pub detail: Option<String>,
 }
 
 impl Invalid {
@@ -33,7 +35,13 @@ impl Invalid {
             value: value.into(),
             kind,
             limit: None,
+            detail: None,
         }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     pub fn with_limit(mut self, limit: usize) -> Self {

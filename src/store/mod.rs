@@ -5,6 +5,7 @@
 //! | tree | key | value |
 //! | --- | --- | --- |
 //! | `meta` | `schema_version` | u32 BE |
+//! | `meta` | `import_in_progress` | present only while `import` writes |
 //! | `bookings` | id | booking |
 //! | `slots` | slot | id of the live booking there |
 //! | `seeker_day` | seeker, date | id of the job seeker's live booking that day |
@@ -23,8 +24,11 @@
 //! newer soudan is a [`StoreError`], never a panic: sled may panic on damaged
 //! files, and every call into it is contained.
 
+mod backup;
 pub mod codec;
 mod keys;
+
+pub use backup::{RestoreError, SeekerRefusals, Snapshot};
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -374,6 +378,14 @@ impl Store {
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
+        if self
+            .sled(|| self.t.meta.get(backup::IMPORTING_KEY))?
+            .is_some()
+        {
+            return Err(self.damaged(
+                "an import into this folder was cut short; remove the folder and import again",
+            ));
+        }
         let found = self.sled(|| self.t.meta.get(SCHEMA_KEY))?;
         match found {
             Some(v) => {

@@ -1,0 +1,265 @@
+//! `soudan export`, `soudan import` and `soudan audit`: the whole database as
+//! one JSON document and back, and the audit trail as JSON lines.
+//!
+//! The backup holds personal data (it is the database): it is written with
+//! mode 0600, atomically. The audit export holds no personal data and no
+//! terminal name (Art. 7(2)): who (the staff account), when, what, which
+//! booking.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::Env;
+use crate::domain::Invalid;
+use crate::error::Error;
+use crate::store::{RestoreError, SCHEMA_VERSION, Snapshot, Store, StoreError};
+use crate::tr;
+
+/// What `format` says in every backup file.
+pub const FORMAT: &str = "soudan-backup";
+/// The version of the backup file's layout.
+pub const VERSION: u32 = 1;
+
+/// The backup file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupFile {
+    pub format: String,
+    pub version: u32,
+    /// The store's schema version the records are in.
+    pub schema: u32,
+    /// The office code of the configuration it was made under.
+    pub office: String,
+    pub seekers: Vec<crate::domain::seeker::Seeker>,
+    pub bookings: Vec<crate::domain::booking::Booking>,
+    pub refusals: Vec<crate::store::SeekerRefusals>,
+    pub audit: Vec<crate::store::AuditEvent>,
+}
+
+/// The backup document of a store, as bytes (pretty JSON, one trailing newline).
+pub fn backup_bytes(store: &Store, office: &str) -> Result<Vec<u8>, Error> {
+    let s = store.snapshot()?;
+    let file = BackupFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        schema: SCHEMA_VERSION,
+        office: office.into(),
+        seekers: s.seekers,
+        bookings: s.bookings,
+        refusals: s.refusals,
+        audit: s.audit,
+    };
+    let mut out = serde_json::to_vec_pretty(&file).map_err(|e| Error::Internal(e.to_string()))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// Writes `bytes` to `path` atomically, readable by the owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("backup");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+pub fn export(env: &Env, out: Option<PathBuf>) -> Result<(), Error> {
+    let store = Store::open(&env.data_dir, "soudan export")?;
+    let bytes = backup_bytes(&store, &env.loaded.config.office.code)?;
+    match out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        Some(path) => {
+            write_private(&path, &bytes).map_err(|e| {
+                Error::Invalid(
+                    Invalid::new("out", path.display().to_string(), "writable")
+                        .with_detail(e.to_string()),
+                )
+            })?;
+            eprintln!(
+                "{}",
+                tr!(
+                    env.lang,
+                    "backup.written",
+                    path = path.display(),
+                    bytes = bytes.len()
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads and checks a backup file; the place of any fault is named.
+pub fn read_backup(path: &Path) -> Result<BackupFile, Invalid> {
+    let shown = path.display().to_string();
+    let text = std::fs::read(path)
+        .map_err(|e| Invalid::new("FILE", &shown, "backup_file").with_detail(e.to_string()))?;
+    let file: BackupFile = serde_json::from_slice(&text).map_err(|e| {
+        Invalid::new("FILE", &shown, "backup_file").with_detail(format!(
+            "line {} column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if file.format != FORMAT || file.version != VERSION {
+        return Err(Invalid::new("FILE", &shown, "backup_file")
+            .with_detail(format!("format {:?} version {}", file.format, file.version)));
+    }
+    if file.schema > SCHEMA_VERSION {
+        return Err(
+            Invalid::new("FILE", &shown, "backup_file").with_detail(format!(
+                "schema {} is newer than {SCHEMA_VERSION}",
+                file.schema
+            )),
+        );
+    }
+    Ok(file)
+}
+
+pub fn import(env: &Env, path: &Path) -> Result<(), Error> {
+    // The whole file is read and checked before the database is touched.
+    let file = read_backup(path)?;
+    let store = Store::open(&env.data_dir, "soudan import")?;
+    let counts = (file.bookings.len(), file.seekers.len(), file.audit.len());
+    let snapshot = Snapshot {
+        seekers: file.seekers,
+        bookings: file.bookings,
+        refusals: file.refusals,
+        audit: file.audit,
+    };
+    match store.restore(&snapshot) {
+        Ok(()) => {
+            println!(
+                "{}",
+                tr!(
+                    env.lang,
+                    "backup.imported",
+                    bookings = counts.0,
+                    seekers = counts.1,
+                    events = counts.2
+                )
+            );
+            Ok(())
+        }
+        Err(RestoreError::NotBlank) => Err(Invalid::new(
+            "data-dir",
+            env.data_dir.display().to_string(),
+            "import_blank",
+        )
+        .into()),
+        Err(RestoreError::Record { place, detail }) => {
+            Err(
+                Invalid::new("FILE", path.display().to_string(), "backup_file")
+                    .with_detail(format!("{place}: {detail}"))
+                    .into(),
+            )
+        }
+        Err(RestoreError::Store(e)) => Err(Error::Store(e)),
+    }
+}
+
+/// One line of the audit export: no terminal, no job seeker.
+#[derive(Debug, Serialize)]
+pub struct AuditLine {
+    pub seq: u64,
+    pub at: String,
+    pub user: String,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<crate::domain::booking::Channel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booking: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<crate::domain::booking::Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<crate::domain::booking::Status>,
+}
+
+impl From<&crate::store::AuditEvent> for AuditLine {
+    fn from(e: &crate::store::AuditEvent) -> Self {
+        AuditLine {
+            seq: e.seq,
+            at: e.at.to_rfc3339(),
+            user: e.user.clone(),
+            action: e.action.clone(),
+            channel: e.channel,
+            booking: e.booking.map(|b| b.to_string()),
+            from: e.from,
+            to: e.to,
+        }
+    }
+}
+
+/// Which audit events to show.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    pub booking: Option<crate::domain::booking::BookingId>,
+    pub action: Option<String>,
+}
+
+impl AuditFilter {
+    pub fn keeps(&self, e: &crate::store::AuditEvent) -> bool {
+        let day = e.at.date_naive();
+        self.from.is_none_or(|f| day >= f)
+            && self.to.is_none_or(|t| day <= t)
+            && self.booking.is_none_or(|b| e.booking == Some(b))
+            && self
+                .action
+                .as_deref()
+                .is_none_or(|a| e.action == a || e.action.starts_with(&format!("{a}.")))
+    }
+}
+
+/// The filtered audit trail, oldest first.
+pub fn audit_events(
+    store: &Store,
+    filter: &AuditFilter,
+) -> Result<Vec<crate::store::AuditEvent>, StoreError> {
+    Ok(match filter.booking {
+        Some(id) => store.booking_audit(id)?,
+        None => store.audit()?,
+    }
+    .into_iter()
+    .filter(|e| filter.keeps(e))
+    .collect())
+}
+
+pub fn audit(env: &Env, filter: &AuditFilter) -> Result<(), Error> {
+    let store = Store::open(&env.data_dir, "soudan audit")?;
+    let mut out = std::io::stdout().lock();
+    for e in audit_events(&store, filter)? {
+        let line = serde_json::to_string(&AuditLine::from(&e))
+            .map_err(|x| Error::Internal(x.to_string()))?;
+        writeln!(out, "{line}").map_err(|x| Error::Internal(x.to_string()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! Everything in the store as plain records, and back: the store's half of
+//! `soudan export` and `soudan import`.
+//!
+//! A restore goes only into a blank store. It first sets a marker in `meta`
+//! and flushes; then writes every record with its indexes; then removes the
+//! marker and flushes. A store found with the marker (an import cut short)
+//! refuses to open, so a half-written import is never used.
+
+use serde::{Deserialize, Serialize};
+
+use super::codec::Kind;
+use super::{AuditEvent, OpError, Store, StoreError, abort, keys};
+use crate::domain::booking::{Booking, Refusal, Status, Violation};
+use crate::domain::seeker::{JobSeekerNumber, Seeker};
+
+/// The meta key that marks an import in progress.
+pub(super) const IMPORTING_KEY: &[u8] = b"import_in_progress";
+
+/// A job seeker's refusals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeekerRefusals {
+    pub seeker: JobSeekerNumber,
+    pub refusals: Vec<Refusal>,
+}
+
+/// Every record of a store, each list in key order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub seekers: Vec<Seeker>,
+    pub bookings: Vec<Booking>,
+    pub refusals: Vec<SeekerRefusals>,
+    pub audit: Vec<AuditEvent>,
+}
+
+/// Why a snapshot cannot be restored: the record, by list and index, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreError {
+    /// The store already holds records.
+    NotBlank,
+    /// A record that contradicts another or the rules.
+    Record {
+        place: String,
+        detail: String,
+    },
+    Store(StoreError),
+}
+
+impl From<StoreError> for RestoreError {
+    fn from(e: StoreError) -> Self {
+        RestoreError::Store(e)
+    }
+}
+
+impl Store {
+    /// Whether the store holds no record at all (bookings, job seekers,
+    /// refusals or audit events).
+    pub fn is_blank(&self) -> Result<bool, StoreError> {
+        self.sled(|| {
+            Ok(self.t.bookings.is_empty()
+                && self.t.seekers.is_empty()
+                && self.t.refusals.is_empty()
+                && self.t.audit.is_empty())
+        })
+    }
+
+    /// Every record, in key order.
+    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let raw = self.sled(|| self.t.refusals.iter().collect::<sled::Result<Vec<_>>>())?;
+        let mut refusals = Vec::with_capacity(raw.len());
+        for (k, v) in raw {
+            let number = std::str::from_utf8(&k)
+                .ok()
+                .and_then(|s| JobSeekerNumber::parse(s).ok())
+                .ok_or_else(|| self.damaged("a refusal key is not a job seeker number"))?;
+            refusals.push(SeekerRefusals {
+                seeker: number,
+                refusals: self.decode(Kind::Refusals, "refusal", &v)?,
+            });
+        }
+        Ok(Snapshot {
+            seekers: self.seekers()?,
+            bookings: self.decode_all(&self.t.bookings, Kind::Booking, "booking")?,
+            refusals,
+            audit: self.audit()?,
+        })
+    }
+
+    /// Writes `s` into this blank store: records, indexes, and the audit
+    /// trail with its own sequence numbers (new events number on after
+    /// them). Checked first, written after; see the module's note.
+    pub fn restore(&self, s: &Snapshot) -> Result<(), RestoreError> {
+        if !self.is_blank()? {
+            return Err(RestoreError::NotBlank);
+        }
+        check_snapshot(s)?;
+        self.sled(|| self.t.meta.insert(IMPORTING_KEY, &[1u8][..]))?;
+        self.flush()?;
+        let op = |e: OpError, place: String| match e {
+            OpError::Store(s) => RestoreError::Store(s),
+            OpError::Rule(v) => RestoreError::Record {
+                place,
+                detail: format!("{v:?}"),
+            },
+            OpError::NotFound(id) => RestoreError::Record {
+                place,
+                detail: format!("no booking {id}"),
+            },
+        };
+        for (i, seeker) in s.seekers.iter().enumerate() {
+            self.transact_unflushed(|tx| {
+                tx.put(
+                    tx.seekers,
+                    seeker.number.as_str().as_bytes(),
+                    Kind::Seeker,
+                    seeker,
+                )
+            })
+            .map_err(|e| op(e, format!("seekers[{i}]")))?;
+        }
+        for (i, r) in s.refusals.iter().enumerate() {
+            self.transact_unflushed(|tx| {
+                tx.put(
+                    tx.refusals,
+                    r.seeker.as_str().as_bytes(),
+                    Kind::Refusals,
+                    &r.refusals,
+                )
+            })
+            .map_err(|e| op(e, format!("refusals[{i}]")))?;
+        }
+        for (i, b) in s.bookings.iter().enumerate() {
+            self.transact_unflushed(|tx| {
+                if b.status.is_live() {
+                    if tx.slots.get(keys::slot(&b.slot))?.is_some() {
+                        return abort(OpError::Rule(Violation::SlotTaken { slot: b.slot }));
+                    }
+                    if tx
+                        .seeker_day
+                        .get(keys::seeker_day(&b.seeker, b.slot.date))?
+                        .is_some()
+                    {
+                        return abort(OpError::Rule(Violation::SeekerBookedThatDay {
+                            date: b.slot.date,
+                            id: b.id,
+                        }));
+                    }
+                }
+                tx.put_booking(b)?;
+                tx.index_new(b)?;
+                tx.reindex(b, Status::Booked)
+            })
+            .map_err(|e| op(e, format!("bookings[{i}] ({})", b.id)))?;
+        }
+        for (i, ev) in s.audit.iter().enumerate() {
+            self.transact_unflushed(|tx| {
+                if let Some(id) = ev.booking {
+                    let mut k = id.as_bytes().to_vec();
+                    k.extend_from_slice(&ev.seq.to_be_bytes());
+                    tx.audit_by_booking.insert(k, &[][..])?;
+                }
+                tx.put(tx.audit, &ev.seq.to_be_bytes(), Kind::Audit, ev)
+            })
+            .map_err(|e| op(e, format!("audit[{i}]")))?;
+        }
+        // New audit events must number after the restored ones.
+        if let Some(last) = s.audit.iter().map(|e| e.seq).max() {
+            loop {
+                let next = self.sled(|| self.db.generate_id())?;
+                if next > last {
+                    break;
+                }
+            }
+        }
+        self.sled(|| self.t.meta.remove(IMPORTING_KEY))?;
+        self.flush()?;
+        Ok(())
+    }
+}
+
+/// What a snapshot must hold together before anything is written: unique
+/// keys, bookings of known job seekers, audit events of known bookings.
+fn check_snapshot(s: &Snapshot) -> Result<(), RestoreError> {
+    use std::collections::BTreeSet;
+    let bad = |place: String, detail: &str| RestoreError::Record {
+        place,
+        detail: detail.to_string(),
+    };
+    let mut numbers = BTreeSet::new();
+    for (i, seeker) in s.seekers.iter().enumerate() {
+        if !numbers.insert(&seeker.number) {
+            return Err(bad(format!("seekers[{i}]"), "the same job seeker twice"));
+        }
+    }
+    let mut refused = BTreeSet::new();
+    for (i, r) in s.refusals.iter().enumerate() {
+        if !refused.insert(&r.seeker) {
+            return Err(bad(format!("refusals[{i}]"), "the same job seeker twice"));
+        }
+    }
+    let mut ids = BTreeSet::new();
+    let mut live_slots = BTreeSet::new();
+    let mut live_days = BTreeSet::new();
+    for (i, b) in s.bookings.iter().enumerate() {
+        if !ids.insert(b.id) {
+            return Err(bad(
+                format!("bookings[{i}] ({})", b.id),
+                "the same id twice",
+            ));
+        }
+        if b.status.is_live()
+            && (!live_slots.insert(keys::slot(&b.slot))
+                || !live_days.insert(keys::seeker_day(&b.seeker, b.slot.date)))
+        {
+            return Err(bad(
+                format!("bookings[{i}] ({})", b.id),
+                "a second live booking in its slot or on its job seeker's day",
+            ));
+        }
+        if !numbers.contains(&b.seeker) {
+            return Err(bad(
+                format!("bookings[{i}] ({})", b.id),
+                "its job seeker is not among the seekers",
+            ));
+        }
+    }
+    let mut seqs = BTreeSet::new();
+    for (i, ev) in s.audit.iter().enumerate() {
+        if !seqs.insert(ev.seq) {
+            return Err(bad(format!("audit[{i}]"), "the same sequence number twice"));
+        }
+        if ev.booking.is_some_and(|id| !ids.contains(&id)) {
+            return Err(bad(
+                format!("audit[{i}]"),
+                "names a booking that is not there",
+            ));
+        }
+    }
+    Ok(())
+}
