@@ -166,6 +166,9 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "demo_empty" => tr!(lang, "invalid.demo_empty"),
         "pin" => tr!(lang, "invalid.pin"),
         "backup_file" => tr!(lang, "invalid.backup_file"),
+        "stats_format" => tr!(lang, "invalid.stats_format"),
+        "date_after_from" => tr!(lang, "invalid.date_after_from"),
+        "stats_range" => tr!(lang, "invalid.stats_range"),
         "import_blank" => tr!(lang, "invalid.import_blank"),
         "writable" => tr!(lang, "invalid.writable"),
         "pin_again" => tr!(lang, "invalid.pin_again"),
@@ -193,6 +196,17 @@ fn invalid_message(lang: Lang, i: &Invalid) -> String {
         value = safe(&i.value),
         accepted = accepted(lang, i)
     )
+}
+
+/// A channel as a word.
+pub fn channel_word(lang: Lang, c: crate::domain::booking::Channel) -> String {
+    use crate::domain::booking::Channel::*;
+    match c {
+        Counter => tr!(lang, "channel.counter"),
+        Phone => tr!(lang, "channel.phone"),
+        Kiosk => tr!(lang, "channel.kiosk"),
+        Online => tr!(lang, "channel.online"),
+    }
 }
 
 /// A status as a word.

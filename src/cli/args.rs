@@ -149,6 +149,18 @@ pub enum Command {
         #[arg(long)]
         send: bool,
     },
+    /// Usage statistics of a range of days (aggregates only)
+    Stats {
+        /// First day, YYYY-MM-DD
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD
+        #[arg(long)]
+        to: String,
+        /// table, csv or json
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
     /// Write the whole database as one JSON document (a backup; it holds personal data)
     Export {
         /// Write it to FILE (mode 0600) instead of standard output

@@ -9,6 +9,7 @@ pub mod args;
 pub mod backup;
 pub mod help;
 mod output;
+pub mod stats;
 
 pub use output::changed_line;
 
@@ -94,7 +95,7 @@ impl Env {
     }
 
     /// Opens the store and lets the no-show rule catch up with the clock.
-    fn open(&self, role: &str) -> Result<Store, Error> {
+    pub(crate) fn open(&self, role: &str) -> Result<Store, Error> {
         let store = Store::open(&self.data_dir, role)?;
         store.sweep(
             self.clock.local(),
@@ -178,7 +179,7 @@ fn actor() -> Actor {
     Actor { user, terminal }
 }
 
-fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
+pub(crate) fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
     use unicode_normalization::UnicodeNormalization;
     let s: String = s.nfkc().collect::<String>().trim().replace('/', "-");
     NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| Invalid::new(field, s, "date"))
@@ -257,6 +258,7 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::Check { json } => check(env, json),
         Command::Demo { days, seed } => demo(env, days, seed),
         Command::Export { out } => backup::export(env, out),
+        Command::Stats { from, to, format } => stats::stats(env, &from, &to, &format),
         Command::Import { file } => backup::import(env, &file),
         Command::Audit {
             from,

@@ -8,6 +8,7 @@ pub mod booking;
 pub mod calendar;
 pub mod office;
 pub mod seeker;
+pub mod stats;
 pub mod terms;
 
 use std::fmt;

@@ -840,6 +840,28 @@ impl Store {
         self.bookings_at(&self.t.by_day, &keys::day_prefix(date))
     }
 
+    /// Every booking of the days `from..=to`, in slot order.
+    pub fn range(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Booking>, StoreError> {
+        let lo = keys::day_prefix(from);
+        let hi = keys::day_prefix(to.succ_opt().unwrap_or(to));
+        let keys = self.sled(|| {
+            self.t
+                .by_day
+                .range(lo..hi)
+                .keys()
+                .collect::<sled::Result<Vec<_>>>()
+        })?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let id = keys::trailing_id(&k).ok_or_else(|| self.damaged("by_day key has no id"))?;
+            let raw = self
+                .sled(|| self.t.bookings.get(id.as_bytes()))?
+                .ok_or_else(|| self.damaged(format!("by_day names a missing booking {id}")))?;
+            out.push(self.decode(Kind::Booking, "booking", &raw)?);
+        }
+        Ok(out)
+    }
+
     /// Live bookings (those holding a slot) per day in `from..=to`.
     pub fn day_counts(
         &self,

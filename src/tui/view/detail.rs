@@ -15,15 +15,7 @@ use crate::error::status_word;
 use crate::i18n::{Lang, safe};
 use crate::tr;
 
-fn channel_word(lang: Lang, c: crate::domain::booking::Channel) -> String {
-    use crate::domain::booking::Channel::*;
-    match c {
-        Counter => tr!(lang, "channel.counter"),
-        Phone => tr!(lang, "channel.phone"),
-        Kiosk => tr!(lang, "channel.kiosk"),
-        Online => tr!(lang, "channel.online"),
-    }
-}
+use crate::error::channel_word;
 
 fn action_word(lang: Lang, action: &str) -> String {
     match action {
