@@ -189,6 +189,14 @@ pub fn weekday_names(lang: Lang) -> [&'static str; 7] {
 }
 
 /// The month's English name; `short` gives its first three letters.
+/// A month as a title: 2026年12月, December 2026.
+pub fn month_title(lang: Lang, d: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Ja => format!("{}年{}月", d.year(), d.month()),
+        Lang::En => format!("{} {}", month_name_en(d, false), d.year()),
+    }
+}
+
 pub fn month_name_en(d: chrono::NaiveDate, short: bool) -> &'static str {
     let name = MONTHS_EN[d.month0() as usize];
     if short { &name[..3] } else { name }

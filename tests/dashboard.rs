@@ -833,3 +833,77 @@ fn renewing_consent_after_a_revision() {
         "the flag is gone"
     );
 }
+
+#[test]
+fn statistics_screen_shows_the_month_in_numbers_and_charts() {
+    let mut fx = fixture("2026-12-03T09:45", "en", true);
+    fx.keys("S");
+    assert_eq!(fx.app.mode, Mode::Stats);
+    let s = fx.app.stats.as_ref().expect("statistics loaded");
+    assert_eq!(s.month.from.to_string(), "2026-12-01");
+    assert_eq!(s.month.to.to_string(), "2026-12-31");
+    // The six bookings of the fixture, all on 3 December.
+    assert_eq!(s.month.total.bookings, 6);
+    let screen = fx.screen(80, 24);
+    assert!(screen.contains("6 bookings"), "{screen}");
+    assert!(
+        screen.contains("0900") && screen.contains("1600"),
+        "{screen}"
+    );
+    assert!(screen.is_ascii(), "{screen}");
+    // No name and no booking id on it.
+    for id in &fx.ids {
+        assert!(!screen.contains(&id.to_string()), "{screen}");
+    }
+    assert!(
+        !screen.contains("Sato") && !screen.contains("Maria"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+    fx.keys("]");
+    assert_eq!(
+        fx.app.stats.as_ref().unwrap().month.from.to_string(),
+        "2027-01-01"
+    );
+    assert_eq!(fx.app.stats.as_ref().unwrap().month.total.bookings, 0);
+    fx.key(KeyCode::Esc);
+    assert_eq!(fx.app.mode, Mode::Normal);
+}
+
+#[test]
+fn the_audit_trail_by_day_by_booking_and_by_action() {
+    let mut fx = fixture("2026-12-03T09:45", "ja", false);
+    // 3 December: the starts, finishes and the cancellation of the fixture.
+    // The cursor on 山田 at 10:00 first.
+    fx.keys("jA");
+    assert_eq!(fx.app.mode, Mode::Audit);
+    let day = fx.app.audit.events.clone();
+    assert!(!day.is_empty());
+    assert!(
+        day.iter()
+            .all(|e| e.at.date_naive().to_string() == "2026-12-03")
+    );
+    // Newest first.
+    assert!(day.windows(2).all(|w| w[0].seq > w[1].seq));
+    // b: the selected booking's whole history (its booking on 1 December too).
+    let selected = fx.app.selected().unwrap().booking.id;
+    fx.keys("b");
+    let one = fx.app.audit.events.clone();
+    assert!(one.iter().all(|e| e.booking == Some(selected)));
+    assert!(one.iter().any(|e| e.action == "book"));
+    fx.keys("b");
+    // f: one action at a time; the first after "all" is book (none on the 3rd).
+    fx.keys("f");
+    assert!(fx.app.audit.events.iter().all(|e| e.action == "book"));
+    fx.keys("f");
+    assert!(fx.app.audit.events.iter().all(|e| e.action == "cancel"));
+    fx.keys("f");
+    assert!(fx.app.audit.events.iter().all(|e| e.action == "start"));
+    assert!(!fx.app.audit.events.is_empty());
+    let screen = fx.screen(80, 24);
+    assert!(screen.contains("開始"), "{screen}");
+    fx.keys("[");
+    assert_eq!(fx.app.audit.day.to_string(), "2026-12-02");
+    fx.key(KeyCode::Esc);
+    assert_eq!(fx.app.mode, Mode::Normal);
+}

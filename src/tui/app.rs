@@ -141,6 +141,8 @@ pub enum Action {
     /// The clock moved (a minute, or a no-show deadline).
     Tick(NaiveDateTime),
     Swept(usize),
+    StatsLoaded(Box<StatsView>),
+    AuditLoaded(Vec<AuditEvent>),
 }
 
 /// What the loop must do against the store.
@@ -168,6 +170,15 @@ pub enum Effect {
     Book(Box<crate::cli::BookingRequest>),
     /// Write the booking's mail again.
     Resend(BookingId),
+    /// The statistics of the month starting on this day, and of the eight
+    /// weeks up to its end.
+    Stats(NaiveDate),
+    /// The audit trail of a day (or of one booking), of one action or all.
+    Audit {
+        day: NaiveDate,
+        booking: Option<BookingId>,
+        action: Option<&'static str>,
+    },
     /// Renewed consent for an existing booking.
     Reconsent(BookingId, Vec<crate::domain::terms::Document>),
 }
@@ -194,6 +205,59 @@ pub struct App {
     pub size: (u16, u16),
     /// The mode to return to after a prompt or confirmation.
     back_to: Mode,
+    /// The statistics screen: the first day of its month, and what it shows.
+    pub stats_month: NaiveDate,
+    pub stats: Option<Box<StatsView>>,
+    /// The audit trail browser.
+    pub audit: AuditView,
+}
+
+/// What the statistics screen shows.
+#[derive(Debug, Clone)]
+pub struct StatsView {
+    pub month: crate::domain::stats::Stats,
+    pub weeks: crate::domain::stats::Stats,
+}
+
+/// The actions the audit browser steps through (`f`); "" is all of them.
+pub const AUDIT_ACTIONS: [&str; 12] = [
+    "",
+    "book",
+    "cancel",
+    "start",
+    "finish",
+    "stop",
+    "no_show",
+    "correct_no_show",
+    "reconsent",
+    "refuse",
+    "unrefuse",
+    "kiosk",
+];
+
+/// The audit trail browser: a day's events, or one booking's history.
+#[derive(Debug, Clone)]
+pub struct AuditView {
+    pub day: NaiveDate,
+    pub booking: Option<BookingId>,
+    /// An index into [`AUDIT_ACTIONS`].
+    pub action: usize,
+    pub events: Vec<AuditEvent>,
+    pub scroll: usize,
+}
+
+impl AuditView {
+    fn effect(&self) -> Effect {
+        Effect::Audit {
+            day: self.day,
+            booking: self.booking,
+            action: (self.action > 0).then(|| AUDIT_ACTIONS[self.action]),
+        }
+    }
+}
+
+fn month_start(d: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d)
 }
 
 impl App {
@@ -225,6 +289,15 @@ impl App {
             wizard: None,
             size: (80, 24),
             back_to: Mode::Normal,
+            stats_month: month_start(date),
+            stats: None,
+            audit: AuditView {
+                day: date,
+                booking: None,
+                action: 0,
+                events: Vec::new(),
+                scroll: 0,
+            },
         }
     }
 
@@ -603,6 +676,71 @@ impl App {
                 self.mode = Mode::Help;
                 None
             }
+            (Mode::Normal, Command::Stats) => {
+                self.mode = Mode::Stats;
+                self.stats_month = month_start(self.date);
+                Some(Effect::Stats(self.stats_month))
+            }
+            (Mode::Stats, Command::PrevDay | Command::NextDay) => {
+                self.stats_month = if c == Command::PrevDay {
+                    self.stats_month
+                        .checked_sub_months(chrono::Months::new(1))
+                        .unwrap_or(self.stats_month)
+                } else {
+                    self.stats_month
+                        .checked_add_months(chrono::Months::new(1))
+                        .unwrap_or(self.stats_month)
+                };
+                Some(Effect::Stats(self.stats_month))
+            }
+            (Mode::Normal | Mode::Detail, Command::Audit) => {
+                self.mode = Mode::Audit;
+                self.audit.day = self.date;
+                self.audit.booking = None;
+                self.audit.action = 0;
+                self.audit.scroll = 0;
+                Some(self.audit.effect())
+            }
+            (Mode::Audit, Command::Up) => {
+                self.audit.scroll = self.audit.scroll.saturating_sub(1);
+                None
+            }
+            (Mode::Audit, Command::Down) => {
+                self.audit.scroll =
+                    (self.audit.scroll + 1).min(self.audit.events.len().saturating_sub(1));
+                None
+            }
+            (Mode::Audit, Command::PrevDay | Command::NextDay) => {
+                let d = if c == Command::PrevDay {
+                    self.audit.day.pred_opt()
+                } else {
+                    self.audit.day.succ_opt()
+                };
+                self.audit.day = d.unwrap_or(self.audit.day);
+                self.audit.booking = None;
+                self.audit.scroll = 0;
+                Some(self.audit.effect())
+            }
+            (Mode::Audit, Command::FilterBooking) => {
+                self.audit.booking = match self.audit.booking {
+                    Some(_) => None,
+                    None => self.selected().map(|r| r.booking.id),
+                };
+                if self.audit.booking.is_none() && self.selected().is_none() {
+                    self.say(Tone::Info, tr!(lang, "dash.no_booking_here"));
+                }
+                self.audit.scroll = 0;
+                Some(self.audit.effect())
+            }
+            (Mode::Audit, Command::FilterAction) => {
+                self.audit.action = (self.audit.action + 1) % AUDIT_ACTIONS.len();
+                self.audit.scroll = 0;
+                Some(self.audit.effect())
+            }
+            (Mode::Stats | Mode::Audit, Command::Back) => {
+                self.mode = Mode::Normal;
+                None
+            }
             (Mode::Normal | Mode::Detail, Command::Cancel) => self.begin(Op::Cancel),
             (Mode::Normal | Mode::Detail, Command::Start) => self.begin(Op::Start),
             (Mode::Normal | Mode::Detail, Command::Finish) => self.begin(Op::Finish),
@@ -745,6 +883,18 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         Action::Tick(now) => {
             app.now = now;
             Some(Effect::Sweep)
+        }
+        Action::StatsLoaded(s) => {
+            app.stats = Some(s);
+            None
+        }
+        Action::AuditLoaded(events) => {
+            app.audit.events = events;
+            app.audit.scroll = app
+                .audit
+                .scroll
+                .min(app.audit.events.len().saturating_sub(1));
+            None
         }
         Action::Swept(n) => {
             if n > 0 {

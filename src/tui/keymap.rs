@@ -29,6 +29,10 @@ pub enum Mode {
     WizardReview,
     /// The booking wizard: booked.
     WizardDone,
+    /// The statistics screen.
+    Stats,
+    /// The audit trail browser.
+    Audit,
     /// The kiosk: the welcome screen (language choice).
     KioskWelcome,
     /// The kiosk: the free slots of the next bookable days.
@@ -82,6 +86,14 @@ pub enum Command {
     Resend,
     /// Renew consent to the terms in force.
     Reconsent,
+    /// The statistics screen.
+    Stats,
+    /// The audit trail.
+    Audit,
+    /// Only the selected booking (audit trail), or all.
+    FilterBooking,
+    /// The next action to show (audit trail).
+    FilterAction,
     /// The kiosk's language: 0 Japanese, 1 English.
     Language(u8),
     /// The kiosk: staff leave with the PIN.
@@ -158,7 +170,9 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Normal, &[k('r')], "r", C::Refusal, "key.refusal", false),
         b(M::Normal, &[k('m')], "m", C::Resend, "key.resend", false),
     b(M::Normal, &[k('a')], "a", C::Reconsent, "key.reconsent", false),
-    b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
+        b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
+    b(M::Normal, &[k('S')], "S", C::Stats, "key.stats", false),
+    b(M::Normal, &[k('A')], "A", C::Audit, "key.audit", false),
     b(M::Normal, &[k('?')], "?", C::Help, "key.help", true),
     b(M::Normal, &[k('q'), ctrl('c')], "q", C::Quit, "key.quit", true),
     b(M::Detail, &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')], "Esc", C::Back, "key.close", true),
@@ -216,6 +230,18 @@ pub static BINDINGS: &[Binding] = &[
     b(M::WizardReview, &[code(KeyCode::Esc), code(KeyCode::BackTab)], "Esc", C::Back, "key.prev_step", true),
     b(M::WizardReview, &[ctrl('c')], "Ctrl-C", C::Quit, "key.abandon", false),
         b(M::WizardDone, &[code(KeyCode::Enter), code(KeyCode::Esc)], "Enter", C::Back, "key.close", true),
+        b(M::Stats, &[k('['), code(KeyCode::PageUp), code(KeyCode::Left), k('h')], "[", C::PrevDay, "key.prev_month", true),
+    b(M::Stats, &[k(']'), code(KeyCode::PageDown), code(KeyCode::Right), k('l')], "]", C::NextDay, "key.next_month", true),
+    b(M::Stats, &[code(KeyCode::Esc), k('q'), k('S'), code(KeyCode::Enter)], "Esc", C::Back, "key.close", true),
+    b(M::Stats, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
+    b(M::Audit, &[code(KeyCode::Up), k('k')], "↑/k", C::Up, "key.up", true),
+    b(M::Audit, &[code(KeyCode::Down), k('j')], "↓/j", C::Down, "key.down", true),
+    b(M::Audit, &[k('['), code(KeyCode::PageUp)], "[", C::PrevDay, "key.prev_day", true),
+    b(M::Audit, &[k(']'), code(KeyCode::PageDown)], "]", C::NextDay, "key.next_day", true),
+    b(M::Audit, &[k('b')], "b", C::FilterBooking, "key.audit_booking", true),
+    b(M::Audit, &[k('f')], "f", C::FilterAction, "key.audit_action", true),
+    b(M::Audit, &[code(KeyCode::Esc), k('q'), k('A')], "Esc", C::Back, "key.close", true),
+    b(M::Audit, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::KioskWelcome, &[k('1'), k('j')], "1", C::Language(0), "key.kiosk_ja", true),
     b(M::KioskWelcome, &[k('2'), k('e')], "2", C::Language(1), "key.kiosk_en", true),
     b(M::KioskWelcome, &[code(KeyCode::Left), code(KeyCode::Right), code(KeyCode::Tab), code(KeyCode::Up), code(KeyCode::Down)], "←/→", C::Right, "key.kiosk_lang", false),
@@ -294,6 +320,8 @@ mod tests {
             M::KioskSlots,
             M::KioskDone,
             M::KioskPin,
+            M::Stats,
+            M::Audit,
         ] {
             assert!(
                 bindings(mode).any(|b| matches!(b.command, C::Back | C::No)),

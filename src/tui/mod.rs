@@ -307,6 +307,38 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
                     .message(lang))))),
             }
         }
+        Effect::Stats(first) => {
+            let office = &env.loaded.office;
+            let last = first
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(first);
+            // Eight weeks, Monday to the month's last day.
+            let weeks_from =
+                last - chrono::Days::new(u64::from(last.weekday().num_days_from_monday()) + 7 * 7);
+            let bookings = store.range(first.min(weeks_from), last)?;
+            let month = crate::domain::stats::compute(office, &bookings, first, last);
+            let weeks = crate::domain::stats::compute(office, &bookings, weeks_from, last);
+            Ok(Some(Action::StatsLoaded(Box::new(app::StatsView {
+                month,
+                weeks,
+            }))))
+        }
+        Effect::Audit {
+            day,
+            booking,
+            action,
+        } => {
+            let filter = crate::cli::backup::AuditFilter {
+                from: booking.is_none().then_some(day),
+                to: booking.is_none().then_some(day),
+                booking,
+                action: action.map(String::from),
+            };
+            let mut events = crate::cli::backup::audit_events(store, &filter)?;
+            events.reverse();
+            Ok(Some(Action::AuditLoaded(events)))
+        }
         Effect::Resend(id) => {
             let Some(b) = store.booking(id)? else {
                 return Ok(Some(Action::Done(Err(Error::NotFound(id).message(lang)))));

@@ -17,7 +17,7 @@ use crate::tr;
 
 use crate::error::channel_word;
 
-fn action_word(lang: Lang, action: &str) -> String {
+pub(super) fn action_word(lang: Lang, action: &str) -> String {
     match action {
         "book" => tr!(lang, "audit.book"),
         "start" => tr!(lang, "audit.start"),

@@ -79,6 +79,8 @@ pub fn render(app: &App, f: &mut Frame) {
         Mode::Prompt => overlay::prompt(app, f, body),
         Mode::Confirm => overlay::confirm(app, f, body),
         Mode::Results => overlay::results(app, f, body),
+        Mode::Stats => overlay::stats(app, f, body),
+        Mode::Audit => overlay::audit(app, f, body),
         _ => {}
     }
     if let Some(w) = &app.wizard {
@@ -195,6 +197,14 @@ pub fn footer(app: &Look<'_>, mode: Mode, skip: &[keymap::Command], f: &mut Fram
         Paragraph::new(Line::from(spans)).style(app.theme.dim()),
         area,
     );
+}
+
+/// The audit browser's action filter in words.
+fn app_audit_action(lang: Lang, i: usize) -> String {
+    match super::app::AUDIT_ACTIONS.get(i).copied().unwrap_or("") {
+        "" => tr!(lang, "audit_view.all"),
+        a => detail::action_word(lang, a),
+    }
 }
 
 /// A centred box of at most `w`x`h` inside `area`, cleared, with a border and title.

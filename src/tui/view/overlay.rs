@@ -1,10 +1,11 @@
 //! Overlays: the help screen (drawn from the key table), prompts, the
-//! yes/no question, and search results.
+//! yes/no question, search results, the statistics screen and the audit
+//! trail browser.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::super::app::{App, Op, Purpose};
 use super::super::keymap::{self, Mode};
@@ -243,5 +244,180 @@ pub fn results(app: &App, f: &mut Frame, area: Rect) {
             Line::from(Span::styled(text, style))
         })
         .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The statistics screen: the month in numbers, slot use by time of day,
+/// and the no-show rate by week. Aggregates only.
+pub fn stats(app: &App, f: &mut Frame, area: Rect) {
+    use ratatui::widgets::{Bar, BarChart, BarGroup};
+    let lang = app.lang;
+    let t = &app.theme;
+    let title = tr!(
+        lang,
+        "stats.screen_title",
+        month = crate::i18n::month_title(lang, app.stats_month)
+    );
+    let inner = super::popup(&t.clone(), f, area, area.width, area.height, &title);
+    let Some(s) = &app.stats else {
+        f.render_widget(Paragraph::new(tr!(lang, "stats.loading")), inner);
+        return;
+    };
+    let m = &s.month.total;
+    let pct = |x: Option<f64>| {
+        x.map(|v| format!("{:.1}%", v * 100.0))
+            .unwrap_or("-".into())
+    };
+    let [head, _, top, bottom] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    let words = |st| crate::error::status_word(lang, st);
+    use crate::domain::booking::Status as S;
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::from(tr!(
+                lang,
+                "stats.summary",
+                bookings = m.bookings,
+                slots = m.slots.unwrap_or(0),
+                utilisation = pct(m.utilisation),
+                no_show_rate = pct(m.no_show_rate)
+            )),
+            Line::from(Span::styled(
+                format!(
+                    "{} {}  {} {}  {} {}  {} {}  {} {}  {} {}",
+                    words(S::Booked),
+                    m.booked,
+                    words(S::InProgress),
+                    m.in_progress,
+                    words(S::Completed),
+                    m.completed,
+                    words(S::Stopped),
+                    m.stopped,
+                    words(S::Cancelled),
+                    m.cancelled,
+                    words(S::NoShow),
+                    m.no_show
+                ),
+                t.dim(),
+            )),
+        ]),
+        head,
+    );
+    let bar_set = if t.ascii {
+        ratatui::symbols::bar::Set {
+            full: "#",
+            seven_eighths: "#",
+            three_quarters: "#",
+            five_eighths: "#",
+            half: "=",
+            three_eighths: "=",
+            one_quarter: "-",
+            one_eighth: "-",
+            empty: " ",
+        }
+    } else {
+        ratatui::symbols::bar::NINE_LEVELS
+    };
+    let chart = |title: String, bars: Vec<Bar<'static>>, width: u16| {
+        BarChart::default()
+            .block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .border_set(t.border())
+                    .title(Span::styled(format!(" {title} "), t.title())),
+            )
+            .bar_set(bar_set.clone())
+            .bar_width(width)
+            .bar_gap(1)
+            .max(100)
+            .data(BarGroup::default().bars(&bars))
+    };
+    let bar = |label: String, v: Option<f64>| {
+        let p = v.map(|x| (x * 100.0).round() as u64).unwrap_or(0);
+        Bar::default()
+            .label(Line::from(label))
+            .value(p)
+            .text_value(v.map(|_| format!("{p}%")).unwrap_or("-".into()))
+    };
+    let use_bars: Vec<Bar> = s
+        .month
+        .by_time
+        .iter()
+        .map(|r| bar(r.key.replace(':', ""), r.utilisation))
+        .collect();
+    f.render_widget(chart(tr!(lang, "stats.chart_use"), use_bars, 4), top);
+    let week_bars: Vec<Bar> = s
+        .weeks
+        .by_week
+        .iter()
+        .map(|r| {
+            let d = chrono::NaiveDate::parse_from_str(&r.key, "%Y-%m-%d").ok();
+            let label = d
+                .map(|d| {
+                    format!(
+                        "{}/{}",
+                        chrono::Datelike::month(&d),
+                        chrono::Datelike::day(&d)
+                    )
+                })
+                .unwrap_or_default();
+            bar(label, r.no_show_rate)
+        })
+        .collect();
+    f.render_widget(
+        chart(tr!(lang, "stats.chart_no_show"), week_bars, 5),
+        bottom,
+    );
+}
+
+/// The audit trail browser: newest first, a day's events or one booking's.
+pub fn audit(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let t = &app.theme;
+    let a = &app.audit;
+    let action = super::app_audit_action(lang, a.action);
+    let scope = match a.booking {
+        Some(id) => tr!(lang, "audit_view.booking", id = id),
+        None => crate::i18n::long_date(lang, a.day),
+    };
+    let title = tr!(lang, "audit_view.title", scope = scope, action = action);
+    let inner = super::popup(&t.clone(), f, area, area.width, area.height, &title);
+    if a.events.is_empty() {
+        f.render_widget(Paragraph::new(tr!(lang, "audit_view.none")), inner);
+        return;
+    }
+    let mut lines = Vec::new();
+    for e in a.events.iter().skip(a.scroll).take(inner.height as usize) {
+        let change = match (e.from, e.to) {
+            (Some(x), Some(y)) => format!(
+                "{}→{}",
+                crate::error::status_word(lang, x),
+                crate::error::status_word(lang, y)
+            ),
+            (None, Some(y)) => crate::error::status_word(lang, y),
+            _ => String::new(),
+        };
+        let what = e
+            .booking
+            .map(|b| b.to_string())
+            .or_else(|| e.seeker.as_ref().map(|s| s.to_string()))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", e.at.format("%m/%d %H:%M")), t.dim()),
+            Span::raw(fit(&safe(&e.user), 9)),
+            Span::styled(fit(&safe(&e.terminal), 10), t.dim()),
+            Span::styled(
+                fit(&super::detail::action_word(lang, &e.action), 14),
+                t.title(),
+            ),
+            Span::raw(fit(&what, 15)),
+            Span::raw(change),
+        ]));
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }
