@@ -8,7 +8,8 @@
 //! or "ask at the counter" and nothing more. After `idle_seconds` without a
 //! key, a countdown shows and then everything typed is dropped.
 //!
-//! Leaving needs the staff PIN (F10); Ctrl-C, Ctrl-Z and Ctrl-\ do nothing.
+//! Leaving needs the staff PIN (F10, or Ctrl-E where there are no function
+//! keys); Ctrl-C, Ctrl-Z and Ctrl-\ do nothing.
 //! Like the dashboard: one `update`, effects carried out by the loop.
 
 use std::sync::Arc;
@@ -323,7 +324,11 @@ pub fn update(k: &mut Kiosk, action: KioskAction) -> Option<KioskEffect> {
             if k.pin.is_some() {
                 return k.pin_key(&key);
             }
-            if key.code == KeyCode::F(10) {
+            // F10, or Ctrl-E where a terminal has no function keys.
+            let staff = key.code == KeyCode::F(10)
+                || (key.code == KeyCode::Char('e')
+                    && key.modifiers.contains(KeyModifiers::CONTROL));
+            if staff {
                 k.pin = Some(PinPrompt::default());
                 return None;
             }
