@@ -151,7 +151,7 @@ fn the_demo_tape_does_what_it_shows() {
         }
     });
     let mut parser = vt100::Parser::new(30, 100, 0);
-    let mut settle = |parser: &mut vt100::Parser, quiet: Duration| {
+    let settle = |parser: &mut vt100::Parser, quiet: Duration| {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             match rx.recv_timeout(quiet) {
