@@ -360,6 +360,143 @@ pub fn plan(
     plan
 }
 
+/// The plan as the records the store would hold after booking it and
+/// applying its later events one by one: the same state machine
+/// ([`Booking::apply`]) and the same audit entries, built in memory so that
+/// a large sample goes into an empty store in one bulk restore.
+/// Booking ids follow from `seed`.
+pub fn snapshot(plan: &Plan, seed: u64, terminal: &str) -> Result<crate::store::Snapshot, String> {
+    use std::collections::{BTreeMap, HashSet};
+
+    use crate::domain::booking::{Booking, BookingId, Lifted, Refusal, Status};
+    use crate::store::{AuditEvent, SeekerRefusals, Snapshot};
+
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut used = HashSet::with_capacity(plan.bookings.len());
+    let mut seekers: BTreeMap<String, Seeker> = BTreeMap::new();
+    let mut bookings = Vec::with_capacity(plan.bookings.len());
+    let mut audit: Vec<AuditEvent> = Vec::with_capacity(plan.bookings.len() * 2);
+    let event = |at, user: &str, channel, action: &str, booking, seeker, from, to| AuditEvent {
+        seq: 0,
+        at,
+        user: user.to_string(),
+        terminal: terminal.to_string(),
+        channel,
+        action: action.to_string(),
+        booking,
+        seeker,
+        from,
+        to,
+    };
+    for p in &plan.bookings {
+        let id = loop {
+            let id = BookingId::from_random(rng.u64(..));
+            if used.insert(id) {
+                break id;
+            }
+        };
+        let new = &p.new;
+        let mut b = Booking {
+            id,
+            slot: new.slot,
+            seeker: new.seeker.number.clone(),
+            status: Status::Booked,
+            channel: new.channel,
+            consent: new.consent.clone(),
+            checklist: new.checklist.clone(),
+            attendance: new.attendance.clone(),
+            meeting_url: new.meeting_url_template.replace("{id}", id.as_str()),
+            late_override: new.late_override.clone(),
+            created_at: p.created_at,
+            changes: Vec::new(),
+        };
+        seekers.insert(new.seeker.number.as_str().to_string(), new.seeker.clone());
+        audit.push(event(
+            p.created_at,
+            p.user,
+            Some(new.channel),
+            "book",
+            Some(id),
+            None,
+            None,
+            Some(Status::Booked),
+        ));
+        let mut later: Vec<&Later> = p.later.iter().collect();
+        later.sort_by_key(|l| l.at);
+        for l in later {
+            let from = b.status;
+            b.apply(l.event.clone(), l.at)
+                .map_err(|v| format!("{id}: {v:?}"))?;
+            let channel = matches!(l.event, Event::Cancel { .. } | Event::CorrectNoShow { .. })
+                .then_some(Channel::Phone);
+            audit.push(event(
+                l.at,
+                if l.system { "system" } else { l.user },
+                channel,
+                l.event.id(),
+                Some(id),
+                None,
+                Some(from),
+                Some(b.status),
+            ));
+        }
+        bookings.push(b);
+    }
+    let mut refusals: BTreeMap<String, SeekerRefusals> = BTreeMap::new();
+    for r in &plan.refusals {
+        let entry = refusals
+            .entry(r.seeker.as_str().to_string())
+            .or_insert_with(|| SeekerRefusals {
+                seeker: r.seeker.clone(),
+                refusals: Vec::new(),
+            });
+        entry.refusals.push(Refusal {
+            reason: r.reason.to_string(),
+            since: r.at,
+            by: "tanaka".into(),
+            lifted: r.lifted.map(|(why, at)| Lifted {
+                at,
+                reason: why.to_string(),
+                by: "tanaka".into(),
+            }),
+        });
+        audit.push(event(
+            r.at,
+            "tanaka",
+            None,
+            "refuse",
+            None,
+            Some(r.seeker.clone()),
+            None,
+            None,
+        ));
+        if let Some((_, at)) = r.lifted {
+            audit.push(event(
+                at,
+                "tanaka",
+                None,
+                "unrefuse",
+                None,
+                Some(r.seeker.clone()),
+                None,
+                None,
+            ));
+        }
+    }
+    // The trail in the order things happened.
+    audit.sort_by_key(|e| e.at);
+    for (i, e) in audit.iter_mut().enumerate() {
+        e.seq = i as u64;
+    }
+    bookings.sort_by_key(|b| b.id);
+    Ok(Snapshot {
+        seekers: seekers.into_values().collect(),
+        bookings,
+        refusals: refusals.into_values().collect(),
+        audit,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,13 +4,15 @@
 //! A restore goes only into a blank store. It first sets a marker in `meta`
 //! and flushes; then writes every record with its indexes; then removes the
 //! marker and flushes. A store found with the marker (an import cut short)
-//! refuses to open, so a half-written import is never used.
+//! refuses to open, so a half-written import is never used. Everything is
+//! checked before the first write, so only the file system can stop it
+//! half-way.
 
 use serde::{Deserialize, Serialize};
 
-use super::codec::Kind;
-use super::{AuditEvent, OpError, Store, StoreError, abort, keys};
-use crate::domain::booking::{Booking, Refusal, Status, Violation};
+use super::codec::{self, Kind};
+use super::{AuditEvent, Store, StoreError, keys};
+use crate::domain::booking::{Booking, Refusal};
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
 
 /// The meta key that marks an import in progress.
@@ -95,86 +97,92 @@ impl Store {
         check_snapshot(s)?;
         self.sled(|| self.t.meta.insert(IMPORTING_KEY, &[1u8][..]))?;
         self.flush()?;
-        let op = |e: OpError, place: String| match e {
-            OpError::Store(s) => RestoreError::Store(s),
-            OpError::Rule(v) => RestoreError::Record {
-                place,
-                detail: format!("{v:?}"),
-            },
-            OpError::NotFound(id) => RestoreError::Record {
-                place,
-                detail: format!("no booking {id}"),
-            },
-        };
-        for (i, seeker) in s.seekers.iter().enumerate() {
-            self.transact_unflushed(|tx| {
-                tx.put(
-                    tx.seekers,
-                    seeker.number.as_str().as_bytes(),
-                    Kind::Seeker,
-                    seeker,
-                )
-            })
-            .map_err(|e| op(e, format!("seekers[{i}]")))?;
+        // Checked whole above and written into a blank store, the records
+        // go in batches, tree by tree (the marker stands for atomicity).
+        const CHUNK: usize = 20_000;
+        let damaged = |e: String| RestoreError::Store(self.damaged(e));
+        for chunk in s.seekers.chunks(CHUNK) {
+            let mut batch: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            for seeker in chunk {
+                batch.push((
+                    seeker.number.as_str().as_bytes().to_vec(),
+                    codec::encode(Kind::Seeker, seeker).map_err(damaged)?,
+                ));
+            }
+            self.sled(|| apply(&self.t.seekers, batch))?;
         }
-        for (i, r) in s.refusals.iter().enumerate() {
-            self.transact_unflushed(|tx| {
-                tx.put(
-                    tx.refusals,
-                    r.seeker.as_str().as_bytes(),
-                    Kind::Refusals,
-                    &r.refusals,
-                )
-            })
-            .map_err(|e| op(e, format!("refusals[{i}]")))?;
+        for chunk in s.refusals.chunks(CHUNK) {
+            let mut batch: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            for r in chunk {
+                batch.push((
+                    r.seeker.as_str().as_bytes().to_vec(),
+                    codec::encode(Kind::Refusals, &r.refusals).map_err(damaged)?,
+                ));
+            }
+            self.sled(|| apply(&self.t.refusals, batch))?;
         }
-        for (i, b) in s.bookings.iter().enumerate() {
-            self.transact_unflushed(|tx| {
-                if b.status.is_live() {
-                    if tx.slots.get(keys::slot(&b.slot))?.is_some() {
-                        return abort(OpError::Rule(Violation::SlotTaken { slot: b.slot }));
-                    }
-                    if tx
-                        .seeker_day
-                        .get(keys::seeker_day(&b.seeker, b.slot.date))?
-                        .is_some()
-                    {
-                        return abort(OpError::Rule(Violation::SeekerBookedThatDay {
-                            date: b.slot.date,
-                            id: b.id,
-                        }));
-                    }
+        for chunk in s.bookings.chunks(CHUNK) {
+            let mut records: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            let mut indexes: [Vec<(Vec<u8>, Vec<u8>)>; 5] = Default::default();
+            for b in chunk {
+                records.push((
+                    b.id.as_bytes().to_vec(),
+                    codec::encode(Kind::Booking, b).map_err(damaged)?,
+                ));
+                for (index, key, value) in super::index_entries(b) {
+                    indexes[index as usize].push((key, value));
                 }
-                tx.put_booking(b)?;
-                tx.index_new(b)?;
-                tx.reindex(b, Status::Booked)
-            })
-            .map_err(|e| op(e, format!("bookings[{i}] ({})", b.id)))?;
+            }
+            self.sled(|| apply(&self.t.bookings, records))?;
+            let trees = [
+                &self.t.slots,
+                &self.t.seeker_day,
+                &self.t.pending,
+                &self.t.by_day,
+                &self.t.by_seeker,
+            ];
+            for (tree, batch) in trees.into_iter().zip(indexes) {
+                self.sled(|| apply(tree, batch))?;
+            }
+            // sled keeps what is not flushed in memory: flush as it goes.
+            self.flush()?;
         }
-        for (i, ev) in s.audit.iter().enumerate() {
-            self.transact_unflushed(|tx| {
+        for chunk in s.audit.chunks(CHUNK) {
+            let mut events: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            let mut by_booking: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            for ev in chunk {
                 if let Some(id) = ev.booking {
                     let mut k = id.as_bytes().to_vec();
                     k.extend_from_slice(&ev.seq.to_be_bytes());
-                    tx.audit_by_booking.insert(k, &[][..])?;
+                    by_booking.push((k, Vec::new()));
                 }
-                tx.put(tx.audit, &ev.seq.to_be_bytes(), Kind::Audit, ev)
-            })
-            .map_err(|e| op(e, format!("audit[{i}]")))?;
+                events.push((
+                    ev.seq.to_be_bytes().to_vec(),
+                    codec::encode(Kind::Audit, ev).map_err(damaged)?,
+                ));
+            }
+            self.sled(|| apply(&self.t.audit, events))?;
+            self.sled(|| apply(&self.t.audit_by_booking, by_booking))?;
+            self.flush()?;
         }
         // New audit events must number after the restored ones.
         if let Some(last) = s.audit.iter().map(|e| e.seq).max() {
-            loop {
-                let next = self.sled(|| self.db.generate_id())?;
-                if next > last {
-                    break;
-                }
-            }
+            while self.sled(|| self.db.generate_id())? <= last {}
         }
         self.sled(|| self.t.meta.remove(IMPORTING_KEY))?;
         self.flush()?;
         Ok(())
     }
+}
+
+/// Inserts `entries` into `tree` in key order, one by one (faster in sled
+/// than one atomic batch, which a restore does not need).
+fn apply(tree: &sled::Tree, mut entries: Vec<(Vec<u8>, Vec<u8>)>) -> sled::Result<()> {
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (k, v) in entries {
+        tree.insert(k, v)?;
+    }
+    Ok(())
 }
 
 /// What a snapshot must hold together before anything is written: unique

@@ -228,6 +228,44 @@ fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// The index trees a booking has entries in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Index {
+    Slots,
+    SeekerDay,
+    Pending,
+    ByDay,
+    BySeeker,
+}
+
+/// The index entries of a booking in its status: every booking is in
+/// `by_day` and `by_seeker`; a live one holds its slot and its job seeker's
+/// day; one still `booked` is pending for the no-show rule.
+fn index_entries(b: &Booking) -> Vec<(Index, Vec<u8>, Vec<u8>)> {
+    let sb = keys::slot_booking(&b.slot, &b.id).to_vec();
+    let id = b.id.as_bytes().to_vec();
+    let mut out = vec![
+        (Index::ByDay, sb.clone(), Vec::new()),
+        (
+            Index::BySeeker,
+            keys::seeker_booking(&b.seeker, &b.slot, &b.id),
+            Vec::new(),
+        ),
+    ];
+    if b.status.is_live() {
+        out.push((Index::Slots, keys::slot(&b.slot).to_vec(), id.clone()));
+        out.push((
+            Index::SeekerDay,
+            keys::seeker_day(&b.seeker, b.slot.date),
+            id,
+        ));
+    }
+    if b.status == Status::Booked {
+        out.push((Index::Pending, sb, Vec::new()));
+    }
+    out
+}
+
 #[derive(Clone)]
 struct Trees {
     meta: sled::Tree,
@@ -1172,17 +1210,16 @@ impl Tx<'_> {
     }
 
     fn index_new(&self, b: &Booking) -> TxResult<()> {
-        let sb = keys::slot_booking(&b.slot, &b.id);
-        self.slots
-            .insert(&keys::slot(&b.slot)[..], &b.id.as_bytes()[..])?;
-        self.seeker_day.insert(
-            keys::seeker_day(&b.seeker, b.slot.date),
-            &b.id.as_bytes()[..],
-        )?;
-        self.pending.insert(&sb[..], &[][..])?;
-        self.by_day.insert(&sb[..], &[][..])?;
-        self.by_seeker
-            .insert(keys::seeker_booking(&b.seeker, &b.slot, &b.id), &[][..])?;
+        for (index, key, value) in index_entries(b) {
+            let tree = match index {
+                Index::Slots => self.slots,
+                Index::SeekerDay => self.seeker_day,
+                Index::Pending => self.pending,
+                Index::ByDay => self.by_day,
+                Index::BySeeker => self.by_seeker,
+            };
+            tree.insert(key, value)?;
+        }
         Ok(())
     }
 
