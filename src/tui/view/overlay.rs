@@ -395,8 +395,9 @@ pub fn audit(app: &App, f: &mut Frame, area: Rect) {
     for e in a.events.iter().skip(a.scroll).take(inner.height as usize) {
         let change = match (e.from, e.to) {
             (Some(x), Some(y)) => format!(
-                "{}→{}",
+                "{}{}{}",
                 crate::error::status_word(lang, x),
+                if t.ascii { "->" } else { "→" },
                 crate::error::status_word(lang, y)
             ),
             (None, Some(y)) => crate::error::status_word(lang, y),
