@@ -498,42 +498,6 @@ fn stop_keys_do_nothing_and_only_the_pin_leaves() {
     assert!(!all.contains(PIN) && !all.contains("8642"));
 }
 
-#[test]
-fn welcome_ja_unicode() {
-    let fx = fixture("ja", false);
-    insta::assert_snapshot!(fx.private_screen("welcome"));
-}
-
-#[test]
-fn welcome_en_ascii() {
-    let fx = fixture("en", true);
-    insta::assert_snapshot!(fx.private_screen("welcome"));
-}
-
-#[test]
-fn slots_ja_unicode() {
-    let mut fx = fixture("ja", false);
-    fx.keys("\n");
-    insta::assert_snapshot!(fx.private_screen("slots"));
-}
-
-#[test]
-fn slots_en_ascii() {
-    let mut fx = fixture("en", true);
-    fx.keys("\n");
-    fx.key(KeyCode::Right);
-    fx.key(KeyCode::Down);
-    insta::assert_snapshot!(fx.private_screen("slots"));
-}
-
-#[test]
-fn seeker_step_en_ascii() {
-    let mut fx = fixture("en", true);
-    fx.go_to_free_slot();
-    fx.type_new_person();
-    insta::assert_snapshot!(fx.private_screen("seeker"));
-}
-
 fn done(lang: &str, ascii: bool) -> Fixture {
     let mut fx = fixture(lang, ascii);
     fx.go_to_free_slot();
@@ -547,36 +511,62 @@ fn done(lang: &str, ascii: bool) -> Fixture {
     fx
 }
 
+/// Every kiosk screen, in Japanese and English, Unicode and ASCII: 40
+/// snapshots, each checked for anyone else's data first.
 #[test]
-fn done_ja_unicode_with_qr() {
-    let fx = done("ja", false);
-    let s = fx.private_screen("done");
-    assert!(s.contains('▀') || s.contains('▄'), "{s}");
-    insta::assert_snapshot!(s);
+fn every_screen_in_both_languages_and_both_glyph_sets() {
+    for lang in ["ja", "en"] {
+        for ascii in [false, true] {
+            let look = format!("{lang}_{}", if ascii { "ascii" } else { "unicode" });
+            let mut fx = fixture(lang, ascii);
+            let mut shot = |fx: &Fixture, name: &str| {
+                let screen = fx.private_screen(name);
+                if ascii {
+                    assert!(
+                        screen.is_ascii() || lang == "ja",
+                        "{look} {name}:\n{screen}"
+                    );
+                }
+                insta::assert_snapshot!(format!("{look}_{name}"), screen);
+            };
+            shot(&fx, "01_welcome");
+            fx.keys("\n");
+            shot(&fx, "02_slots");
+            fx.keys("\x1b");
+            fx.go_to_free_slot();
+            fx.type_new_person();
+            shot(&fx, "03_seeker");
+            fx.keys("\n");
+            shot(&fx, "04_eligibility");
+            fx.keys("yyy\n");
+            shot(&fx, "05_terms");
+            fx.key(KeyCode::End);
+            fx.keys("a\n");
+            shot(&fx, "06_checklist");
+            fx.keys("yyyyyyyyy\n");
+            shot(&fx, "07_review");
+            fastrand::seed(5);
+            fx.keys("\n");
+            assert_eq!(fx.k.screen, Screen::Done);
+            shot(&fx, "08_done");
+            fx.wait(i64::from(fx.env.loaded.config.kiosk.idle_seconds) - 7);
+            shot(&fx, "09_countdown");
+            fx.key(KeyCode::F(10));
+            fx.keys("12");
+            shot(&fx, "10_pin");
+        }
+    }
 }
 
 #[test]
-fn done_en_ascii_with_the_url() {
+fn the_done_screen_has_a_qr_code_or_the_url() {
+    let fx = done("ja", false);
+    let s = fx.private_screen("done");
+    assert!(s.contains('▀') || s.contains('▄'), "{s}");
     let fx = done("en", true);
     let s = fx.private_screen("done");
     assert!(s.is_ascii(), "{s}");
     assert!(s.contains("https://meeting.example.jp/"), "{s}");
-    insta::assert_snapshot!(s);
-}
-
-#[test]
-fn countdown_ja() {
-    let mut fx = done("ja", false);
-    fx.wait(i64::from(fx.env.loaded.config.kiosk.idle_seconds) - 7);
-    insta::assert_snapshot!(fx.private_screen("countdown"));
-}
-
-#[test]
-fn pin_en_ascii() {
-    let mut fx = fixture("en", true);
-    fx.key(KeyCode::F(10));
-    fx.keys("12");
-    insta::assert_snapshot!(fx.private_screen("pin"));
 }
 
 #[test]
