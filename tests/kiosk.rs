@@ -519,7 +519,7 @@ fn every_screen_in_both_languages_and_both_glyph_sets() {
         for ascii in [false, true] {
             let look = format!("{lang}_{}", if ascii { "ascii" } else { "unicode" });
             let mut fx = fixture(lang, ascii);
-            let mut shot = |fx: &Fixture, name: &str| {
+            let shot = |fx: &Fixture, name: &str| {
                 let screen = fx.private_screen(name);
                 if ascii {
                     assert!(
