@@ -1,0 +1,260 @@
+//! Crash safety, on the pattern of sled's own crash test: a child process
+//! (this test binary, run again) books without pause and prints each id
+//! only once `book` has returned, which is after the flush; the parent kills
+//! it with SIGKILL at a random moment (sometimes while it is still opening
+//! the database) and then checks that every printed booking is there and
+//! decodes, that no slot or job seeker's day holds two live bookings, and
+//! that every index agrees with the records (`Store::check`).
+//!
+//! 200 kills per run; `SOUDAN_CRASH_RUNS=N` asks for more. Two controls show
+//! the test can fail: without kills everything is there, and a child that
+//! prints an id before booking it is caught losing one.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, NaiveTime};
+use soudan::domain::booking::{Attendance, BookingId, Channel, Slot};
+use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
+use soudan::domain::terms::{Consent, Document, checklist_all_yes};
+use soudan::store::{Actor, Ctx, NewBooking, OpError, Store};
+
+const CHILD: &str = "SOUDAN_CRASH_CHILD_DIR";
+const EARLY: &str = "SOUDAN_CRASH_PRINT_EARLY";
+const LIMIT: &str = "SOUDAN_CRASH_CHILD_LIMIT";
+
+/// The child: books random free slots until killed (or `LIMIT` bookings).
+fn child(dir: &Path) {
+    let store = Store::open(dir, "crash child").unwrap();
+    let early = std::env::var_os(EARLY).is_some();
+    let limit: usize = std::env::var(LIMIT)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(usize::MAX);
+    let mut rng = fastrand::Rng::new();
+    let start = NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+    let at = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
+    let ctx = Ctx {
+        at,
+        actor: Actor {
+            user: "crash".into(),
+            terminal: "crash".into(),
+        },
+        channel: Some(Channel::Counter),
+    };
+    let mut out = std::io::stdout().lock();
+    let mut done = 0;
+    while done < limit {
+        let date = start + chrono::Days::new(rng.u64(0..400));
+        let time = NaiveTime::from_hms_opt(9 + rng.u32(0..8), 30 * rng.u32(0..2), 0).unwrap();
+        let n = rng.u32(1..100_000_000);
+        let new = NewBooking {
+            slot: Slot {
+                date,
+                start: time,
+                end: time + chrono::Duration::minutes(30),
+                booth: 1 + rng.u8(0..2),
+            },
+            seeker: Seeker {
+                number: JobSeekerNumber::parse(&format!("46010-{n}")).unwrap(),
+                name: PersonName::parse("鹿児島 太郎").unwrap(),
+                kana: None,
+                email: Email::parse("t@example.jp").unwrap(),
+                phone: None,
+                registered_on: None,
+            },
+            channel: Channel::Counter,
+            consent: Consent {
+                terms_version: "2025-02-07".into(),
+                at,
+                documents: Document::ALL.to_vec(),
+            },
+            checklist: checklist_all_yes(),
+            attendance: Attendance::default(),
+            meeting_url_template: "https://meeting.example.jp/{id}".into(),
+            late_override: None,
+        };
+        if early {
+            // The fault the test must catch: telling before it is durable.
+            // The id is not known before booking, so the slot stands for it.
+            writeln!(
+                out,
+                "@@slot {} {} {}",
+                date,
+                time.format("%H:%M"),
+                new.slot.booth
+            )
+            .unwrap();
+            out.flush().unwrap();
+        }
+        match store.book(&new, &ctx) {
+            Ok(b) => {
+                if !early {
+                    writeln!(out, "@@id {}", b.id).unwrap();
+                    out.flush().unwrap();
+                }
+                done += 1;
+            }
+            Err(OpError::Rule(_)) if early => {
+                writeln!(out, "@@taken").unwrap();
+                out.flush().unwrap();
+            }
+            Err(OpError::Rule(_)) => {}
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+}
+
+/// Runs the child on `dir`; kills it after `kill_after` (if any). Returns
+/// the lines it printed.
+fn run_child(
+    dir: &Path,
+    kill_after: Option<Duration>,
+    early: bool,
+    limit: Option<usize>,
+) -> Vec<String> {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .env(CHILD, dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if early {
+        cmd.env(EARLY, "1");
+    }
+    if let Some(l) = limit {
+        cmd.env(LIMIT, l.to_string());
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        // The harness prints its own words on the same stream; the child's
+        // lines start at their marker.
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| l.find("@@").map(|i| l[i + 2..].to_string()))
+            .collect::<Vec<String>>()
+    });
+    match kill_after {
+        Some(d) => {
+            std::thread::sleep(d);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        None => {
+            assert!(child.wait().unwrap().success());
+        }
+    }
+    reader.join().unwrap()
+}
+
+/// The child's entry: only does anything when the parent asks.
+#[test]
+fn crash_child() {
+    if let Some(dir) = std::env::var_os(CHILD) {
+        child(Path::new(&dir));
+    }
+}
+
+/// After a kill: every printed id is there and decodes, and the database
+/// checks clean. Returns how many bookings it holds.
+fn verify(dir: &Path, printed: &[String]) -> usize {
+    let store = Store::open(dir, "crash parent").unwrap();
+    for line in printed {
+        if let Some(id) = line.strip_prefix("id ") {
+            let id = BookingId::parse(id).unwrap();
+            assert!(
+                store.booking(id).unwrap().is_some(),
+                "booking {id} was reported but is gone"
+            );
+        }
+    }
+    let report = store.check().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    report.bookings
+}
+
+#[test]
+fn every_reported_booking_survives_sigkill() {
+    let runs: usize = std::env::var("SOUDAN_CRASH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut reported = 0;
+    let mut during_open = 0;
+    let started = Instant::now();
+    for _ in 0..runs {
+        // Some kills land while the child starts and opens the database.
+        let ms = if rng.u8(..4) == 0 {
+            rng.u64(0..15)
+        } else {
+            rng.u64(15..120)
+        };
+        let printed = run_child(dir, Some(Duration::from_millis(ms)), false, None);
+        let ids = printed.iter().filter(|l| l.starts_with("id ")).count();
+        if ids == 0 {
+            during_open += 1;
+        }
+        reported += ids;
+        let held = verify(dir, &printed);
+        assert!(held >= reported, "{held} held, {reported} reported");
+    }
+    eprintln!(
+        "{runs} kills ({during_open} before the first booking), {reported} bookings reported and all present, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        reported > runs,
+        "the children booked too little to mean much: {reported}"
+    );
+}
+
+#[test]
+fn control_without_kills_everything_is_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let printed = run_child(tmp.path(), None, false, Some(50));
+    assert_eq!(printed.iter().filter(|l| l.starts_with("id ")).count(), 50);
+    assert_eq!(verify(tmp.path(), &printed), 50);
+}
+
+#[test]
+fn control_printing_before_the_flush_is_caught() {
+    // The slot printed before booking: after a kill, the last one printed
+    // and not answered by "taken" is missing in at least one run.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut rng = fastrand::Rng::with_seed(11);
+    for run in 0..60 {
+        let printed = run_child(
+            dir,
+            Some(Duration::from_millis(rng.u64(20..80))),
+            true,
+            None,
+        );
+        let store = Store::open(dir, "crash parent").unwrap();
+        let last = printed.iter().rev().find(|l| l.starts_with("slot "));
+        let answered = printed.last().is_some_and(|l| l == "taken");
+        if let (Some(line), false) = (last, answered) {
+            let parts: Vec<&str> = line.split(' ').collect();
+            let date = NaiveDate::parse_from_str(parts[1], "%Y-%m-%d").unwrap();
+            let time = NaiveTime::parse_from_str(parts[2], "%H:%M").unwrap();
+            let booth: u8 = parts[3].parse().unwrap();
+            let there = store
+                .day(date)
+                .unwrap()
+                .iter()
+                .any(|b| b.slot.start == time && b.slot.booth == booth);
+            if !there {
+                eprintln!("caught after {} runs", run + 1);
+                return;
+            }
+        }
+        drop(store);
+    }
+    panic!("a booking announced before its flush was never caught missing");
+}
