@@ -60,6 +60,9 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 /// Memory the page cache may use.
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Beside the database: the number of the newest audit event at the last flush.
+const LAST_EVENT: &str = "last-event";
+
 /// Why the database cannot be used (exit status 4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
@@ -367,6 +370,7 @@ impl Store {
             Err(panic) => return Err(StoreError::Damaged { dir, detail: panic }),
         };
         store.check_schema()?;
+        store.check_last_event()?;
         // Tell a second process who holds the database.
         let holder = format!("{role} (pid {})\n", std::process::id());
         let _ = fs::write(dir.join("holder"), holder);
@@ -488,8 +492,48 @@ impl Store {
     }
 
     /// Makes every change so far durable. Called before a change is reported.
+    /// Makes every change so far durable, then notes the last audit event
+    /// in `<data-dir>/last-event` (see [`Store::check_last_event`]).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.sled(|| self.db.flush().map(|_| ()))
+        self.sled(|| self.db.flush().map(|_| ()))?;
+        if let Some(seq) = self.last_event()? {
+            let tmp = self.dir.join(".last-event.tmp");
+            fs::write(&tmp, format!("{seq}\n"))
+                .and_then(|()| fs::rename(&tmp, self.dir.join(LAST_EVENT)))
+                .map_err(|e| StoreError::Io {
+                    dir: self.dir.clone(),
+                    detail: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+
+    /// The sequence number of the newest audit event.
+    fn last_event(&self) -> Result<Option<u64>, StoreError> {
+        let last = self.sled(|| self.t.audit.last())?;
+        Ok(last.and_then(|(k, _)| k.as_ref().try_into().ok().map(u64::from_be_bytes)))
+    }
+
+    /// Every change writes an audit event in its transaction, and after
+    /// each flush the newest one's number is noted beside the database. If
+    /// the database now ends before that event, sled has dropped the tail of
+    /// its log on recovery (a damaged file): changes that were reported are
+    /// gone, and the database must not be used as if nothing happened.
+    fn check_last_event(&self) -> Result<(), StoreError> {
+        let Ok(text) = fs::read_to_string(self.dir.join(LAST_EVENT)) else {
+            return Ok(());
+        };
+        let Ok(noted) = text.trim().parse::<u64>() else {
+            return Ok(());
+        };
+        match self.last_event()? {
+            Some(found) if found >= noted => Ok(()),
+            found => Err(self.damaged(format!(
+                "the database ends before its last recorded change (event {noted}, found {}): \
+                 changes were lost; restore the last backup (soudan import)",
+                found.map_or("none".to_string(), |f| f.to_string())
+            ))),
+        }
     }
 
     fn decode<T: serde::de::DeserializeOwned>(

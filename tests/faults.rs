@@ -1,0 +1,293 @@
+//! Faults: damaged databases, a full disk, a second process. Each runs the
+//! real binary in a child process, so a panic or a hang is seen as one.
+//!
+//! `SOUDAN_FAULT_RUNS=N` asks for more damaged copies than the 60 of a
+//! normal run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const NOW: &str = "2026-12-01T09:00";
+
+fn soudan(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_soudan"));
+    c.env_remove("SOUDAN_CONFIG")
+        .env("SOUDAN_LANG", "en")
+        .env("SOUDAN_DATA_DIR", dir)
+        .env("SOUDAN_NOW", NOW)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// Runs with a time limit: a hang is a failure, not a stuck test. Output
+/// is read as it comes (a full pipe must not look like a hang).
+fn run_limited(mut cmd: Command, limit: Duration, what: &str) -> Output {
+    let child = cmd.spawn().unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            unsafe {
+                libc::kill(pid as i32, libc::SIGKILL);
+            }
+            panic!("{what}: hung for {limit:?}");
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            files(&e.path(), out);
+        } else if e.metadata().unwrap().len() > 0 {
+            out.push(e.path());
+        }
+    }
+}
+
+#[test]
+fn damaged_databases_are_reported_never_a_panic_a_hang_or_a_silent_loss() {
+    let runs: usize = std::env::var("SOUDAN_FAULT_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good");
+    let o = soudan(&good)
+        .args(["demo", "--days", "6"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let original = soudan(&good).arg("export").output().unwrap().stdout;
+    assert!(original.len() > 10_000);
+    let mut db_files = Vec::new();
+    files(&good.join("db"), &mut db_files);
+    let mut rng = fastrand::Rng::with_seed(2026);
+    let (mut refused, mut intact) = (0, 0);
+    for run in 0..runs {
+        let copy = tmp.path().join(format!("copy{run}"));
+        copy_dir(&good, &copy);
+        // The largest file is the log; damage it most of the time.
+        let i = if rng.u8(..4) == 0 {
+            rng.usize(..db_files.len())
+        } else {
+            0
+        };
+        let rel = db_files[i].strip_prefix(&good).unwrap();
+        let path = copy.join(rel);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let what = if run % 3 == 2 {
+            let cut = rng.usize(..bytes.len());
+            bytes.truncate(cut);
+            format!("{} cut at {cut}", rel.display())
+        } else {
+            let at = rng.usize(..bytes.len());
+            bytes[at] ^= 1 << rng.u8(0..8);
+            format!("{} bit flipped at {at}", rel.display())
+        };
+        std::fs::write(&path, &bytes).unwrap();
+        // As damaged, before anything opens it: kept if it hangs.
+        let pristine = std::env::temp_dir().join(format!("soudan-damaged-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&pristine);
+        copy_dir(&copy, &pristine);
+        let what = format!("{what} (the damaged copy: {})", pristine.display());
+        let mut check = soudan(&copy);
+        check.arg("check");
+        let o = run_limited(check, Duration::from_secs(60), &what);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(!err.contains("panicked"), "{what}: {err}");
+        match o.status.code() {
+            Some(4) => {
+                assert!(
+                    err.lines().count() == 1 && err.contains(&copy.display().to_string()),
+                    "{what}: {err}"
+                );
+                refused += 1;
+            }
+            Some(0) => {
+                // Opened: then nothing may be missing or different.
+                let mut export = soudan(&copy);
+                export.arg("export");
+                let e = run_limited(export, Duration::from_secs(60), &what);
+                assert!(
+                    e.stdout == original,
+                    "{what}: opened and checked clean, but the records differ"
+                );
+                intact += 1;
+            }
+            other => panic!("{what}: exit {other:?}: {err}"),
+        }
+        let _ = std::fs::remove_dir_all(&pristine);
+    }
+    eprintln!(
+        "{runs} damaged copies: {refused} refused with exit 4, {intact} unharmed (same export)"
+    );
+}
+
+#[test]
+fn a_full_disk_refuses_the_booking_and_loses_nothing_confirmed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let o = soudan(&dir).args(["demo", "--days", "6"]).output().unwrap();
+    assert!(o.status.success());
+    let log = dir.join("db").join("db");
+    let limit = std::fs::metadata(&log).unwrap().len() * 3 / 5;
+    let before: serde_json::Value =
+        serde_json::from_slice(&soudan(&dir).arg("export").output().unwrap().stdout).unwrap();
+    let mut confirmed = Vec::new();
+    let mut refused = None;
+    for i in 0..200u32 {
+        let date =
+            chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap() + chrono::Days::new(u64::from(i));
+        let mut cmd = soudan(&dir);
+        cmd.args([
+            "book",
+            "--date",
+            &date.to_string(),
+            "--time",
+            "10:00",
+            "--booth",
+            "1",
+            "--seeker",
+            &format!("46010-7{i}"),
+            "--name",
+            "試験 太郎",
+            "--email",
+            "t@example.jp",
+            "--consent",
+            "--checklist",
+        ]);
+        // No file may grow past `limit`: the kernel answers EFBIG, as a full
+        // disk answers ENOSPC (the signal it would send is ignored).
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(move || {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let l = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &l) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let o = run_limited(cmd, Duration::from_secs(60), "a booking on a full disk");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(!err.contains("panicked"), "{err}");
+        match o.status.code() {
+            Some(0) => confirmed.push(String::from_utf8_lossy(&o.stdout).trim().to_string()),
+            Some(3) => {} // a closed day
+            Some(4) => {
+                assert!(
+                    err.contains("File too large") || err.contains("space"),
+                    "{err}"
+                );
+                refused = Some(err);
+                break;
+            }
+            other => panic!("exit {other:?}: {err}"),
+        }
+    }
+    assert!(refused.is_some(), "the disk never filled");
+    // Without the limit: every confirmed booking is there, the rest checks clean.
+    let o = soudan(&dir).arg("check").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let export = soudan(&dir).arg("export").output().unwrap().stdout;
+    let export = String::from_utf8(export).unwrap();
+    let after: serde_json::Value = serde_json::from_str(&export).unwrap();
+    for b in before["bookings"].as_array().unwrap() {
+        assert!(
+            after["bookings"].as_array().unwrap().contains(b),
+            "{} changed or went missing",
+            b["id"]
+        );
+    }
+    for line in &confirmed {
+        let id = line.split_whitespace().next().unwrap();
+        assert!(
+            export.contains(&format!("\"id\": \"{id}\"")),
+            "{id} was confirmed and is gone"
+        );
+    }
+    eprintln!(
+        "{} bookings confirmed before the disk filled; all present after",
+        confirmed.len()
+    );
+}
+
+#[test]
+fn a_second_process_is_told_who_holds_the_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = soudan::store::Store::open(tmp.path(), "dashboard").unwrap();
+    let o = soudan(tmp.path()).arg("day").output().unwrap();
+    assert_eq!(o.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("dashboard"), "{err}");
+    drop(store);
+}
+
+/// What sled does with a damaged tail of its log: it recovers to the last
+/// good record and drops the rest, so the last changes vanish without a
+/// word. Here the database files are put back as they were before the last
+/// booking (exactly such a lost tail) while the note of the last change
+/// stays: soudan must refuse to open, not carry on without the booking.
+#[test]
+fn a_database_that_lost_its_last_changes_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let o = soudan(&dir).args(["demo", "--days", "6"]).output().unwrap();
+    assert!(o.status.success());
+    let before = tmp.path().join("db-before");
+    copy_dir(&dir.join("db"), &before);
+    let o = soudan(&dir)
+        .args([
+            "book",
+            "--date",
+            "2027-01-05",
+            "--time",
+            "10:00",
+            "--seeker",
+            "46010-4242",
+            "--name",
+            "試験 太郎",
+            "--email",
+            "t@example.jp",
+            "--consent",
+            "--checklist",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(dir.join("db")).unwrap();
+    copy_dir(&before, &dir.join("db"));
+    let o = soudan(&dir).arg("day").output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("last recorded change") && err.contains("import"),
+        "{err}"
+    );
+}
