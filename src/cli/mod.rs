@@ -179,13 +179,13 @@ fn actor() -> Actor {
     Actor { user, terminal }
 }
 
-pub(crate) fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
+pub fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
     use unicode_normalization::UnicodeNormalization;
     let s: String = s.nfkc().collect::<String>().trim().replace('/', "-");
     NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| Invalid::new(field, s, "date"))
 }
 
-fn parse_time(field: &'static str, s: &str) -> Result<NaiveTime, Invalid> {
+pub fn parse_time(field: &'static str, s: &str) -> Result<NaiveTime, Invalid> {
     use unicode_normalization::UnicodeNormalization;
     let s: String = s.nfkc().collect::<String>().trim().to_string();
     NaiveTime::parse_from_str(&s, "%H:%M").map_err(|_| Invalid::new(field, s, "time"))
