@@ -41,13 +41,16 @@ def spawn(argv, env):
     return pid, fd
 
 
-def read_until_quiet(fd, quiet=0.3, limit=120.0):
-    """Reads until nothing comes for `quiet` seconds; returns (bytes, time of last byte)."""
+def read_until_quiet(fd, quiet=0.3, limit=300.0, at_least=0):
+    """Reads until nothing comes for `quiet` seconds, once `at_least` bytes
+    have come; returns (bytes, time of last byte)."""
     n, last, start = 0, time.monotonic(), time.monotonic()
     while time.monotonic() - start < limit:
         r, _, _ = select.select([fd], [], [], quiet)
         if not r:
-            break
+            if n >= at_least:
+                break
+            continue
         try:
             chunk = os.read(fd, 65536)
         except OSError:
@@ -76,7 +79,9 @@ def cpu_ticks(pid):
 def measure(argv, env, key, quit_keys, idle):
     started = time.monotonic()
     pid, fd = spawn(argv, env)
-    first_bytes, last = read_until_quiet(fd)
+    # A whole 80x24 screen is well over a thousand bytes; what comes before
+    # (a program still loading) is not a frame.
+    first_bytes, last = read_until_quiet(fd, at_least=1000)
     first_frame = last - started
     peak = vmhwm_kib(pid)
     os.write(fd, key)
