@@ -368,7 +368,7 @@ pub fn plan(
 pub fn snapshot(plan: &Plan, seed: u64, terminal: &str) -> Result<crate::store::Snapshot, String> {
     use std::collections::{BTreeMap, HashSet};
 
-    use crate::domain::booking::{Booking, BookingId, Lifted, Refusal, Status};
+    use crate::domain::booking::{BookingId, Lifted, Refusal, Status};
     use crate::store::{AuditEvent, SeekerRefusals, Snapshot};
 
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -396,20 +396,7 @@ pub fn snapshot(plan: &Plan, seed: u64, terminal: &str) -> Result<crate::store::
             }
         };
         let new = &p.new;
-        let mut b = Booking {
-            id,
-            slot: new.slot,
-            seeker: new.seeker.number.clone(),
-            status: Status::Booked,
-            channel: new.channel,
-            consent: new.consent.clone(),
-            checklist: new.checklist.clone(),
-            attendance: new.attendance.clone(),
-            meeting_url: new.meeting_url_template.replace("{id}", id.as_str()),
-            late_override: new.late_override.clone(),
-            created_at: p.created_at,
-            changes: Vec::new(),
-        };
+        let mut b = new.booking(id, p.created_at);
         seekers.insert(new.seeker.number.as_str().to_string(), new.seeker.clone());
         audit.push(event(
             p.created_at,

@@ -156,6 +156,26 @@ pub struct NewBooking {
     pub late_override: Option<String>,
 }
 
+impl NewBooking {
+    /// The booking it becomes under `id`, made at `at`: booked, no history yet.
+    pub fn booking(&self, id: BookingId, at: DateTime<FixedOffset>) -> Booking {
+        Booking {
+            id,
+            slot: self.slot,
+            seeker: self.seeker.number.clone(),
+            status: Status::Booked,
+            channel: self.channel,
+            consent: self.consent.clone(),
+            checklist: self.checklist.clone(),
+            attendance: self.attendance.clone(),
+            meeting_url: self.meeting_url_template.replace("{id}", id.as_str()),
+            late_override: self.late_override.clone(),
+            created_at: at,
+            changes: Vec::new(),
+        }
+    }
+}
+
 /// What `check` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
@@ -671,20 +691,7 @@ impl Store {
                 }));
             }
             let id = tx.fresh_id()?;
-            let booking = Booking {
-                id,
-                slot: new.slot,
-                seeker: new.seeker.number.clone(),
-                status: Status::Booked,
-                channel: new.channel,
-                consent: new.consent.clone(),
-                checklist: new.checklist.clone(),
-                attendance: new.attendance.clone(),
-                meeting_url: new.meeting_url_template.replace("{id}", id.as_str()),
-                late_override: new.late_override.clone(),
-                created_at: ctx.at,
-                changes: Vec::new(),
-            };
+            let booking = new.booking(id, ctx.at);
             tx.put_booking(&booking)?;
             tx.index_new(&booking)?;
             tx.seekers

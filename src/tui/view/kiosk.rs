@@ -15,10 +15,6 @@ use crate::tr;
 use crate::tui::keymap::Command;
 use crate::tui::kiosk::{Kiosk, Screen};
 
-/// The smallest screen the kiosk draws on.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
-
 /// Width of one day's column on the slots screen.
 const DAY_WIDTH: u16 = 14;
 const TIME_WIDTH: u16 = 7;
@@ -33,19 +29,10 @@ fn look(k: &Kiosk) -> Look<'_> {
 }
 
 pub fn render(k: &Kiosk, f: &mut Frame) {
-    let area = f.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = tr!(
-            k.lang,
-            "dash.too_small",
-            width = area.width,
-            height = area.height,
-            min_width = MIN_WIDTH,
-            min_height = MIN_HEIGHT
-        );
-        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }), area);
+    if super::too_small(k.lang, f) {
         return;
     }
+    let area = f.area();
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),

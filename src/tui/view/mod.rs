@@ -29,16 +29,7 @@ pub const WIDE: u16 = 120;
 
 pub fn render(app: &App, f: &mut Frame) {
     let area = f.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = tr!(
-            app.lang,
-            "dash.too_small",
-            width = area.width,
-            height = area.height,
-            min_width = MIN_WIDTH,
-            min_height = MIN_HEIGHT
-        );
-        f.render_widget(Paragraph::new(msg), area);
+    if too_small(app.lang, f) {
         return;
     }
     let [header, body, status, footer] = Layout::vertical([
@@ -89,6 +80,24 @@ pub fn render(app: &App, f: &mut Frame) {
 }
 
 pub use crate::i18n::{long_date, short_date};
+
+/// Below 80x24 a screen says so in one line instead of drawing cut off.
+pub fn too_small(lang: Lang, f: &mut Frame) -> bool {
+    let area = f.area();
+    if area.width >= MIN_WIDTH && area.height >= MIN_HEIGHT {
+        return false;
+    }
+    let msg = tr!(
+        lang,
+        "dash.too_small",
+        width = area.width,
+        height = area.height,
+        min_width = MIN_WIDTH,
+        min_height = MIN_HEIGHT
+    );
+    f.render_widget(Paragraph::new(msg), area);
+    true
+}
 
 /// What every screen draws with: the language, the glyphs, the office and
 /// the day. The dashboard and the kiosk each lend theirs.
