@@ -2,11 +2,11 @@
 //! and whole screens rendered into a `TestBackend` (insta snapshots) at
 //! 80x24 and 120x40, in Japanese and English, Unicode and ASCII.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use soudan::cli::Env;
 use soudan::cli::args::Global;
@@ -198,26 +198,7 @@ impl Fixture {
     }
 
     fn screen(&self, w: u16, h: u16) -> String {
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| view::render(&self.app, f)).unwrap();
-        let buf = t.backend().buffer().clone();
-        let mut out = String::new();
-        for y in 0..h {
-            let mut line = String::new();
-            let mut skip = 0;
-            for x in 0..w {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                let sym = buf[(x, y)].symbol();
-                skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-                line.push_str(sym);
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
+        common::screen_text(w, h, |f| view::render(&self.app, f))
     }
 }
 

@@ -3,13 +3,13 @@
 //! languages, Unicode and ASCII (insta snapshots), and a scan of every
 //! screen for anything of anyone else.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use soudan::cli::Env;
 use soudan::cli::args::Global;
@@ -150,27 +150,7 @@ impl Fixture {
     }
 
     fn screen(&self) -> String {
-        let (w, h) = (80, 24);
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| view::kiosk::render(&self.k, f)).unwrap();
-        let buf = t.backend().buffer().clone();
-        let mut out = String::new();
-        for y in 0..h {
-            let mut line = String::new();
-            let mut skip = 0;
-            for x in 0..w {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                let sym = buf[(x, y)].symbol();
-                skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-                line.push_str(sym);
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
+        common::screen_text(80, 24, |f| view::kiosk::render(&self.k, f))
     }
 
     /// The screen, after checking that nothing of anyone else is on it.

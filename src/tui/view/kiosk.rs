@@ -132,35 +132,24 @@ fn welcome(k: &Kiosk, f: &mut Frame, area: Rect) {
     lines.extend([
         centred(tr!(Lang::En, "kiosk.welcome"), t.title()),
         Line::from(""),
-        Line::from(vec![
-            Span::raw(lb),
-            button(
-                crate::i18n::text(
-                    Lang::En,
-                    if plain_en {
-                        "kiosk.button_ja_plain"
-                    } else {
-                        "kiosk.button_ja"
-                    },
-                ),
-                k.lang == Lang::Ja,
-            ),
-            Span::raw(rb),
-            Span::raw("    "),
-            Span::raw(lb),
-            button(
-                crate::i18n::text(
-                    Lang::En,
-                    if plain_en {
-                        "kiosk.button_en_plain"
-                    } else {
-                        "kiosk.button_en"
-                    },
-                ),
-                k.lang == Lang::En,
-            ),
-            Span::raw(rb),
-        ])
+        Line::from(
+            [
+                (Lang::Ja, "kiosk.button_ja", "kiosk.button_ja_plain"),
+                (Lang::En, "kiosk.button_en", "kiosk.button_en_plain"),
+            ]
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, (lang, key, plain))| {
+                let label = crate::i18n::text(Lang::En, if plain_en { plain } else { key });
+                [
+                    Span::raw(if i == 0 { "" } else { "    " }),
+                    Span::raw(lb),
+                    button(label, k.lang == lang),
+                    Span::raw(rb),
+                ]
+            })
+            .collect::<Vec<_>>(),
+        )
         .alignment(Alignment::Center),
         Line::from(""),
         centred(
