@@ -221,6 +221,48 @@ fn the_cursor_starts_on_the_slot_now_and_moves_within_the_day() {
     assert_eq!((fx.app.row, fx.app.col), (11, 0));
 }
 
+/// More booths than fit: the timeline shows as many as fit, scrolls
+/// sideways with the cursor, and says on which side more booths are.
+#[test]
+fn many_booths_scroll_sideways_with_the_cursor() {
+    let booth2 = r#"meeting_url = "https://meeting.example.jp/hw-kagoshima/booth-2?booking={id}""#;
+    let mut more = booth2.to_string();
+    for n in 3..=9 {
+        more.push_str(&format!(
+            "\n\n[[booths]]\nnumber = {n}\nmeeting_url = \"https://meeting.example.jp/b{n}?booking={{id}}\"\n"
+        ));
+    }
+    let mut fx = fixture_with("2026-12-03T09:45", "en", false, Some((booth2, &more)));
+    let header = |fx: &Fixture| {
+        fx.screen(80, 24)
+            .lines()
+            .find(|l| l.contains("Time"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let first = header(&fx);
+    assert!(first.contains("booth 1"), "{first}");
+    assert!(first.contains('>'), "more to the right: {first}");
+    assert!(!first.contains("booth 9"), "{first}");
+    assert!(!first.contains('<'), "{first}");
+    // The 09:00 booking of booth 1 is shown; booth 2's at 09:30 too.
+    let screen = fx.screen(80, 24);
+    assert!(screen.contains("佐藤"), "{screen}");
+    fx.keys(&"l".repeat(8));
+    assert_eq!(fx.app.col, 8);
+    let last = header(&fx);
+    assert!(last.contains("booth 9"), "{last}");
+    assert!(last.contains('<'), "more to the left: {last}");
+    assert!(!last.contains("booth 1 "), "{last}");
+    // Every column's cell is as wide as the screen allows: no line overflows.
+    for line in fx.screen(80, 24).lines() {
+        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+    }
+    // Back to the left edge: booth 1 again.
+    fx.keys(&"h".repeat(8));
+    assert!(header(&fx).contains("booth 1"));
+}
+
 #[test]
 fn days_weeks_today_and_go_to() {
     let mut fx = fixture("2026-12-03T09:45", "ja", false);

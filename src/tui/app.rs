@@ -5,10 +5,10 @@
 //! action. No terminal and no store here, so all of it is tested with plain
 //! key sequences.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::config::Loaded;
@@ -210,6 +210,9 @@ pub struct App {
     pub stats: Option<Box<StatsView>>,
     /// The audit trail browser.
     pub audit: AuditView,
+    /// For each (slot start, booth) of the day, the index in `data.rows` of
+    /// the booking its cell shows: the live one, else the latest made.
+    cells: HashMap<(NaiveTime, u8), usize>,
 }
 
 /// What the statistics screen shows.
@@ -291,6 +294,7 @@ impl App {
             back_to: Mode::Normal,
             stats_month: month_start(date),
             stats: None,
+            cells: HashMap::new(),
             audit: AuditView {
                 day: date,
                 booking: None,
@@ -328,16 +332,28 @@ impl App {
     pub fn cell(&self, row: usize, col: usize) -> Option<&Row> {
         let start = *self.loaded.office.starts.get(row)?;
         let booth = self.loaded.office.booths.get(col)?.number;
-        let mut here = self
-            .data
-            .rows
-            .iter()
-            .filter(|r| r.booking.slot.start == start && r.booking.slot.booth == booth);
-        let all: Vec<&Row> = here.by_ref().collect();
-        all.iter()
-            .find(|r| r.booking.status.is_live())
-            .or_else(|| all.iter().max_by_key(|r| r.booking.created_at))
-            .copied()
+        self.cells
+            .get(&(start, booth))
+            .and_then(|&i| self.data.rows.get(i))
+    }
+
+    /// Takes a newly loaded day, and indexes which booking each cell shows.
+    pub fn set_data(&mut self, data: DayData) {
+        self.cells.clear();
+        for (i, r) in data.rows.iter().enumerate() {
+            let key = (r.booking.slot.start, r.booking.slot.booth);
+            let shown = match self.cells.get(&key).and_then(|&j| data.rows.get(j)) {
+                None => true,
+                Some(old) if old.booking.status.is_live() => false,
+                Some(old) => {
+                    r.booking.status.is_live() || r.booking.created_at >= old.booking.created_at
+                }
+            };
+            if shown {
+                self.cells.insert(key, i);
+            }
+        }
+        self.data = data;
     }
 
     pub fn selected(&self) -> Option<&Row> {
@@ -825,7 +841,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             None
         }
         Action::Loaded(data) => {
-            app.data = *data;
+            app.set_data(*data);
             None
         }
         Action::Done(Ok(msg)) => {

@@ -15,6 +15,8 @@ use crate::i18n::{Lang, safe};
 use crate::tr;
 
 const TIME_WIDTH: usize = 7;
+/// The narrowest booth cell: a status symbol and word, a flag and part of a name.
+const MIN_CELL: usize = 12;
 
 /// A short status word for cells.
 pub fn short_status(lang: Lang, s: Status) -> String {
@@ -61,15 +63,35 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     let booths = office.booths.len().max(1);
     let avail = (inner.width as usize).saturating_sub(TIME_WIDTH);
-    let cell_w = (avail / booths).saturating_sub(1).max(4);
+    // As many booths as fit with a readable cell; more scroll sideways,
+    // keeping the selected booth in view.
+    let shown = booths.min((avail / (MIN_CELL + 1)).max(1));
+    let cell_w = (avail / shown).saturating_sub(1).max(4);
+    let first_col = app.col.saturating_sub(shown - 1).min(booths - shown);
+    let cols = first_col..first_col + shown;
 
     let mut header = vec![Span::styled(
         fit(&tr!(lang, "day.col.time"), TIME_WIDTH),
         app.theme.dim(),
     )];
-    for b in &office.booths {
+    for col in cols.clone() {
+        let Some(b) = office.booths.get(col) else {
+            continue;
+        };
+        // "<" and ">" say that more booths are off to that side.
+        let more_left = if col == first_col && first_col > 0 {
+            "< "
+        } else {
+            ""
+        };
+        let more_right = if col + 1 == cols.end && cols.end < booths {
+            " >"
+        } else {
+            ""
+        };
+        let label = tr!(lang, "day.booth_n", booth = b.number);
         header.push(Span::styled(
-            fit(&tr!(lang, "day.booth_n", booth = b.number), cell_w),
+            fit(&format!("{more_left}{label}{more_right}"), cell_w),
             app.theme.dim(),
         ));
         header.push(Span::raw(" "));
@@ -100,7 +122,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             fit(&format!("{marker}{}", start.format("%H:%M")), TIME_WIDTH),
             time_style,
         )];
-        for col in 0..booths {
+        for col in cols.clone() {
             let selected = row == app.row && col == app.col;
             let (text, mut style) = match app.cell(row, col) {
                 Some(r) => {
