@@ -304,6 +304,57 @@ struct Trees {
     audit_by_booking: sled::Tree,
 }
 
+/// sled 0.34 writes a snapshot of its page table as `snap.<lsn>.generating`
+/// and renames it once complete, but on open it reads the newest `snap.*`
+/// file, an unfinished one included (sled issue #1527): a process killed
+/// while writing a snapshot (sled writes one at every open) leaves a
+/// database that will not open. The log is the record and a snapshot only a
+/// head start, so an unfinished one is removed: only under the lock sled
+/// itself takes (`flock` on `db/db`), so never one another process is
+/// still writing. Found by `tests/crash.rs`.
+fn clear_unfinished_snapshots(db_path: &Path) {
+    use std::os::fd::AsRawFd;
+    let Ok(entries) = fs::read_dir(db_path) else {
+        return;
+    };
+    let unfinished: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("snap.") && n.ends_with(".generating"))
+        })
+        .collect();
+    if unfinished.is_empty() {
+        return;
+    }
+    let Ok(log) = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(db_path.join("db"))
+    else {
+        return;
+    };
+    // SAFETY: flock on a descriptor this function owns; the lock goes with it.
+    if unsafe { libc::flock(log.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return;
+    }
+    for p in unfinished {
+        let _ = fs::remove_file(p);
+    }
+}
+
+/// Takes the group's and others' rights away from `path`; the owner's
+/// stay as they are (a folder made read-only on purpose stays read-only).
+fn restrict(path: &Path) -> io::Result<()> {
+    let mode = fs::metadata(path)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o7700))?;
+    }
+    Ok(())
+}
+
 /// The database. Open it once per process and clone it: a second open of
 /// the same directory fails (sled holds a lock), from any process.
 #[derive(Clone)]
@@ -341,8 +392,9 @@ impl Store {
                 .create(&dir)
                 .map_err(io_err)?;
         }
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(io_err)?;
+        restrict(&dir).map_err(io_err)?;
         let db_path = dir.join("db");
+        clear_unfinished_snapshots(&db_path);
         let cfg = sled::Config::new()
             .path(&db_path)
             .cache_capacity(CACHE_BYTES)
@@ -427,10 +479,10 @@ impl Store {
                     let path = e.path();
                     if let Ok(ft) = e.file_type() {
                         if ft.is_dir() {
-                            let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o700));
+                            let _ = restrict(&path);
                             walk(&path);
                         } else if ft.is_file() {
-                            let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o600));
+                            let _ = restrict(&path);
                         }
                     }
                 }
