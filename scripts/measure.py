@@ -12,7 +12,7 @@ pseudo-terminal of 80x24 and measured for:
     the calendar panel);
   - CPU time (utime + stime from /proc/PID/stat) over IDLE seconds of no input.
 
-Usage: scripts/measure.py [--sizes 0,10000] [--idle 60] [--soudan PATH] [--runs 3]
+Usage: scripts/measure.py [--sizes 0,10000] [--idle 60] [--soudan PATH] [--runs 3] [--no-peer]
 The soudan data is made with `soudan demo` (a configuration with more booths
 for a million); calcurse gets the same number of appointments in its apts file.
 """
@@ -165,6 +165,7 @@ def main():
     ap.add_argument("--sizes", default="0,10000")
     ap.add_argument("--idle", type=float, default=60)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-peer", action="store_true", help="measure soudan only")
     ap.add_argument("--soudan", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "soudan"))
     a = ap.parse_args()
     soudan = os.path.abspath(a.soudan)
@@ -179,7 +180,7 @@ def main():
         runs = [measure([soudan, "--data-dir", data], env, b"j", [b"q"], a.idle if r == 0 else 0)
                 for r in range(a.runs)]
         report("soudan", n, runs)
-        if calcurse:
+        if calcurse and not a.no_peer:
             d = calcurse_data(root, n)
             cenv = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", HOME=root)
             runs = [measure([calcurse, "-D", d], cenv, b"j", [b"q", b"y"], a.idle if r == 0 else 0)
