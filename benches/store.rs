@@ -28,10 +28,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use soudan::cli::Env;
 use soudan::cli::args::Global;
-use soudan::domain::booking::{Attendance, Channel, Slot};
-use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
-use soudan::domain::terms::{Consent, Document, checklist_all_yes};
-use soudan::store::{Actor, Ctx, NewBooking, Store};
+use soudan::domain::booking::{Channel, Slot};
+use soudan::store::{Actor, Ctx, Store};
 use soudan::tui::app::{Action, App};
 use soudan::tui::keymap::Command as Key;
 use soudan::tui::theme::Theme;
@@ -228,32 +226,13 @@ fn commits(data: &Path) {
     let start = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
     let mut times = Vec::new();
     for i in 0..200u32 {
-        let new = NewBooking {
-            slot: Slot {
-                date: date + chrono::Days::new(u64::from(i / 60)),
-                start,
-                end: start + chrono::Duration::minutes(30),
-                booth: (i % 60) as u8 + 1,
-            },
-            seeker: Seeker {
-                number: JobSeekerNumber::parse(&format!("46010-9{i:05}")).unwrap(),
-                name: PersonName::parse("計測 太郎").unwrap(),
-                kana: None,
-                email: Email::parse(&format!("b{i}@example.jp")).unwrap(),
-                phone: None,
-                registered_on: None,
-            },
-            channel: Channel::Phone,
-            consent: Consent {
-                terms_version: "2025-02-07".into(),
-                at,
-                documents: Document::ALL.to_vec(),
-            },
-            checklist: checklist_all_yes(),
-            attendance: Attendance::default(),
-            meeting_url_template: "https://meeting.example.jp/{id}".into(),
-            late_override: None,
+        let slot = Slot {
+            date: date + chrono::Days::new(u64::from(i / 60)),
+            start,
+            end: start + chrono::Duration::minutes(30),
+            booth: (i % 60) as u8 + 1,
         };
+        let new = common::new_booking(slot, &format!("46010-9{i:05}"), "計測 太郎", i as usize, at);
         let started = Instant::now();
         store.book(&new, &ctx).unwrap();
         times.push(started.elapsed());

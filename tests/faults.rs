@@ -292,19 +292,23 @@ fn a_database_that_lost_its_last_changes_is_refused() {
     );
 }
 
+/// Calls `f` on `dir` and everything under it, each folder before what it holds.
+fn each_path(dir: &Path, f: &mut impl FnMut(&Path, &std::fs::Metadata)) {
+    let m = std::fs::metadata(dir).unwrap();
+    f(dir, &m);
+    if m.is_dir() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            each_path(&e.unwrap().path(), f);
+        }
+    }
+}
+
 fn modes(dir: &Path) -> Vec<(PathBuf, u32, u64)> {
     use std::os::unix::fs::PermissionsExt;
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        let m = std::fs::metadata(&p).unwrap();
-        out.push((p.clone(), m.permissions().mode(), m.len()));
-        if m.is_dir() {
-            for e in std::fs::read_dir(&p).unwrap() {
-                stack.push(e.unwrap().path());
-            }
-        }
-    }
+    each_path(dir, &mut |p, m| {
+        out.push((p.to_path_buf(), m.permissions().mode(), m.len()))
+    });
     out.sort();
     out
 }
@@ -324,21 +328,14 @@ fn a_read_only_data_folder_is_reported_and_left_as_it_was() {
     assert!(o.status.success());
     let before = soudan(&dir).arg("export").output().unwrap().stdout;
     let root = unsafe { libc::geteuid() } == 0;
-    let mut stack = vec![dir.clone()];
-    while let Some(p) = stack.pop() {
+    each_path(&dir, &mut |p, m| {
         if root {
             let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
             assert_eq!(unsafe { libc::chown(c.as_ptr(), 65534, 65534) }, 0);
         }
-        let m = std::fs::metadata(&p).unwrap();
         let mode = m.permissions().mode() & !0o222;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
-        if m.is_dir() {
-            for e in std::fs::read_dir(&p).unwrap() {
-                stack.push(e.unwrap().path());
-            }
-        }
-    }
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    });
     let shape = modes(&dir);
     let commands: [&[&str]; 4] = [
         &["day", "--date", "2026-12-01"],
@@ -398,20 +395,10 @@ fn a_read_only_data_folder_is_reported_and_left_as_it_was() {
         assert_eq!(modes(&dir), shape, "{args:?} changed the folder");
     }
     // Writable again: everything as it was, and the booking never made.
-    let mut stack = vec![dir.clone()];
-    while let Some(p) = stack.pop() {
-        let m = std::fs::metadata(&p).unwrap();
-        std::fs::set_permissions(
-            &p,
-            std::fs::Permissions::from_mode(m.permissions().mode() | 0o200),
-        )
-        .unwrap();
-        if m.is_dir() {
-            for e in std::fs::read_dir(&p).unwrap() {
-                stack.push(e.unwrap().path());
-            }
-        }
-    }
+    each_path(&dir, &mut |p, m| {
+        let mode = m.permissions().mode() | 0o200;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    });
     let after = soudan(&dir).arg("export").output().unwrap().stdout;
     assert_eq!(before, after);
 }

@@ -68,38 +68,15 @@ pub fn fill_booths(dir: &Path, n: usize, booths: &[u8]) {
                         break;
                     }
                     i += 1;
+                    let slot = Slot {
+                        date,
+                        start: *start,
+                        end: *start + chrono::Duration::minutes(30),
+                        booth,
+                    };
+                    let name = format!("{} {}", family[i % 10], given[(i / 10) % 10]);
                     news.push((
-                        NewBooking {
-                            slot: Slot {
-                                date,
-                                start: *start,
-                                end: *start + chrono::Duration::minutes(30),
-                                booth,
-                            },
-                            seeker: Seeker {
-                                number: JobSeekerNumber::parse(&format!("46010-{i}")).unwrap(),
-                                name: PersonName::parse(&format!(
-                                    "{} {}",
-                                    family[i % 10],
-                                    given[(i / 10) % 10]
-                                ))
-                                .unwrap(),
-                                kana: None,
-                                email: Email::parse(&format!("s{i}@example.jp")).unwrap(),
-                                phone: None,
-                                registered_on: None,
-                            },
-                            channel: Channel::Counter,
-                            consent: Consent {
-                                terms_version: "2025-02-07".into(),
-                                at,
-                                documents: Document::ALL.to_vec(),
-                            },
-                            checklist: checklist_all_yes(),
-                            attendance: Attendance::default(),
-                            meeting_url_template: "https://meeting.example.jp/{id}".into(),
-                            late_override: None,
-                        },
+                        new_booking(slot, &format!("46010-{i}"), &name, i, at),
                         ctx.clone(),
                     ));
                 }
@@ -108,6 +85,38 @@ pub fn fill_booths(dir: &Path, n: usize, booths: &[u8]) {
         date = date.succ_opt().unwrap();
     }
     store.book_many(&news).unwrap();
+}
+
+/// A counter booking of `slot` for job seeker `number`, consented and
+/// checked as the rules ask.
+pub fn new_booking(
+    slot: Slot,
+    number: &str,
+    name: &str,
+    i: usize,
+    at: DateTime<chrono::FixedOffset>,
+) -> NewBooking {
+    NewBooking {
+        slot,
+        seeker: Seeker {
+            number: JobSeekerNumber::parse(number).unwrap(),
+            name: PersonName::parse(name).unwrap(),
+            kana: None,
+            email: Email::parse(&format!("s{i}@example.jp")).unwrap(),
+            phone: None,
+            registered_on: None,
+        },
+        channel: Channel::Counter,
+        consent: Consent {
+            terms_version: "2025-02-07".into(),
+            at,
+            documents: Document::ALL.to_vec(),
+        },
+        checklist: checklist_all_yes(),
+        attendance: Attendance::default(),
+        meeting_url_template: "https://meeting.example.jp/{id}".into(),
+        late_override: None,
+    }
 }
 
 /// The release binary running in a pseudo-terminal of 80x24.
