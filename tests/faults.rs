@@ -42,6 +42,20 @@ fn run_limited(mut cmd: Command, limit: Duration, what: &str) -> Output {
     }
 }
 
+/// Fills `dir` with `soudan demo` over `days` open days.
+fn sample(dir: &Path, days: u32) {
+    let o = soudan(dir)
+        .args(["demo", "--days", &days.to_string()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// What `soudan export` writes for `dir`.
+fn export(dir: &Path) -> Vec<u8> {
+    soudan(dir).arg("export").output().unwrap().stdout
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -74,12 +88,8 @@ fn damaged_databases_are_reported_never_a_panic_a_hang_or_a_silent_loss() {
         .unwrap_or(60);
     let tmp = tempfile::tempdir().unwrap();
     let good = tmp.path().join("good");
-    let o = soudan(&good)
-        .args(["demo", "--days", "6"])
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    let original = soudan(&good).arg("export").output().unwrap().stdout;
+    sample(&good, 6);
+    let original = export(&good);
     assert!(original.len() > 10_000);
     let mut db_files = Vec::new();
     files(&good.join("db"), &mut db_files);
@@ -149,12 +159,10 @@ fn damaged_databases_are_reported_never_a_panic_a_hang_or_a_silent_loss() {
 fn a_full_disk_refuses_the_booking_and_loses_nothing_confirmed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let o = soudan(&dir).args(["demo", "--days", "6"]).output().unwrap();
-    assert!(o.status.success());
+    sample(&dir, 6);
     let log = dir.join("db").join("db");
     let limit = std::fs::metadata(&log).unwrap().len() * 3 / 5;
-    let before: serde_json::Value =
-        serde_json::from_slice(&soudan(&dir).arg("export").output().unwrap().stdout).unwrap();
+    let before: serde_json::Value = serde_json::from_slice(&export(&dir)).unwrap();
     let mut confirmed = Vec::new();
     let mut refused = None;
     for i in 0..200u32 {
@@ -215,7 +223,7 @@ fn a_full_disk_refuses_the_booking_and_loses_nothing_confirmed() {
     // Without the limit: every confirmed booking is there, the rest checks clean.
     let o = soudan(&dir).arg("check").output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let export = soudan(&dir).arg("export").output().unwrap().stdout;
+    let export = export(&dir);
     let export = String::from_utf8(export).unwrap();
     let after: serde_json::Value = serde_json::from_str(&export).unwrap();
     for b in before["bookings"].as_array().unwrap() {
@@ -258,8 +266,7 @@ fn a_second_process_is_told_who_holds_the_database() {
 fn a_database_that_lost_its_last_changes_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let o = soudan(&dir).args(["demo", "--days", "6"]).output().unwrap();
-    assert!(o.status.success());
+    sample(&dir, 6);
     let before = tmp.path().join("db-before");
     copy_dir(&dir.join("db"), &before);
     let o = soudan(&dir)
@@ -324,9 +331,8 @@ fn a_read_only_data_folder_is_reported_and_left_as_it_was() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let dir = tmp.path().join("d");
-    let o = soudan(&dir).args(["demo", "--days", "4"]).output().unwrap();
-    assert!(o.status.success());
-    let before = soudan(&dir).arg("export").output().unwrap().stdout;
+    sample(&dir, 4);
+    let before = export(&dir);
     let root = unsafe { libc::geteuid() } == 0;
     each_path(&dir, &mut |p, m| {
         if root {
@@ -399,7 +405,7 @@ fn a_read_only_data_folder_is_reported_and_left_as_it_was() {
         let mode = m.permissions().mode() | 0o200;
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
     });
-    let after = soudan(&dir).arg("export").output().unwrap().stdout;
+    let after = export(&dir);
     assert_eq!(before, after);
 }
 
@@ -413,9 +419,8 @@ fn a_read_only_data_folder_is_reported_and_left_as_it_was() {
 fn a_snapshot_cut_short_by_a_kill_does_not_lock_the_office_out() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let o = soudan(&dir).args(["demo", "--days", "4"]).output().unwrap();
-    assert!(o.status.success());
-    let before = soudan(&dir).arg("export").output().unwrap().stdout;
+    sample(&dir, 4);
+    let before = export(&dir);
     let db = dir.join("db");
     let snap = std::fs::read_dir(&db)
         .unwrap()
@@ -428,17 +433,11 @@ fn a_snapshot_cut_short_by_a_kill_does_not_lock_the_office_out() {
     let bytes = std::fs::read(&snap).unwrap();
     let unfinished = db.join("snap.00000000FFFFFFFF.generating");
     std::fs::write(&unfinished, &bytes[..bytes.len() / 2]).unwrap();
-    let o = run_limited(
-        {
-            let mut c = soudan(&dir);
-            c.arg("check");
-            c
-        },
-        Duration::from_secs(30),
-        "check after a cut snapshot",
-    );
+    let mut check = soudan(&dir);
+    check.arg("check");
+    let o = run_limited(check, Duration::from_secs(30), "check after a cut snapshot");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!unfinished.exists(), "the unfinished snapshot was left");
-    let after = soudan(&dir).arg("export").output().unwrap().stdout;
+    let after = export(&dir);
     assert_eq!(before, after);
 }
