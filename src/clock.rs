@@ -45,6 +45,11 @@ impl Clock {
         }
     }
 
+    /// Whether this is a training clock (`--now`), not the system's.
+    pub fn is_training(&self) -> bool {
+        self.start.is_some()
+    }
+
     /// Reads `--now`: RFC 3339, or `YYYY-MM-DDTHH:MM[:SS]` (a space for the T
     /// works too) in office time.
     pub fn parse_start(tz: Tz, s: &str) -> Result<DateTime<Utc>, Invalid> {

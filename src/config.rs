@@ -63,6 +63,8 @@ pub struct RulesSection {
     pub deadline_open_days: u32,
     pub no_show_grace_minutes: u32,
     pub no_show_flag: u32,
+    pub start_early_minutes: u32,
+    pub horizon_open_days: u32,
 }
 
 impl Default for RulesSection {
@@ -72,6 +74,8 @@ impl Default for RulesSection {
             deadline_open_days: r.deadline_open_days,
             no_show_grace_minutes: r.no_show_grace_minutes,
             no_show_flag: r.no_show_flag,
+            start_early_minutes: r.start_early_minutes,
+            horizon_open_days: r.horizon_open_days,
         }
     }
 }
@@ -278,7 +282,23 @@ impl Config {
             deadline_open_days: self.rules.deadline_open_days,
             no_show_grace_minutes: self.rules.no_show_grace_minutes,
             no_show_flag: self.rules.no_show_flag.max(1),
+            start_early_minutes: self.rules.start_early_minutes,
+            horizon_open_days: self.rules.horizon_open_days,
         };
+        if rules.start_early_minutes > 60 {
+            return Err(Invalid::new(
+                "rules.start_early_minutes",
+                rules.start_early_minutes.to_string(),
+                "start_early",
+            ));
+        }
+        if !(1..=250).contains(&rules.horizon_open_days) {
+            return Err(Invalid::new(
+                "rules.horizon_open_days",
+                rules.horizon_open_days.to_string(),
+                "horizon",
+            ));
+        }
         if rules.deadline_open_days > 20 {
             return Err(Invalid::new(
                 "rules.deadline_open_days",

@@ -56,6 +56,9 @@ impl From<OpError> for Error {
                 id: None,
             },
             OpError::NotFound(id) => Error::NotFound(id),
+            OpError::TooLarge(detail) => {
+                Error::Invalid(Invalid::new("record", detail, "record_too_large"))
+            }
             OpError::Store(s) => Error::Store(s),
         }
     }
@@ -77,6 +80,8 @@ impl Error {
             Error::Internal(_) => 1,
             Error::Invalid(_) | Error::NotFound(_) | Error::Config(_) => 2,
             Error::Rule { .. } => 3,
+            // A path that is no data folder is a bad value, not a bad database.
+            Error::Store(StoreError::NotADataDir { .. }) => 2,
             Error::Store(_) => 4,
         }
     }
@@ -140,6 +145,13 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "text_chars" => tr!(lang, "invalid.text_chars"),
         "text_empty" => tr!(lang, "invalid.text_empty"),
         "text_width" => tr!(lang, "invalid.text_width", limit = limit, half = limit / 2),
+        "text_long" => tr!(lang, "invalid.text_long", limit = limit),
+        "out_exists" => tr!(lang, "invalid.out_exists"),
+        "out_not_file" => tr!(lang, "invalid.out_not_file"),
+        "backup_not_file" => tr!(lang, "invalid.backup_not_file"),
+        "backup_too_large" => tr!(lang, "invalid.backup_too_large", limit = limit),
+        "config_link" => tr!(lang, "invalid.config_link"),
+        "record_too_large" => tr!(lang, "invalid.record_too_large"),
         "kana" => tr!(lang, "invalid.kana"),
         "email" => tr!(lang, "invalid.email"),
         "phone" => tr!(lang, "invalid.phone"),
@@ -157,8 +169,12 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "url" => tr!(lang, "invalid.url"),
         "terms" => tr!(lang, "invalid.terms"),
         "deadline_days" => tr!(lang, "invalid.deadline_days"),
+        "start_early" => tr!(lang, "invalid.start_early"),
+        "horizon" => tr!(lang, "invalid.horizon"),
         "idle_seconds" => tr!(lang, "invalid.idle_seconds"),
         "now" => tr!(lang, "invalid.now"),
+        "now_real_data" => tr!(lang, "invalid.now_real_data"),
+        "contact_none" => tr!(lang, "invalid.contact_none"),
         "channel" => tr!(lang, "invalid.channel"),
         "lang" => tr!(lang, "invalid.lang"),
         "demo_days" => tr!(lang, "invalid.demo_days"),
@@ -324,6 +340,36 @@ fn violation_message(lang: Lang, v: &Violation, id: Option<BookingId>) -> String
             )
         }
         Violation::NotRefused => tr!(lang, "rule.not_refused"),
+        Violation::BeyondHorizon {
+            date,
+            last,
+            horizon,
+        } => tr!(
+            lang,
+            "rule.beyond_horizon",
+            date = date,
+            last = last.map(|d| d.to_string()).unwrap_or_default(),
+            horizon = horizon
+        ),
+        Violation::NotStartTime { date, from, until } => tr!(
+            lang,
+            "rule.not_start_time",
+            date = date,
+            from = hm(from),
+            until = hm(until)
+        ),
+        Violation::ContactDiffers { fields } if fields.is_empty() => {
+            tr!(lang, "rule.seeker_unknown")
+        }
+        Violation::ContactDiffers { fields } => tr!(
+            lang,
+            "rule.contact_differs",
+            fields = fields
+                .iter()
+                .map(|f| field_label(f))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -363,6 +409,17 @@ fn store_message(lang: Lang, s: &StoreError) -> String {
             dir = safe(&dir.display().to_string()),
             found = found,
             supported = supported
+        ),
+        StoreError::NotADataDir { dir, others } if others.is_empty() => tr!(
+            lang,
+            "store.not_a_folder",
+            dir = safe(&dir.display().to_string())
+        ),
+        StoreError::NotADataDir { dir, others } => tr!(
+            lang,
+            "store.not_a_data_dir",
+            dir = safe(&dir.display().to_string()),
+            names = safe(&others.join(", "))
         ),
         StoreError::Io { dir, detail } => {
             tr!(

@@ -497,12 +497,6 @@ fn exit_4_the_database_cannot_be_used() {
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 
-    // A data dir that is a file.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("not-a-dir");
-    std::fs::write(&file, b"x").unwrap();
-    let o = run(&file, &["day"]);
-    assert_eq!(code(&o), 4, "{}", stderr(&o));
 }
 
 #[test]

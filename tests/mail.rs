@@ -242,7 +242,9 @@ fn sent_through_a_real_smtp_relay_and_moved_to_sent() {
     let relay = sink();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = config_with_relay(d, relay.port);
+    // The configuration lives outside the data folder, as in an office.
+    let conf = tempfile::tempdir().unwrap();
+    let cfg = config_with_relay(conf.path(), relay.port);
     let id = book(d, Some(&cfg), "46010-7", "10:00");
     let got = wait_for_files(relay.dir.path(), 1);
     assert_eq!(got.len(), 1, "the relay received the message");
@@ -268,7 +270,9 @@ fn a_relay_that_is_down_keeps_the_mail_queued_until_it_is_back() {
         .port();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = config_with_relay(d, port);
+    // The configuration lives outside the data folder, as in an office.
+    let conf = tempfile::tempdir().unwrap();
+    let cfg = config_with_relay(conf.path(), port);
     let o = soudan(
         d,
         Some(&cfg),
@@ -308,7 +312,9 @@ fn a_relay_that_is_down_keeps_the_mail_queued_until_it_is_back() {
 
     // The relay is back: the queue goes out.
     let relay = sink();
-    let cfg = config_with_relay(d, relay.port);
+    // The configuration lives outside the data folder, as in an office.
+    let conf = tempfile::tempdir().unwrap();
+    let cfg = config_with_relay(conf.path(), relay.port);
     let o = soudan(d, Some(&cfg), &["outbox", "--send"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(wait_for_files(relay.dir.path(), 1).len(), 1);
@@ -336,7 +342,8 @@ fn revised_config(dir: &Path) -> PathBuf {
 fn a_terms_revision_flags_bookings_sends_notices_and_takes_renewed_consent() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = revised_config(d);
+    let conf = tempfile::tempdir().unwrap();
+    let cfg = revised_config(conf.path());
     // Booked on 12-01 under 2025-02-07, for Mon 12-07.
     let o = soudan(
         d,

@@ -111,6 +111,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Change a known job seeker's contact details on purpose (shown old → new; audited without the values)
+    Contact {
+        /// 求職番号, e.g. 46010-12345678
+        number: String,
+        /// Name as the job seeker writes it
+        #[arg(long)]
+        name: Option<String>,
+        /// Reading of the name (katakana or hiragana)
+        #[arg(long)]
+        kana: Option<String>,
+        /// Email address
+        #[arg(long)]
+        email: Option<String>,
+        /// Telephone number
+        #[arg(long)]
+        phone: Option<String>,
+    },
     /// Record a refusal under Art. 12(1)
     Refuse {
         number: String,
@@ -166,6 +183,9 @@ pub enum Command {
         /// Write it to FILE (mode 0600) instead of standard output
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace FILE when it is an existing regular file
+        #[arg(long)]
+        force: bool,
     },
     /// Restore a backup written by export into an empty data dir
     Import {
@@ -254,6 +274,9 @@ pub struct BookArgs {
     /// Book after the deadline (staff only), with the reason
     #[arg(long, value_name = "REASON")]
     pub override_deadline: Option<String>,
+    /// A known job seeker: replace the contact details on record with the ones given (staff, on purpose)
+    #[arg(long)]
+    pub update_contact: bool,
     #[arg(long)]
     pub json: bool,
 }

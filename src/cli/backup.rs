@@ -21,6 +21,10 @@ use crate::tr;
 pub const FORMAT: &str = "soudan-backup";
 /// The version of the backup file's layout.
 pub const VERSION: u32 = 1;
+/// The largest backup `import` reads, in GiB: a million bookings with their
+/// history take about 2.
+pub const MAX_BACKUP_GIB: usize = 8;
+const MAX_BACKUP_BYTES: u64 = (MAX_BACKUP_GIB as u64) << 30;
 
 /// The backup file.
 #[derive(Debug, Serialize, Deserialize)]
@@ -84,8 +88,25 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-pub fn export(env: &Env, out: Option<PathBuf>) -> Result<(), Error> {
-    let store = Store::open(&env.data_dir, "soudan export")?;
+/// Whether `path` may be written by `export --out`: a new file, or (with
+/// `force`) an existing regular file. A device, a pipe, a folder or a
+/// symbolic link is never replaced.
+fn check_out_path(path: &Path, force: bool) -> Result<(), Invalid> {
+    let shown = path.display().to_string();
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Invalid::new("out", shown, "writable").with_detail(e.to_string())),
+        Ok(m) if m.file_type().is_file() && force => Ok(()),
+        Ok(m) if m.file_type().is_file() => Err(Invalid::new("out", shown, "out_exists")),
+        Ok(_) => Err(Invalid::new("out", shown, "out_not_file")),
+    }
+}
+
+pub fn export(env: &Env, out: Option<PathBuf>, force: bool) -> Result<(), Error> {
+    if let Some(path) = &out {
+        check_out_path(path, force)?;
+    }
+    let store = env.store("soudan export")?;
     let bytes = backup_bytes(&store, &env.loaded.config.office.code)?;
     match out {
         None => {
@@ -118,9 +139,26 @@ pub fn export(env: &Env, out: Option<PathBuf>) -> Result<(), Error> {
 
 /// Reads and checks a backup file; the place of any fault is named.
 pub fn read_backup(path: &Path) -> Result<BackupFile, Invalid> {
+    use std::io::Read;
     let shown = path.display().to_string();
-    let text = std::fs::read(path)
-        .map_err(|e| Invalid::new("FILE", &shown, "backup_file").with_detail(e.to_string()))?;
+    let bad = |detail: String| Invalid::new("FILE", &shown, "backup_file").with_detail(detail);
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| bad(e.to_string()))?;
+    // A device (/dev/zero) or a pipe never ends: only a file, of a size a
+    // backup can have, is read, and never more than that.
+    if !meta.is_file() {
+        return Err(Invalid::new("FILE", &shown, "backup_not_file"));
+    }
+    if meta.len() > MAX_BACKUP_BYTES {
+        return Err(Invalid::new("FILE", &shown, "backup_too_large").with_limit(MAX_BACKUP_GIB));
+    }
+    let mut text = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_BACKUP_BYTES + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| bad(e.to_string()))?;
+    if text.len() as u64 > MAX_BACKUP_BYTES {
+        return Err(Invalid::new("FILE", &shown, "backup_too_large").with_limit(MAX_BACKUP_GIB));
+    }
     let file: BackupFile = serde_json::from_slice(&text).map_err(|e| {
         Invalid::new("FILE", &shown, "backup_file").with_detail(format!(
             "line {} column {}: {e}",
@@ -146,7 +184,7 @@ pub fn read_backup(path: &Path) -> Result<BackupFile, Invalid> {
 pub fn import(env: &Env, path: &Path) -> Result<(), Error> {
     // The whole file is read and checked before the database is touched.
     let file = read_backup(path)?;
-    let store = Store::open(&env.data_dir, "soudan import")?;
+    let store = env.store("soudan import")?;
     let counts = (file.bookings.len(), file.seekers.len(), file.audit.len());
     let snapshot = Snapshot {
         seekers: file.seekers,
@@ -254,7 +292,7 @@ pub fn audit_events(
 }
 
 pub fn audit(env: &Env, filter: &AuditFilter) -> Result<(), Error> {
-    let store = Store::open(&env.data_dir, "soudan audit")?;
+    let store = env.store("soudan audit")?;
     let mut out = std::io::stdout().lock();
     for e in audit_events(&store, filter)? {
         let line = serde_json::to_string(&AuditLine::from(&e))

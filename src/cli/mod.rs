@@ -44,6 +44,8 @@ pub struct Env {
     pub ascii: bool,
     /// The configuration file given, if any.
     pub config_path: Option<PathBuf>,
+    /// `--now` as given (a training clock), for messages.
+    pub now_text: Option<String>,
 }
 
 impl Env {
@@ -83,6 +85,7 @@ impl Env {
             actor: actor(),
             ascii: g.ascii,
             config_path: g.config.clone(),
+            now_text: g.now.clone(),
         })
     }
 
@@ -94,9 +97,24 @@ impl Env {
         }
     }
 
+    /// Opens the store, refusing a training clock on the office's real data.
+    pub fn store(&self, role: &str) -> Result<Store, Error> {
+        let store = Store::open(&self.data_dir, role)?;
+        match store.claim_clock(self.clock.is_training()) {
+            Ok(()) => Ok(store),
+            Err(crate::store::ClockRefused::Store(e)) => Err(e.into()),
+            Err(crate::store::ClockRefused::RealData) => Err(Invalid::new(
+                "now",
+                self.now_text.clone().unwrap_or_default(),
+                "now_real_data",
+            )
+            .into()),
+        }
+    }
+
     /// Opens the store and lets the no-show rule catch up with the clock.
     pub(crate) fn open(&self, role: &str) -> Result<Store, Error> {
-        let store = Store::open(&self.data_dir, role)?;
+        let store = self.store(role)?;
         store.sweep(
             self.clock.local(),
             self.loaded.office.rules.grace(),
@@ -253,11 +271,25 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::Day { date, json } => day(env, date.as_deref(), json),
         Command::Sweep { json } => sweep(env, json),
         Command::Seeker { number, json } => seeker(env, &number, json),
+        Command::Contact {
+            number,
+            name,
+            kana,
+            email,
+            phone,
+        } => contact(
+            env,
+            &number,
+            name.as_deref(),
+            kana.as_deref(),
+            email.as_deref(),
+            phone.as_deref(),
+        ),
         Command::Refuse { number, reason: r } => refuse(env, &number, &r, true),
         Command::Unrefuse { number, reason: r } => refuse(env, &number, &r, false),
         Command::Check { json } => check(env, json),
         Command::Demo { days, seed } => demo(env, days, seed),
-        Command::Export { out } => backup::export(env, out),
+        Command::Export { out, force } => backup::export(env, out, force),
         Command::Stats { from, to, format } => stats::stats(env, &from, &to, &format),
         Command::Import { file } => backup::import(env, &file),
         Command::Audit {
@@ -331,6 +363,8 @@ pub struct BookingRequest {
     pub checklist: Vec<ChecklistAnswer>,
     pub interpreter: Option<String>,
     pub caregiver: bool,
+    /// What becomes of contact details that differ from a known record.
+    pub contact: crate::store::Contact,
 }
 
 fn check_error(e: BookingCheck) -> Error {
@@ -389,7 +423,13 @@ pub fn place(env: &Env, store: &Store, req: &BookingRequest) -> Result<Booking, 
             Override::None => None,
         },
     };
-    Ok(store.book(&new, &env.ctx(Some(req.channel)))?)
+    // The kiosk never changes a record, whatever it was asked.
+    let contact = if req.channel == Channel::Kiosk {
+        crate::store::Contact::Keep
+    } else {
+        req.contact
+    };
+    Ok(store.book_with(&new, &env.ctx(Some(req.channel)), contact)?)
 }
 
 fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
@@ -453,16 +493,32 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
         },
         interpreter: interpreter.clone(),
         caregiver: a.caregiver,
+        contact: if a.update_contact {
+            crate::store::Contact::Replace
+        } else {
+            crate::store::Contact::Keep
+        },
     };
     // The pure checks before the database is opened (the same for every booth).
     check_request(office, &request(booths[0]), env.clock.now())?;
 
     let store = env.open("soudan book")?;
+    let before = store.seeker(&seeker.number)?;
     let mut last = None;
     // Without --booth, the first free booth.
     for b in booths {
         match place(env, &store, &request(b)) {
             Ok(booking) => {
+                // The record as stored now: mail goes to its address.
+                let seeker = store.seeker(&booking.seeker)?.ok_or_else(|| {
+                    Error::from(crate::store::StoreError::Damaged {
+                        dir: store.dir().to_path_buf(),
+                        detail: format!("booking {} names a job seeker with no record", booking.id),
+                    })
+                })?;
+                if let Some(old) = &before {
+                    say_contact_change(env, old, &seeker);
+                }
                 // Stored and flushed: only now is it reported.
                 let history = store.seeker_bookings(&booking.seeker)?;
                 let no_shows = crate::domain::booking::no_show_count(&history);
@@ -495,6 +551,53 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
         .unwrap_or_else(|| Error::Internal("no booth".into())))
 }
 
+/// Says which contact details changed, old → new, on stderr.
+fn say_contact_change(env: &Env, old: &Seeker, new: &Seeker) {
+    for line in output::contact_change_lines(env.lang, old, new) {
+        env.say(&line);
+    }
+}
+
+/// `soudan contact NUMBER [--name] [--kana] [--email] [--phone]`.
+fn contact(
+    env: &Env,
+    number: &str,
+    name: Option<&str>,
+    kana: Option<&str>,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Result<(), Error> {
+    let number = JobSeekerNumber::parse(number)?;
+    let name = name.map(PersonName::parse).transpose()?;
+    let kana = kana.map(Kana::parse).transpose()?;
+    let email = email.map(Email::parse).transpose()?;
+    let phone = phone.map(Phone::parse).transpose()?;
+    if name.is_none() && kana.is_none() && email.is_none() && phone.is_none() {
+        return Err(Invalid::new("email", "", "contact_none").into());
+    }
+    let store = env.open("soudan contact")?;
+    let Some(stored) = store.seeker(&number)? else {
+        return Err(Violation::ContactDiffers { fields: Vec::new() }.into());
+    };
+    let typed = Seeker {
+        number: number.clone(),
+        name: name.unwrap_or_else(|| stored.name.clone()),
+        kana,
+        email: email.unwrap_or_else(|| stored.email.clone()),
+        phone,
+        registered_on: None,
+    };
+    let (old, new) = store.update_contact(&typed, &env.ctx(None))?;
+    let lines = output::contact_change_lines(env.lang, &old, &new);
+    if lines.is_empty() {
+        env.say(&tr!(env.lang, "contact.same", number = number));
+    }
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
 fn change(
     env: &Env,
     id: &str,
@@ -504,8 +607,12 @@ fn change(
 ) -> Result<(), Error> {
     let id = BookingId::parse(id)?;
     let store = env.open(&format!("soudan {}", event.id()))?;
+    let office = &env.loaded.office;
+    let now = env.clock.local();
     let booking = store
-        .apply(id, &event, &env.ctx(channel))
+        .apply_checked(id, &event, &env.ctx(channel), &|b| {
+            office.check_event(b, &event, now)
+        })
         .map_err(|e| Error::from(e).about(id))?;
     report(env, &store, &booking, json)?;
     env.say(&output::changed_line(env.lang, &booking));
@@ -567,7 +674,7 @@ fn day(env: &Env, date: Option<&str>, json: bool) -> Result<(), Error> {
 }
 
 fn sweep(env: &Env, json: bool) -> Result<(), Error> {
-    let store = Store::open(&env.data_dir, "soudan sweep")?;
+    let store = env.store("soudan sweep")?;
     let swept = store.sweep(
         env.clock.local(),
         env.loaded.office.rules.grace(),
@@ -653,7 +760,7 @@ fn refuse(env: &Env, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
 }
 
 fn check(env: &Env, json: bool) -> Result<(), Error> {
-    let store = Store::open(&env.data_dir, "soudan check")?;
+    let store = env.store("soudan check")?;
     let report = store.check()?;
     if json {
         output::print_json(&serde_json::to_value(&report).unwrap_or_default());
@@ -689,7 +796,7 @@ fn demo(env: &Env, days: u32, seed: u64) -> Result<(), Error> {
     if days == 0 || days > 5000 {
         return Err(Invalid::new("days", days.to_string(), "demo_days").into());
     }
-    let store = Store::open(&env.data_dir, "soudan demo")?;
+    let store = env.store("soudan demo")?;
     if !store.is_blank()? {
         return Err(
             Invalid::new("data-dir", env.data_dir.display().to_string(), "demo_empty").into(),
@@ -827,6 +934,15 @@ fn set_pin(env: &Env) -> Result<(), Error> {
             detail: tr!(lang, "kiosk.set_pin_needs_config"),
         }));
     };
+    // The file is replaced by a new one: a link would be replaced by a
+    // file while the real configuration keeps no PIN.
+    let existing = match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Invalid::new("config", path.display().to_string(), "config_link").into());
+        }
+        Ok(m) => Some(m),
+        Err(_) => None,
+    };
     let hidden = || tr!(lang, "kiosk.hidden");
     let io = |e: std::io::Error| Error::Internal(e.to_string());
     let first = crate::pin::read_hidden(&tr!(lang, "kiosk.pin_new")).map_err(io)?;
@@ -864,12 +980,28 @@ fn set_pin(env: &Env) -> Result<(), Error> {
             .unwrap_or("config"),
         std::process::id()
     ));
+    // The new file keeps the old one's mode and owner (a PIN hash is only
+    // 10,000 guesses away: a private file stays private); a new file is 0600.
     let write = || -> std::io::Result<()> {
         use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+        let mode = existing.as_ref().map_or(0o600, |m| m.mode() & 0o7777);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        if let Some(m) = &existing {
+            let made = f.metadata()?;
+            if (made.uid(), made.gid()) != (m.uid(), m.gid()) {
+                std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid()))?;
+            }
+        }
         f.write_all(new.as_bytes())?;
         f.sync_all()?;
-        std::fs::rename(&tmp, &path)
+        std::fs::rename(&tmp, &path)?;
+        std::fs::File::open(dir)?.sync_all()
     };
     if let Err(e) = write() {
         let _ = std::fs::remove_file(&tmp);

@@ -383,6 +383,24 @@ pub enum Violation {
         since: DateTime<FixedOffset>,
     },
     NotRefused,
+    /// A booking for a known 求職番号 names other contact details than the
+    /// record: they are never replaced by the way (staff change them on
+    /// purpose; the kiosk never does).
+    ContactDiffers {
+        fields: Vec<&'static str>,
+    },
+    /// Further ahead than bookings go (`last`: the last bookable day).
+    BeyondHorizon {
+        date: NaiveDate,
+        last: Option<NaiveDate>,
+        horizon: u32,
+    },
+    /// A consultation starts on its day, in its window.
+    NotStartTime {
+        date: NaiveDate,
+        from: NaiveTime,
+        until: NaiveTime,
+    },
 }
 
 #[cfg(test)]

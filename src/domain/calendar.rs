@@ -173,6 +173,23 @@ impl OfficeCalendar {
         Some(day)
     }
 
+    /// The open day `n` open days after `date` (n ≥ 1), or `None` if the
+    /// calendar runs out.
+    pub fn open_days_after(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
+        let mut day = date;
+        let mut left = n;
+        while left > 0 {
+            day = day.checked_add_days(Days::new(1))?;
+            if day.year() > LAST_YEAR {
+                return None;
+            }
+            if self.is_open(day) {
+                left -= 1;
+            }
+        }
+        Some(day)
+    }
+
     /// The booking deadline for a consultation on `date`: the open day
     /// `open_days` open days before it (Art. 6(1): 2開庁日前まで). A booking
     /// made on any calendar day after the deadline is late.

@@ -13,6 +13,23 @@ pub mod terms;
 
 use std::fmt;
 
+/// How much of a refused value a message shows, in characters.
+pub const VALUE_SHOWN: usize = 60;
+
+/// Refuses input longer than `max_chars` characters or `max_bytes` bytes,
+/// before anything else looks at it (normalising a flood costs time).
+pub fn bounded(
+    field: &'static str,
+    input: &str,
+    max_chars: usize,
+    max_bytes: usize,
+) -> Result<(), Invalid> {
+    if input.len() > max_bytes || input.chars().nth(max_chars).is_some() {
+        return Err(Invalid::new(field, input, "text_long").with_limit(max_chars));
+    }
+    Ok(())
+}
+
 /// A value a person typed that is not accepted (exit status 2).
 ///
 /// `field` names the field as the person knows it (the command-line option
@@ -30,10 +47,19 @@ pub struct Invalid {
 }
 
 impl Invalid {
+    /// The value is kept for the message, cut to [`VALUE_SHOWN`] characters:
+    /// a flood typed into a field is never printed back whole.
     pub fn new(field: &'static str, value: impl Into<String>, kind: &'static str) -> Self {
+        let mut value: String = value.into();
+        if value.len() > VALUE_SHOWN {
+            let cut: String = value.chars().take(VALUE_SHOWN).collect();
+            if cut.len() < value.len() {
+                value = format!("{cut}…");
+            }
+        }
         Self {
             field,
-            value: value.into(),
+            value,
             kind,
             limit: None,
             detail: None,

@@ -33,6 +33,10 @@ pub struct Rules {
     pub no_show_grace_minutes: u32,
     /// From this many no-shows a job seeker is flagged to staff.
     pub no_show_flag: u32,
+    /// A consultation can be started this many minutes before its slot.
+    pub start_early_minutes: u32,
+    /// Bookings go this many open days ahead, no further.
+    pub horizon_open_days: u32,
 }
 
 impl Default for Rules {
@@ -41,6 +45,8 @@ impl Default for Rules {
             deadline_open_days: 2,
             no_show_grace_minutes: 10,
             no_show_flag: 1,
+            start_early_minutes: 15,
+            horizon_open_days: 60,
         }
     }
 }
@@ -48,6 +54,10 @@ impl Default for Rules {
 impl Rules {
     pub fn grace(&self) -> Duration {
         Duration::minutes(i64::from(self.no_show_grace_minutes))
+    }
+
+    pub fn start_early(&self) -> Duration {
+        Duration::minutes(i64::from(self.start_early_minutes))
     }
 }
 
@@ -209,6 +219,18 @@ impl Office {
         if !self.starts.contains(&req.time) {
             return Err(Violation::NotASlot { time: req.time }.into());
         }
+        // The horizon: so far ahead and no further (the deadline's other end).
+        let last = self
+            .calendar
+            .open_days_after(now.date(), self.rules.horizon_open_days.max(1));
+        if last.is_none_or(|last| req.date > last) {
+            return Err(Violation::BeyondHorizon {
+                date: req.date,
+                last,
+                horizon: self.rules.horizon_open_days.max(1),
+            }
+            .into());
+        }
         let slot = Slot {
             date: req.date,
             start: req.time,
@@ -245,6 +267,32 @@ impl Office {
             }
         }
         Ok(slot)
+    }
+
+    /// Whether `event` may happen to `b` at office time `now`, beyond what
+    /// its status allows: a consultation starts on its day, from
+    /// `start_early_minutes` before its slot until its no-show moment (the
+    /// ruling "Start and finish happen on the day"); finishing needs a start,
+    /// which the state machine already asks.
+    pub fn check_event(
+        &self,
+        b: &super::booking::Booking,
+        event: &super::booking::Event,
+        now: NaiveDateTime,
+    ) -> Result<(), Violation> {
+        if matches!(event, super::booking::Event::Start) && b.status == super::booking::Status::Booked {
+            let starts = b.slot.starts_at();
+            let opens = starts - self.rules.start_early();
+            let closes = super::booking::no_show_at(starts, self.rules.grace());
+            if now < opens || now >= closes {
+                return Err(Violation::NotStartTime {
+                    date: b.slot.date,
+                    from: opens.time(),
+                    until: closes.time(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Checks consent and checklist: consent to all four documents of the

@@ -62,8 +62,11 @@ impl JobSeekerNumber {
         "five digits, a hyphen, one to eight digits (e.g. 46010-12345678)";
 
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let s = normalise_code(input);
         let invalid = || Invalid::new("seeker", input, "seeker");
+        if input.len() > 128 {
+            return Err(invalid());
+        }
+        let s = normalise_code(input);
         let (office, serial) = s.split_once('-').ok_or_else(invalid)?;
         let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
         if office.len() != 5
@@ -124,6 +127,12 @@ fn fold_spaces(input: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Bytes a text of `max_width` columns may take as typed: four bytes per
+/// character, twice over for spaces and combining marks that fold away.
+fn max_bytes(max_width: usize) -> usize {
+    max_width * 8
+}
+
 fn check_text(
     field: &'static str,
     raw: &str,
@@ -139,7 +148,9 @@ fn check_text(
     if folded.width() > max_width {
         return Err(Invalid::new(field, raw, "text_width").with_limit(max_width));
     }
-    Ok(())
+    // Bounded in characters as well as columns: combining marks are zero
+    // columns wide, so "a" + 40,000 U+0301 is one column.
+    super::bounded(field, folded, max_width, max_bytes(max_width))
 }
 
 /// Widest free text (a reason, a language), in terminal columns.
@@ -148,6 +159,7 @@ pub const TEXT_MAX_WIDTH: usize = 200;
 /// Free text staff type (a reason, an interpreter's language): one line,
 /// spaces folded, no control or format characters, at most `max_width` columns.
 pub fn free_text(field: &'static str, input: &str, max_width: usize) -> Result<String, Invalid> {
+    super::bounded(field, input, max_bytes(max_width), max_bytes(max_width))?;
     let folded = fold_spaces(input);
     check_text(field, input, &folded, max_width)?;
     Ok(folded)
@@ -160,6 +172,7 @@ pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
+        super::bounded("name", input, max_bytes(NAME_MAX_WIDTH), max_bytes(NAME_MAX_WIDTH))?;
         let folded = fold_spaces(input);
         check_text("name", input, &folded, NAME_MAX_WIDTH)?;
         Ok(Self(folded))
@@ -210,6 +223,7 @@ pub struct Kana(String);
 
 impl Kana {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
+        super::bounded("kana", input, max_bytes(KANA_MAX_WIDTH), max_bytes(KANA_MAX_WIDTH))?;
         // NFKC turns half-width katakana into full-width ones.
         let nfkc: String = input.nfkc().collect();
         let folded = nfkc.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -259,8 +273,11 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let s: String = input.nfkc().collect::<String>().trim().to_string();
         let invalid = || Invalid::new("email", input, "email");
+        if input.len() > 4 * EMAIL_MAX_LEN {
+            return Err(invalid());
+        }
+        let s: String = input.nfkc().collect::<String>().trim().to_string();
         if s.len() > EMAIL_MAX_LEN {
             return Err(invalid());
         }
@@ -324,8 +341,11 @@ pub struct Phone(String);
 
 impl Phone {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let s = normalise_code(input);
         let invalid = || Invalid::new("phone", input, "phone");
+        if input.len() > 128 {
+            return Err(invalid());
+        }
+        let s = normalise_code(input);
         let (s, intl) = match s.strip_prefix("+81") {
             Some(rest) => (rest.trim_start_matches(['-', ' ']).to_string(), true),
             None => (s, false),
@@ -418,6 +438,51 @@ pub struct Seeker {
     /// 求職登録日: a registration stays valid to the end of the month after
     /// next from its month.
     pub registered_on: Option<chrono::NaiveDate>,
+}
+
+/// The contact fields of a record, as named on the command line.
+pub const CONTACT_FIELDS: [&str; 4] = ["name", "kana", "email", "phone"];
+
+impl Seeker {
+    /// The contact fields that `typed` would change in this stored record:
+    /// a field left out (no kana, no phone) changes nothing.
+    pub fn contact_changes(&self, typed: &Seeker) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.name != typed.name {
+            out.push("name");
+        }
+        if typed.kana.is_some() && self.kana != typed.kana {
+            out.push("kana");
+        }
+        if self.email != typed.email {
+            out.push("email");
+        }
+        if typed.phone.is_some() && self.phone != typed.phone {
+            out.push("phone");
+        }
+        out
+    }
+
+    /// This stored record with `typed` applied: its contact details when
+    /// `replace` (staff changing them on purpose), the registration date
+    /// whenever one is given; a field left out keeps what is stored.
+    pub fn merged(&self, typed: &Seeker, replace: bool) -> Seeker {
+        let mut out = self.clone();
+        if replace {
+            out.name = typed.name.clone();
+            out.email = typed.email.clone();
+            if typed.kana.is_some() {
+                out.kana = typed.kana.clone();
+            }
+            if typed.phone.is_some() {
+                out.phone = typed.phone.clone();
+            }
+        }
+        if typed.registered_on.is_some() {
+            out.registered_on = typed.registered_on;
+        }
+        out
+    }
 }
 
 /// The last day a registration made on `registered_on` is valid: the end of

@@ -167,7 +167,8 @@ impl Store {
         }
         // New audit events must number after the restored ones.
         if let Some(last) = s.audit.iter().map(|e| e.seq).max() {
-            while self.sled(|| self.db.generate_id())? <= last {}
+            let next = last.saturating_add(1);
+            self.sled(|| self.t.meta.insert(super::AUDIT_NEXT, &next.to_be_bytes()))?;
         }
         self.sled(|| self.t.meta.remove(IMPORTING_KEY))?;
         self.flush()?;

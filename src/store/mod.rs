@@ -37,7 +37,7 @@ use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -55,6 +55,14 @@ use codec::{DecodeError, Kind};
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 const SCHEMA_KEY: &[u8] = b"schema_version";
+/// Which clock the folder was made under: `real` or `training`.
+const CLOCK_KEY: &[u8] = b"clock";
+/// The number the next audit event gets (u64 BE).
+pub(crate) const AUDIT_NEXT: &[u8] = b"audit_next";
+
+fn read_u64(v: &[u8]) -> Option<u64> {
+    v.try_into().ok().map(u64::from_be_bytes)
+}
 /// How long `open` waits for a lock that is being let go.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 /// Memory the page cache may use.
@@ -81,6 +89,24 @@ pub enum StoreError {
     },
     /// The file system refused (permissions, a full disk, a read-only mount).
     Io { dir: PathBuf, detail: String },
+    /// The path is not a data folder (a file, or a folder of other files):
+    /// refused and left exactly as it was.
+    /// `others` names a few of the other files; empty: the path is no folder.
+    NotADataDir { dir: PathBuf, others: Vec<String> },
+}
+
+/// Why a process may not use a database with its clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockRefused {
+    /// The folder holds the office's real data: no training clock.
+    RealData,
+    Store(StoreError),
+}
+
+impl From<StoreError> for ClockRefused {
+    fn from(e: StoreError) -> Self {
+        ClockRefused::Store(e)
+    }
 }
 
 /// Why a store operation did not happen.
@@ -89,6 +115,9 @@ pub enum OpError {
     /// A rule of the terms refused it (exit 3).
     Rule(Violation),
     NotFound(BookingId),
+    /// A record that would be over the store's size limit: bad input, never
+    /// damage (nothing was written).
+    TooLarge(String),
     Store(StoreError),
 }
 
@@ -140,6 +169,15 @@ pub struct AuditEvent {
     pub seeker: Option<JobSeekerNumber>,
     pub from: Option<Status>,
     pub to: Option<Status>,
+}
+
+/// What a booking does with contact details that differ from the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contact {
+    /// The record stays; a booking that names others is refused.
+    Keep,
+    /// Staff replace them on purpose.
+    Replace,
 }
 
 /// A booking to be written.
@@ -345,6 +383,54 @@ fn clear_unfinished_snapshots(db_path: &Path) {
     }
 }
 
+/// The names soudan itself makes in a data folder; the only ones whose
+/// rights it ever narrows. Anything else in the folder is left as it is.
+const OWN_NAMES: &[&str] = &["db", "outbox", "holder", LAST_EVENT, "log"];
+
+/// Whether `dir`, which exists, may be used as a data folder: a folder
+/// (never a file or a device), either empty or a soudan data folder (it
+/// holds `db/`). Anything else is refused untouched, so `--data-dir ~` never
+/// becomes a database beside someone's files.
+fn check_data_dir(dir: &Path) -> Result<(), StoreError> {
+    let refuse = |others: Vec<String>| StoreError::NotADataDir {
+        dir: dir.to_path_buf(),
+        others,
+    };
+    let meta = fs::metadata(dir).map_err(|e| StoreError::Io {
+        dir: dir.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    if !meta.is_dir() {
+        return Err(refuse(Vec::new()));
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            return Err(StoreError::Io {
+                dir: dir.to_path_buf(),
+                detail: e.to_string(),
+            });
+        }
+    };
+    let mut names = Vec::new();
+    for e in entries.flatten() {
+        names.push(e.file_name().to_string_lossy().into_owned());
+        if names.len() > 64 {
+            break;
+        }
+    }
+    if names.is_empty() {
+        return Ok(());
+    }
+    let has_db = fs::symlink_metadata(dir.join("db")).is_ok_and(|m| m.is_dir());
+    if !has_db {
+        names.sort();
+        names.truncate(3);
+        return Err(refuse(names));
+    }
+    Ok(())
+}
+
 /// Takes the group's and others' rights away from `path`; the owner's
 /// stay as they are (a folder made read-only on purpose stays read-only).
 fn restrict(path: &Path) -> io::Result<()> {
@@ -355,6 +441,40 @@ fn restrict(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// fsyncs a folder, so that the entries made in it survive a power loss.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+/// Opens `<dir>/last-event`, making it (empty, and durable) when missing.
+/// Returns whether it was made now.
+fn open_note(dir: &Path) -> io::Result<(fs::File, bool)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(LAST_EVENT);
+    let mut opts = fs::OpenOptions::new();
+    opts.read(true).write(true).mode(0o600);
+    match opts.open(&path) {
+        Ok(f) => Ok((f, false)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let f = opts.create(true).open(&path)?;
+            f.sync_all()?;
+            Ok((f, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The note's one line: the number, padded to a fixed 21 bytes so that a
+/// rewrite in place never leaves a longer old tail, and small enough to be
+/// written to one disk sector at once (a write of one sector is not torn).
+fn write_note(note: &fs::File, seq: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let line = format!("{seq:020}\n");
+    note.write_all_at(line.as_bytes(), 0)?;
+    note.set_len(line.len() as u64)?;
+    note.sync_data()
+}
+
 /// The database. Open it once per process and clone it: a second open of
 /// the same directory fails (sled holds a lock), from any process.
 #[derive(Clone)]
@@ -362,6 +482,13 @@ pub struct Store {
     db: sled::Db,
     t: Trees,
     dir: PathBuf,
+    /// sled's log, `db/db`, kept open to be fsynced: sled 0.34's own
+    /// `flush()` uses `sync_file_range` on Linux, which makes neither the
+    /// file's size nor the disk's cache durable.
+    log: Arc<fs::File>,
+    /// `<data-dir>/last-event`, rewritten in place and fsynced after every
+    /// flush (see [`Store::check_last_event`]).
+    note: Arc<fs::File>,
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<OpError>>;
@@ -385,12 +512,19 @@ impl Store {
         unsafe {
             libc::umask(0o077);
         }
-        if !dir.exists() {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&dir)
-                .map_err(io_err)?;
+        match fs::symlink_metadata(&dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&dir)
+                    .map_err(io_err)?;
+                if let Some(parent) = dir.parent() {
+                    let _ = sync_dir(parent);
+                }
+            }
+            Err(e) => return Err(io_err(e)),
+            Ok(_) => check_data_dir(&dir)?,
         }
         restrict(&dir).map_err(io_err)?;
         let db_path = dir.join("db");
@@ -416,7 +550,7 @@ impl Store {
                 Err(panic) => return Err(StoreError::Damaged { dir, detail: panic }),
             }
         };
-        let store = contain(|| -> Result<Store, sled::Error> {
+        let store = contain(|| -> Result<(sled::Db, Trees), sled::Error> {
             let t = Trees {
                 meta: db.open_tree("meta")?,
                 bookings: db.open_tree("bookings")?,
@@ -430,19 +564,29 @@ impl Store {
                 audit: db.open_tree("audit")?,
                 audit_by_booking: db.open_tree("audit_by_booking")?,
             };
-            Ok(Store {
-                db,
-                t,
-                dir: dir.clone(),
-            })
+            Ok((db, t))
         });
-        let store = match store {
+        let (db, t) = match store {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => return Err(Self::open_error(&dir, e)),
             Err(panic) => return Err(StoreError::Damaged { dir, detail: panic }),
         };
+        // The log and the note must be reachable after a power loss: their
+        // folders' entries are made durable once, here.
+        let log = fs::File::open(db_path.join("db")).map_err(io_err)?;
+        let (note, note_is_new) = open_note(&dir).map_err(io_err)?;
+        sync_dir(&db_path).map_err(io_err)?;
+        sync_dir(&dir).map_err(io_err)?;
+        let store = Store {
+            db,
+            t,
+            dir: dir.clone(),
+            log: Arc::new(log),
+            note: Arc::new(note),
+        };
         store.check_schema()?;
-        store.check_last_event()?;
+        store.check_last_event(note_is_new)?;
+        store.init_audit_next()?;
         // Tell a second process who holds the database.
         let holder = format!("{role} (pid {})\n", std::process::id());
         let _ = fs::write(dir.join("holder"), holder);
@@ -473,6 +617,19 @@ impl Store {
     /// Files made before the umask was set (by an older soudan, or a copy)
     /// are made private too.
     fn private_files(&self) {
+        for name in OWN_NAMES {
+            let path = self.dir.join(name);
+            match fs::symlink_metadata(&path) {
+                Ok(m) if m.is_dir() => {
+                    let _ = restrict(&path);
+                    walk(&path);
+                }
+                Ok(m) if m.is_file() => {
+                    let _ = restrict(&path);
+                }
+                _ => {}
+            }
+        }
         fn walk(p: &Path) {
             if let Ok(entries) = fs::read_dir(p) {
                 for e in entries.flatten() {
@@ -488,7 +645,6 @@ impl Store {
                 }
             }
         }
-        walk(&self.dir);
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
@@ -537,6 +693,39 @@ impl Store {
         &self.dir
     }
 
+    /// Says which clock this process runs on, and whether this database may
+    /// be used with it. A data folder remembers the clock it was made
+    /// under (`meta.clock`): one made under a training clock (`--now`) is a
+    /// training folder; one made under the real clock holds the office's
+    /// data and refuses a training clock, so that no moment but the real one
+    /// ever applies the no-show rule to real bookings (the ruling "The
+    /// training clock never touches the office's data"). A folder from before
+    /// this note, with records in it, counts as real.
+    pub fn claim_clock(&self, training: bool) -> Result<(), ClockRefused> {
+        let want: &[u8] = if training { b"training" } else { b"real" };
+        let found = self.sled(|| self.t.meta.get(CLOCK_KEY))?;
+        let is_training = match found {
+            Some(v) => v.as_ref() == b"training",
+            None => {
+                let kind: &[u8] = if self.is_blank()? { want } else { b"real" };
+                self.sled(|| self.t.meta.insert(CLOCK_KEY, kind))?;
+                self.flush()?;
+                kind == b"training"
+            }
+        };
+        if training && !is_training {
+            return Err(ClockRefused::RealData);
+        }
+        Ok(())
+    }
+
+    /// Whether this folder was made under a training clock.
+    pub fn is_training(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .sled(|| self.t.meta.get(CLOCK_KEY))?
+            .is_some_and(|v| v.as_ref() == b"training"))
+    }
+
     fn damaged(&self, detail: impl Into<String>) -> StoreError {
         StoreError::Damaged {
             dir: self.dir.clone(),
@@ -566,18 +755,32 @@ impl Store {
     /// Makes every change so far durable. Called before a change is reported.
     /// Makes every change so far durable, then notes the last audit event
     /// in `<data-dir>/last-event` (see [`Store::check_last_event`]).
+    ///
+    /// Durable means fsynced: sled writes its log and (on Linux) only asks
+    /// for write-back with `sync_file_range`, so the log is fdatasynced here
+    /// before anything is reported (stdout, a screen, a reply, a mail).
     pub fn flush(&self) -> Result<(), StoreError> {
+        let io_err = |e: io::Error| StoreError::Io {
+            dir: self.dir.clone(),
+            detail: e.to_string(),
+        };
         self.sled(|| self.db.flush().map(|_| ()))?;
+        self.log.sync_data().map_err(io_err)?;
         if let Some(seq) = self.last_event()? {
-            let tmp = self.dir.join(".last-event.tmp");
-            fs::write(&tmp, format!("{seq}\n"))
-                .and_then(|()| fs::rename(&tmp, self.dir.join(LAST_EVENT)))
-                .map_err(|e| StoreError::Io {
-                    dir: self.dir.clone(),
-                    detail: e.to_string(),
-                })?;
+            write_note(&self.note, seq).map_err(io_err)?;
         }
         Ok(())
+    }
+
+    /// A folder from before dense audit numbers: the next one follows the
+    /// newest event.
+    fn init_audit_next(&self) -> Result<(), StoreError> {
+        if self.sled(|| self.t.meta.get(AUDIT_NEXT))?.is_some() {
+            return Ok(());
+        }
+        let next = self.last_event()?.map_or(0, |l| l + 1);
+        self.sled(|| self.t.meta.insert(AUDIT_NEXT, &next.to_be_bytes()))?;
+        self.flush()
     }
 
     /// The sequence number of the newest audit event.
@@ -591,12 +794,32 @@ impl Store {
     /// the database now ends before that event, sled has dropped the tail of
     /// its log on recovery (a damaged file): changes that were reported are
     /// gone, and the database must not be used as if nothing happened.
-    fn check_last_event(&self) -> Result<(), StoreError> {
-        let Ok(text) = fs::read_to_string(self.dir.join(LAST_EVENT)) else {
-            return Ok(());
-        };
-        let Ok(noted) = text.trim().parse::<u64>() else {
-            return Ok(());
+    ///
+    /// A note that cannot be read is damage too (it would switch this
+    /// safeguard off). A note made just now (a new folder, or one from a
+    /// soudan that kept none) is written from the database as it is.
+    fn check_last_event(&self, note_is_new: bool) -> Result<(), StoreError> {
+        if note_is_new {
+            return match self.last_event()? {
+                Some(seq) => write_note(&self.note, seq).map_err(|e| StoreError::Io {
+                    dir: self.dir.clone(),
+                    detail: e.to_string(),
+                }),
+                None => Ok(()),
+            };
+        }
+        let text = fs::read_to_string(self.dir.join(LAST_EVENT)).map_err(|e| {
+            self.damaged(format!("{LAST_EVENT} cannot be read ({e}); restore the last backup"))
+        })?;
+        let noted = match text.trim() {
+            // Made, but no change has been recorded yet.
+            "" => return Ok(()),
+            t => t.parse::<u64>().map_err(|_| {
+                self.damaged(format!(
+                    "{LAST_EVENT} is not a number ({}); restore the last backup",
+                    text.trim().chars().take(24).collect::<String>()
+                ))
+            })?,
         };
         match self.last_event()? {
             Some(found) if found >= noted => Ok(()),
@@ -635,6 +858,7 @@ impl Store {
     fn transact_unflushed<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, OpError> {
         let t = &self.t;
         let trees = (
+            &t.meta,
             &t.bookings,
             &t.slots,
             &t.seeker_day,
@@ -649,6 +873,7 @@ impl Store {
         let result = contain(|| {
             trees.transaction(
                 |(
+                    meta,
                     bookings,
                     slots,
                     seeker_day,
@@ -662,6 +887,7 @@ impl Store {
                 )| {
                     let tx = Tx {
                         store: self,
+                        meta,
                         bookings,
                         slots,
                         seeker_day,
@@ -690,10 +916,45 @@ impl Store {
     /// job seeker is not refused, the slot is free and the job seeker has no
     /// other live booking that day. The pure checks (open day, deadline,
     /// consent, checklist) are the caller's, through [`crate::domain::office`].
+    ///
+    /// A known job seeker's contact details stay as stored: a booking that
+    /// names others is refused ([`Violation::ContactDiffers`]); see
+    /// [`Store::book_with`].
     pub fn book(&self, new: &NewBooking, ctx: &Ctx) -> Result<Booking, OpError> {
-        let booking = self.book_unflushed(new, ctx)?;
+        self.book_with(new, ctx, Contact::Keep)
+    }
+
+    /// [`Store::book`], saying what becomes of contact details that differ
+    /// from the record: kept and refused, or replaced on purpose by staff
+    /// (then the change is in the audit trail as `contact`, without values).
+    pub fn book_with(
+        &self,
+        new: &NewBooking,
+        ctx: &Ctx,
+        contact: Contact,
+    ) -> Result<Booking, OpError> {
+        let booking = self.book_unflushed(new, ctx, contact)?;
         self.flush()?;
         Ok(booking)
+    }
+
+    /// Staff change a job seeker's contact details on purpose: the fields
+    /// given replace the stored ones; the audit trail says that they changed
+    /// (`contact`), never to what. Returns the record before and after.
+    pub fn update_contact(&self, typed: &Seeker, ctx: &Ctx) -> Result<(Seeker, Seeker), OpError> {
+        let key = typed.number.as_str().as_bytes().to_vec();
+        self.transact(|tx| {
+            let Some(raw) = tx.seekers.get(&key)? else {
+                return abort(OpError::Rule(Violation::ContactDiffers { fields: Vec::new() }));
+            };
+            let stored: Seeker = tx.decode(Kind::Seeker, "seeker", &raw)?;
+            let after = stored.merged(typed, true);
+            if after != stored {
+                tx.put(tx.seekers, &key, Kind::Seeker, &after)?;
+                tx.audit_seeker(ctx, "contact", &typed.number)?;
+            }
+            Ok((stored.clone(), after))
+        })
     }
 
     /// Writes many bookings, each in its own transaction with every check of
@@ -704,7 +965,7 @@ impl Store {
         let mut out = Vec::with_capacity(news.len());
         let mut result = Ok(());
         for (new, ctx) in news {
-            match self.book_unflushed(new, ctx) {
+            match self.book_unflushed(new, ctx, Contact::Keep) {
                 Ok(b) => out.push(b),
                 Err(e) => {
                     result = Err(e);
@@ -716,12 +977,30 @@ impl Store {
         result.map(|()| out)
     }
 
-    fn book_unflushed(&self, new: &NewBooking, ctx: &Ctx) -> Result<Booking, OpError> {
+    fn book_unflushed(
+        &self,
+        new: &NewBooking,
+        ctx: &Ctx,
+        contact: Contact,
+    ) -> Result<Booking, OpError> {
         let slot_key = keys::slot(&new.slot);
         let day_key = keys::seeker_day(&new.seeker.number, new.slot.date);
         let seeker_key = new.seeker.number.as_str().as_bytes().to_vec();
-        let seeker_bytes = codec::encode(Kind::Seeker, &new.seeker).map_err(|e| self.damaged(e))?;
         self.transact_unflushed(|tx| {
+            let stored: Option<Seeker> = match tx.seekers.get(&seeker_key)? {
+                Some(raw) => Some(tx.decode(Kind::Seeker, "seeker", &raw)?),
+                None => None,
+            };
+            let (record, changed) = match &stored {
+                None => (new.seeker.clone(), false),
+                Some(s) => {
+                    let fields = s.contact_changes(&new.seeker);
+                    if !fields.is_empty() && contact == Contact::Keep {
+                        return abort(OpError::Rule(Violation::ContactDiffers { fields }));
+                    }
+                    (s.merged(&new.seeker, contact == Contact::Replace), !fields.is_empty())
+                }
+            };
             if let Some(raw) = tx.refusals.get(&seeker_key)? {
                 let list: Vec<Refusal> = tx.decode(Kind::Refusals, "refusal", &raw)?;
                 if let Some(r) = active_refusal(&list) {
@@ -746,8 +1025,12 @@ impl Store {
             let booking = new.booking(id, ctx.at);
             tx.put_booking(&booking)?;
             tx.index_new(&booking)?;
-            tx.seekers
-                .insert(seeker_key.as_slice(), seeker_bytes.as_slice())?;
+            if stored.as_ref() != Some(&record) {
+                tx.put(tx.seekers, &seeker_key, Kind::Seeker, &record)?;
+            }
+            if changed {
+                tx.audit_seeker(ctx, "contact", &record.number)?;
+            }
             tx.audit(ctx, "book", Some(id), None, None, Some(Status::Booked))?;
             Ok(booking)
         })
@@ -755,7 +1038,20 @@ impl Store {
 
     /// Applies `event` to booking `id`.
     pub fn apply(&self, id: BookingId, event: &Event, ctx: &Ctx) -> Result<Booking, OpError> {
-        let booking = self.apply_unflushed(id, event, ctx)?;
+        self.apply_checked(id, event, ctx, &|_| Ok(()))
+    }
+
+    /// Applies `event` to booking `id` when `rule` allows it for the
+    /// booking as stored, in the same transaction (the office's time window
+    /// for a start, say: [`crate::domain::office::Office::check_event`]).
+    pub fn apply_checked(
+        &self,
+        id: BookingId,
+        event: &Event,
+        ctx: &Ctx,
+        rule: &dyn Fn(&Booking) -> Result<(), Violation>,
+    ) -> Result<Booking, OpError> {
+        let booking = self.apply_unflushed_with(id, event, ctx, rule, |_| {})?;
         self.flush()?;
         Ok(booking)
     }
@@ -772,8 +1068,9 @@ impl Store {
         let event = Event::Reconsent {
             version: consent.terms_version.clone(),
         };
-        let booking =
-            self.apply_unflushed_with(id, &event, ctx, |b| b.consent = consent.clone())?;
+        let booking = self.apply_unflushed_with(id, &event, ctx, &|_| Ok(()), |b| {
+            b.consent = consent.clone()
+        })?;
         self.flush()?;
         Ok(booking)
     }
@@ -793,7 +1090,7 @@ impl Store {
     }
 
     fn apply_unflushed(&self, id: BookingId, event: &Event, ctx: &Ctx) -> Result<Booking, OpError> {
-        self.apply_unflushed_with(id, event, ctx, |_| {})
+        self.apply_unflushed_with(id, event, ctx, &|_| Ok(()), |_| {})
     }
 
     /// Applies `event` in one transaction, with `edit` made to the booking
@@ -803,6 +1100,7 @@ impl Store {
         id: BookingId,
         event: &Event,
         ctx: &Ctx,
+        rule: &dyn Fn(&Booking) -> Result<(), Violation>,
         edit: impl Fn(&mut Booking),
     ) -> Result<Booking, OpError> {
         self.transact_unflushed(|tx| {
@@ -810,6 +1108,9 @@ impl Store {
                 return abort(OpError::NotFound(id));
             };
             let mut booking: Booking = tx.decode(Kind::Booking, "booking", &raw)?;
+            if let Err(v) = rule(&booking) {
+                return abort(OpError::Rule(v));
+            }
             let from = booking.status;
             if let Err(v) = booking.apply(event.clone(), ctx.at) {
                 return abort(OpError::Rule(v));
@@ -1259,6 +1560,7 @@ impl Store {
 /// The trees inside one transaction.
 struct Tx<'a> {
     store: &'a Store,
+    meta: &'a TransactionalTree,
     bookings: &'a TransactionalTree,
     slots: &'a TransactionalTree,
     seeker_day: &'a TransactionalTree,
@@ -1292,7 +1594,8 @@ impl Tx<'_> {
         kind: Kind,
         value: &T,
     ) -> TxResult<()> {
-        let bytes = codec::encode(kind, value).map_err(|e| self.fail(self.store.damaged(e)))?;
+        let bytes = codec::encode(kind, value)
+            .map_err(|e| ConflictableTransactionError::Abort(OpError::TooLarge(e)))?;
         tree.insert(key, bytes)?;
         Ok(())
     }
@@ -1349,7 +1652,14 @@ impl Tx<'_> {
         from: Option<Status>,
         to: Option<Status>,
     ) -> TxResult<()> {
-        let seq = self.audit.generate_id()?;
+        // Dense numbers, one after the other, in the change's own
+        // transaction (sled's `generate_id` leaps by a million per process).
+        let seq = match self.meta.get(AUDIT_NEXT)? {
+            Some(v) => read_u64(&v)
+                .ok_or_else(|| self.fail(self.store.damaged("audit_next is not 8 bytes")))?,
+            None => return Err(self.fail(self.store.damaged("audit_next is missing"))),
+        };
+        self.meta.insert(AUDIT_NEXT, &(seq + 1).to_be_bytes())?;
         let ev = AuditEvent {
             seq,
             at: ctx.at,

@@ -90,10 +90,12 @@ fn perform(
         }
         KioskEffect::Book(req) => match crate::cli::place(env, store, &req) {
             Ok(b) => {
+                // Mail goes to the address on record, never to one typed here.
+                let seeker = store.seeker(&b.seeker)?.unwrap_or_else(|| req.seeker.clone());
                 let mail = match crate::mail::deliver(
                     crate::mail::Kind::Confirmation,
                     &b,
-                    &req.seeker,
+                    &seeker,
                     &env.loaded,
                     &env.data_dir,
                     env.clock.now(),
@@ -186,7 +188,7 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
     if let Some(s) = idle {
         loaded.config.kiosk.idle_seconds = s;
     }
-    let store = Store::open(&env.data_dir, "kiosk")?;
+    let store = env.store("kiosk")?;
     let mut k = Kiosk::new(
         env.lang,
         super::theme(env),

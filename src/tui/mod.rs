@@ -196,7 +196,9 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
                 channel: cancel.then_some(crate::domain::booking::Channel::Phone),
                 ..ctx()
             };
-            match store.apply(id, &event, &c) {
+            let office = &env.loaded.office;
+            let now = env.clock.local();
+            match store.apply_checked(id, &event, &c, &|b| office.check_event(b, &event, now)) {
                 Ok(b) => {
                     let mut msg = crate::cli::changed_line(lang, &b);
                     if cancel && let Some(s) = store.seeker(&b.seeker)? {
@@ -232,7 +234,8 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
         )?)))),
         Effect::Book(req) => match crate::cli::place(env, store, &req) {
             Ok(b) => {
-                let mail = mail_line(env, crate::mail::Kind::Confirmation, &b, &req.seeker);
+                let seeker = store.seeker(&b.seeker)?.unwrap_or_else(|| req.seeker.clone());
+                let mail = mail_line(env, crate::mail::Kind::Confirmation, &b, &seeker);
                 let when = format!(
                     "{} {}-{} {}",
                     crate::i18n::long_date(lang, b.slot.date),
@@ -409,7 +412,7 @@ pub(crate) fn theme(env: &Env) -> Theme {
 
 /// Opens the dashboard on the terminal.
 pub fn run(env: &Env) -> Result<(), Error> {
-    let store = Store::open(&env.data_dir, "dashboard")?;
+    let store = env.store("dashboard")?;
     let loaded = Arc::new(env.loaded.clone());
     let mut app = App::new(env.lang, theme(env), loaded, env.clock.local());
     dispatch(env, &store, &mut app, Action::Tick(env.clock.local()))?;

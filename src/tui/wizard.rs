@@ -593,6 +593,13 @@ impl Wizard {
             checklist,
             interpreter: opt(t(6)).and_then(|s| free_text("interpreter", &s, 40).ok()),
             caregiver: self.caregiver,
+            // Staff see the record's details in the form and change them on
+            // purpose (the review says old → new); the kiosk never does.
+            contact: if self.kiosk {
+                crate::store::Contact::Keep
+            } else {
+                crate::store::Contact::Replace
+            },
         })
     }
 
