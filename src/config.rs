@@ -147,6 +147,23 @@ impl Default for KioskSection {
     }
 }
 
+/// The largest configuration file read.
+const MAX_CONFIG_BYTES: u64 = 256 * 1024;
+
+/// An http or https URL with a host and no white space, quotes or angle
+/// brackets (it goes into mail, calendar files and QR codes as it is).
+pub fn is_web_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && r.bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'<' | b'>' | b'\\' | b'`'))
+    })
+}
+
 /// Why a configuration cannot be used (exit status 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -154,6 +171,8 @@ pub struct ConfigError {
     /// The key, e.g. `slots.minutes`, or empty when the file itself is the problem.
     pub field: String,
     pub detail: String,
+    /// A value that is not accepted: the message says what is.
+    pub invalid: Option<Box<Invalid>>,
 }
 
 /// A checked configuration, with the values the rest of soudan uses.
@@ -179,6 +198,7 @@ impl Config {
             path: path.map(Path::to_path_buf),
             field,
             detail,
+            invalid: None,
         };
         let config: Config = toml::from_str(text).map_err(|e| {
             let detail = e.message().to_string();
@@ -188,9 +208,12 @@ impl Config {
             });
             err(at.unwrap_or_default(), detail)
         })?;
-        config
-            .check()
-            .map_err(|i| err(i.field.to_string(), format!("{:?}: {}", i.value, i.kind)))
+        config.check().map_err(|i| ConfigError {
+            path: path.map(Path::to_path_buf),
+            field: i.field.to_string(),
+            detail: String::new(),
+            invalid: Some(Box::new(i)),
+        })
     }
 
     /// The built-in configuration.
@@ -201,15 +224,73 @@ impl Config {
 
     /// Reads a configuration file.
     pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+        // Bounded before it is read: a configuration is a few KiB.
+        let meta = std::fs::metadata(path).map_err(|e| ConfigError {
+            path: Some(path.to_path_buf()),
+            field: String::new(),
+            detail: e.to_string(),
+            invalid: None,
+        })?;
+        if !meta.is_file() || meta.len() > MAX_CONFIG_BYTES {
+            return Err(ConfigError {
+                path: Some(path.to_path_buf()),
+                field: String::new(),
+                detail: format!("not a file of at most {} KiB", MAX_CONFIG_BYTES / 1024),
+                invalid: None,
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             path: Some(path.to_path_buf()),
             field: String::new(),
             detail: e.to_string(),
+            invalid: None,
         })?;
         Self::parse(&text, Some(path))
     }
 
+    /// Every text a person configures, with its key: checked like what is
+    /// typed at the counter (it reaches screens, mail and calendar files).
+    fn texts(&self) -> Vec<(&'static str, &str)> {
+        let mut out = vec![
+            ("office.name", self.office.name.as_str()),
+            ("office.phone", self.office.phone.as_str()),
+            ("mail.from", self.mail.from.as_str()),
+            ("mail.outbox", self.mail.outbox.as_str()),
+            ("mail.smtp_host", self.mail.smtp_host.as_str()),
+            ("kiosk.info_url", self.kiosk.info_url.as_str()),
+        ];
+        for b in &self.booths {
+            out.push(("booths.meeting_url", b.meeting_url.as_str()));
+        }
+        for t in &self.terms {
+            out.push(("terms.version", t.version.as_str()));
+            out.push(("terms.label", t.label.as_str()));
+            out.push(("terms.changes", t.changes.as_str()));
+            out.push(("terms.url", t.url.as_str()));
+        }
+        out
+    }
+
     fn check(self) -> Result<Loaded, Invalid> {
+        for (field, value) in self.texts() {
+            crate::domain::bounded(field, value, 1000, 4000)?;
+            if value.chars().any(crate::domain::seeker::is_forbidden_char) {
+                return Err(Invalid::new(field, value, "text_chars"));
+            }
+        }
+        for (field, value) in [("kiosk.info_url", self.kiosk.info_url.as_str())]
+            .into_iter()
+            .chain(
+                self.booths
+                    .iter()
+                    .map(|b| ("booths.meeting_url", b.meeting_url.as_str())),
+            )
+            .chain(self.terms.iter().map(|t| ("terms.url", t.url.as_str())))
+        {
+            if !value.is_empty() && !is_web_url(value) {
+                return Err(Invalid::new(field, value, "url"));
+            }
+        }
         let tz: Tz =
             self.office.time_zone.parse().map_err(|_| {
                 Invalid::new("office.time_zone", &self.office.time_zone, "time_zone")

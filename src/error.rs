@@ -113,6 +113,14 @@ impl Error {
                     .as_ref()
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| crate::i18n::text(lang, "config.builtin").to_string());
+                if let Some(i) = &c.invalid {
+                    return tr!(
+                        lang,
+                        "error.config_value",
+                        path = safe(&path),
+                        problem = invalid_message(lang, i)
+                    );
+                }
                 tr!(
                     lang,
                     "error.config",

@@ -496,7 +496,6 @@ fn exit_4_the_database_cannot_be_used() {
     let o = run(dir.path(), &["day"]);
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
-
 }
 
 #[test]

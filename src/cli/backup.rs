@@ -142,7 +142,15 @@ pub fn read_backup(path: &Path) -> Result<BackupFile, Invalid> {
     use std::io::Read;
     let shown = path.display().to_string();
     let bad = |detail: String| Invalid::new("FILE", &shown, "backup_file").with_detail(detail);
-    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    // Opened without waiting: a pipe with no writer would block here.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|e| bad(e.to_string()))?
+    };
     let meta = file.metadata().map_err(|e| bad(e.to_string()))?;
     // A device (/dev/zero) or a pipe never ends: only a file, of a size a
     // backup can have, is read, and never more than that.

@@ -932,6 +932,7 @@ fn set_pin(env: &Env) -> Result<(), Error> {
             path: None,
             field: "--config".into(),
             detail: tr!(lang, "kiosk.set_pin_needs_config"),
+            invalid: None,
         }));
     };
     // The file is replaced by a new one: a link would be replaced by a
@@ -960,6 +961,7 @@ fn set_pin(env: &Env) -> Result<(), Error> {
                 path: Some(path),
                 field: String::new(),
                 detail: e.to_string(),
+                invalid: None,
             }));
         }
     };
@@ -1009,6 +1011,7 @@ fn set_pin(env: &Env) -> Result<(), Error> {
             path: Some(path),
             field: String::new(),
             detail: e.to_string(),
+            invalid: None,
         }));
     }
     println!("{}", tr!(lang, "kiosk.pin_set", path = path.display()));

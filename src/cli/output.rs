@@ -280,13 +280,21 @@ pub fn print_seeker(
 pub fn contact_change_lines(lang: Lang, old: &Seeker, new: &Seeker) -> Vec<String> {
     let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
     let pairs = [
-        ("name", old.name.as_str().to_string(), new.name.as_str().to_string()),
+        (
+            "name",
+            old.name.as_str().to_string(),
+            new.name.as_str().to_string(),
+        ),
         (
             "kana",
             opt(old.kana.as_ref().map(|k| k.as_str())),
             opt(new.kana.as_ref().map(|k| k.as_str())),
         ),
-        ("email", old.email.as_str().to_string(), new.email.as_str().to_string()),
+        (
+            "email",
+            old.email.as_str().to_string(),
+            new.email.as_str().to_string(),
+        ),
         (
             "phone",
             opt(old.phone.as_ref().map(|p| p.as_str())),

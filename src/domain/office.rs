@@ -280,7 +280,9 @@ impl Office {
         event: &super::booking::Event,
         now: NaiveDateTime,
     ) -> Result<(), Violation> {
-        if matches!(event, super::booking::Event::Start) && b.status == super::booking::Status::Booked {
+        if matches!(event, super::booking::Event::Start)
+            && b.status == super::booking::Status::Booked
+        {
             let starts = b.slot.starts_at();
             let opens = starts - self.rules.start_early();
             let closes = super::booking::no_show_at(starts, self.rules.grace());

@@ -172,7 +172,12 @@ pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        super::bounded("name", input, max_bytes(NAME_MAX_WIDTH), max_bytes(NAME_MAX_WIDTH))?;
+        super::bounded(
+            "name",
+            input,
+            max_bytes(NAME_MAX_WIDTH),
+            max_bytes(NAME_MAX_WIDTH),
+        )?;
         let folded = fold_spaces(input);
         check_text("name", input, &folded, NAME_MAX_WIDTH)?;
         Ok(Self(folded))
@@ -223,7 +228,12 @@ pub struct Kana(String);
 
 impl Kana {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        super::bounded("kana", input, max_bytes(KANA_MAX_WIDTH), max_bytes(KANA_MAX_WIDTH))?;
+        super::bounded(
+            "kana",
+            input,
+            max_bytes(KANA_MAX_WIDTH),
+            max_bytes(KANA_MAX_WIDTH),
+        )?;
         // NFKC turns half-width katakana into full-width ones.
         let nfkc: String = input.nfkc().collect();
         let folded = nfkc.split_whitespace().collect::<Vec<_>>().join(" ");

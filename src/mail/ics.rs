@@ -17,7 +17,7 @@ fn text(s: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -45,7 +45,24 @@ pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset
     let office = &loaded.config.office;
     let tz = &office.time_zone;
     let local = |t: chrono::NaiveTime| b.slot.date.and_time(t).format("%Y%m%dT%H%M%S").to_string();
-    let offset = now.offset().local_minus_utc();
+    // The zone's own rules at the consultation's moment (a zone with
+    // daylight saving has another offset in June than in December).
+    let at = b.slot.date.and_time(b.slot.start);
+    let (offset, zone_name, daylight) = {
+        use chrono::{Offset, TimeZone};
+        use chrono_tz::{OffsetComponents, OffsetName};
+        match loaded.tz.offset_from_local_datetime(&at).earliest() {
+            Some(o) => (
+                o.fix().local_minus_utc(),
+                o.abbreviation()
+                    .filter(|n| n.chars().all(|c| c.is_ascii_alphabetic()))
+                    .map(str::to_string),
+                o.dst_offset().num_seconds() != 0,
+            ),
+            None => (now.offset().local_minus_utc(), None, false),
+        }
+    };
+    let observance = if daylight { "DAYLIGHT" } else { "STANDARD" };
     let (sign, abs) = if offset < 0 {
         ('-', -offset)
     } else {
@@ -66,12 +83,12 @@ pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset
         format!("METHOD:{}", if cancelled { "CANCEL" } else { "PUBLISH" }),
         "BEGIN:VTIMEZONE".to_string(),
         format!("TZID:{tz}"),
-        "BEGIN:STANDARD".to_string(),
+        format!("BEGIN:{observance}"),
         "DTSTART:19700101T000000".to_string(),
         format!("TZOFFSETFROM:{utc_offset}"),
         format!("TZOFFSETTO:{utc_offset}"),
-        "TZNAME:JST".to_string(),
-        "END:STANDARD".to_string(),
+        zone_name.map(|n| format!("TZNAME:{n}")).unwrap_or_default(),
+        format!("END:{observance}"),
         "END:VTIMEZONE".to_string(),
         "BEGIN:VEVENT".to_string(),
         format!("UID:{}@soudan.{}", b.id, office.code),
@@ -88,17 +105,57 @@ pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset
         ),
         format!("SUMMARY:{}", text(&summary)),
         format!("LOCATION:{}", text(&b.meeting_url)),
-        format!("URL:{}", b.meeting_url),
+        format!("URL:{}", uri(&b.meeting_url)),
         format!("DESCRIPTION:{}", text(&description)),
         "END:VEVENT".to_string(),
         "END:VCALENDAR".to_string(),
     ];
-    lines.iter().map(|l| fold(l)).collect()
+    lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| fold(l))
+        .collect()
+}
+
+/// A URI value: no control characters, so that no value can end its line
+/// (the configuration refuses them too).
+fn uri(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn booking(date: &str, time: &str) -> Booking {
+        use crate::domain::booking::*;
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+        let start = chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
+        Booking {
+            id: BookingId::parse("K7M2Q9").unwrap(),
+            slot: Slot {
+                date,
+                start,
+                end: start + chrono::Duration::minutes(30),
+                booth: 1,
+            },
+            seeker: crate::domain::seeker::JobSeekerNumber::parse("46010-1").unwrap(),
+            status: Status::Booked,
+            channel: Channel::Counter,
+            consent: crate::domain::terms::Consent {
+                terms_version: "2025-02-07".into(),
+                at,
+                documents: crate::domain::terms::Document::ALL.to_vec(),
+            },
+            checklist: crate::domain::terms::checklist_all_yes(),
+            attendance: Attendance::default(),
+            meeting_url: "https://meeting.example.jp/b1".into(),
+            late_override: None,
+            created_at: at,
+            changes: Vec::new(),
+        }
+    }
 
     #[test]
     fn folding_keeps_characters_whole_and_lines_short() {
@@ -109,6 +166,44 @@ mod tests {
         }
         let unfolded = folded.replace("\r\n ", "");
         assert_eq!(unfolded.trim_end(), long);
+    }
+
+    #[test]
+    fn a_zone_with_daylight_saving_is_declared_by_its_own_rules() {
+        let mut loaded = crate::config::Config::builtin();
+        loaded.tz = chrono_tz::America::New_York;
+        loaded.config.office.time_zone = "America/New_York".into();
+        let b = booking("2027-06-15", "10:00");
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00-05:00").unwrap();
+        let ics = event(Kind::Confirmation, &b, &loaded, now);
+        assert!(ics.contains("BEGIN:DAYLIGHT"), "{ics}");
+        assert!(ics.contains("TZOFFSETTO:-0400"), "{ics}");
+        assert!(ics.contains("TZNAME:EDT"), "{ics}");
+        assert!(!ics.contains("JST"), "{ics}");
+        let tokyo = crate::config::Config::builtin();
+        let ics = event(Kind::Confirmation, &b, &tokyo, now);
+        assert!(
+            ics.contains("TZOFFSETTO:+0900") && ics.contains("TZNAME:JST"),
+            "{ics}"
+        );
+    }
+
+    #[test]
+    fn no_value_can_end_its_line() {
+        let loaded = crate::config::Config::builtin();
+        let mut b = booking("2027-06-15", "10:00");
+        b.meeting_url = "https://x.example/a\r\nEND:VEVENT\r\nBEGIN:VEVENT".into();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
+        let ics = event(Kind::Confirmation, &b, &loaded, now);
+        let unfolded = ics.replace("\r\n ", "");
+        let begins = unfolded
+            .split("\r\n")
+            .filter(|l| *l == "BEGIN:VEVENT")
+            .count();
+        assert_eq!(begins, 1, "{ics}");
+        for line in ics.split("\r\n") {
+            assert!(!line.contains('\r') && !line.contains('\n'));
+        }
     }
 
     #[test]

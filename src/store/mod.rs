@@ -809,7 +809,9 @@ impl Store {
             };
         }
         let text = fs::read_to_string(self.dir.join(LAST_EVENT)).map_err(|e| {
-            self.damaged(format!("{LAST_EVENT} cannot be read ({e}); restore the last backup"))
+            self.damaged(format!(
+                "{LAST_EVENT} cannot be read ({e}); restore the last backup"
+            ))
         })?;
         let noted = match text.trim() {
             // Made, but no change has been recorded yet.
@@ -945,7 +947,9 @@ impl Store {
         let key = typed.number.as_str().as_bytes().to_vec();
         self.transact(|tx| {
             let Some(raw) = tx.seekers.get(&key)? else {
-                return abort(OpError::Rule(Violation::ContactDiffers { fields: Vec::new() }));
+                return abort(OpError::Rule(Violation::ContactDiffers {
+                    fields: Vec::new(),
+                }));
             };
             let stored: Seeker = tx.decode(Kind::Seeker, "seeker", &raw)?;
             let after = stored.merged(typed, true);
@@ -998,7 +1002,10 @@ impl Store {
                     if !fields.is_empty() && contact == Contact::Keep {
                         return abort(OpError::Rule(Violation::ContactDiffers { fields }));
                     }
-                    (s.merged(&new.seeker, contact == Contact::Replace), !fields.is_empty())
+                    (
+                        s.merged(&new.seeker, contact == Contact::Replace),
+                        !fields.is_empty(),
+                    )
                 }
             };
             if let Some(raw) = tx.refusals.get(&seeker_key)? {

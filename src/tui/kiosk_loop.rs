@@ -91,7 +91,9 @@ fn perform(
         KioskEffect::Book(req) => match crate::cli::place(env, store, &req) {
             Ok(b) => {
                 // Mail goes to the address on record, never to one typed here.
-                let seeker = store.seeker(&b.seeker)?.unwrap_or_else(|| req.seeker.clone());
+                let seeker = store
+                    .seeker(&b.seeker)?
+                    .unwrap_or_else(|| req.seeker.clone());
                 let mail = match crate::mail::deliver(
                     crate::mail::Kind::Confirmation,
                     &b,
@@ -183,6 +185,7 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
             path: env.config_path.clone(),
             field: "kiosk.pin_hash".into(),
             detail: tr!(env.lang, "kiosk.no_pin"),
+            invalid: None,
         }));
     }
     if let Some(s) = idle {

@@ -234,7 +234,9 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
         )?)))),
         Effect::Book(req) => match crate::cli::place(env, store, &req) {
             Ok(b) => {
-                let seeker = store.seeker(&b.seeker)?.unwrap_or_else(|| req.seeker.clone());
+                let seeker = store
+                    .seeker(&b.seeker)?
+                    .unwrap_or_else(|| req.seeker.clone());
                 let mail = mail_line(env, crate::mail::Kind::Confirmation, &b, &seeker);
                 let when = format!(
                     "{} {}-{} {}",
