@@ -128,6 +128,8 @@ impl Default for MailSection {
 #[serde(deny_unknown_fields, default)]
 pub struct KioskSection {
     pub idle_seconds: u32,
+    /// How long the completion screen stays without a key.
+    pub done_seconds: u32,
     pub pin_hash: String,
     /// What the completion screen shows as a QR code: `meeting` (the
     /// booking's meeting URL), `info` (`info_url`) or `off`.
@@ -140,6 +142,7 @@ impl Default for KioskSection {
     fn default() -> Self {
         Self {
             idle_seconds: 90,
+            done_seconds: 20,
             pin_hash: String::new(),
             qr: "meeting".into(),
             info_url: String::new(),
@@ -403,6 +406,13 @@ impl Config {
                 "kiosk.pin_hash",
                 &self.kiosk.pin_hash,
                 "pin_hash",
+            ));
+        }
+        if !(5..=600).contains(&self.kiosk.done_seconds) {
+            return Err(Invalid::new(
+                "kiosk.done_seconds",
+                self.kiosk.done_seconds.to_string(),
+                "done_seconds",
             ));
         }
         if self.kiosk.idle_seconds < 5 || self.kiosk.idle_seconds > 3600 {

@@ -180,6 +180,7 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "start_early" => tr!(lang, "invalid.start_early"),
         "horizon" => tr!(lang, "invalid.horizon"),
         "idle_seconds" => tr!(lang, "invalid.idle_seconds"),
+        "done_seconds" => tr!(lang, "invalid.done_seconds"),
         "now" => tr!(lang, "invalid.now"),
         "now_real_data" => tr!(lang, "invalid.now_real_data"),
         "contact_none" => tr!(lang, "invalid.contact_none"),

@@ -2,6 +2,7 @@
 //!
 //! - [`domain`]: the rules of the terms of use, pure (no clock, files, terminal or database).
 //! - [`store`]: bookings in sled; the only code that knows sled and bincode.
+//! - [`desk`]: the office's operations, once, for every front end (the mail queue).
 //! - [`config`]: the office configuration (TOML), built in or from a file.
 //! - [`mail`]: the confirmation email and the outbox.
 //! - [`i18n`]: message catalogues in Japanese and English (`assets/i18n`).
@@ -15,6 +16,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod desk;
 pub mod domain;
 pub mod error;
 pub mod i18n;

@@ -716,3 +716,304 @@ fn import_reads_only_a_file_of_a_backups_size() {
     let o = run(&dir, &["import", fifo.to_str().unwrap()]);
     assert_eq!(code(&o), 2, "{}", err(&o));
 }
+
+// 7. A booking never exists without its mail.
+
+fn emls(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".eml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_closed_stdout_still_leaves_every_booking_its_mail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    for (i, t) in ["09:00", "09:30", "10:00", "10:30", "11:00"]
+        .iter()
+        .enumerate()
+    {
+        let n = format!("46010-{}", i + 1);
+        let mut c = soudan(&dir);
+        c.args(book_args("2026-12-04", t, &n, &[]));
+        // The reader is gone before the id is printed: SIGPIPE ends soudan there.
+        let (r, w) = std::io::pipe().unwrap();
+        drop(r);
+        c.stdout(w).stderr(Stdio::null());
+        let _ = c.status().unwrap();
+    }
+    let day: Value =
+        serde_json::from_slice(&run(&dir, &["day", "--date", "2026-12-04", "--json"]).stdout)
+            .unwrap();
+    let ids: Vec<String> = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 5, "every booking stored");
+    let mails = emls(&dir.join("outbox"));
+    for id in &ids {
+        assert_eq!(
+            mails.iter().filter(|m| m.contains(id.as_str())).count(),
+            1,
+            "{id}: {mails:?}"
+        );
+    }
+}
+
+#[test]
+fn a_mail_queued_but_not_written_is_written_at_the_next_start_and_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    // A process that stored its booking and died before writing the mail:
+    // the intent is in the booking's transaction, the file is not there.
+    {
+        let store = soudan::store::Store::open(&dir, "test").unwrap();
+        store.claim_clock(true).unwrap();
+    }
+    assert_eq!(code(&book(&dir, "2026-12-04", "10:00", "46010-1", &[])), 0);
+    let outbox = dir.join("outbox");
+    let first = emls(&outbox);
+    assert_eq!(first.len(), 1);
+    std::fs::remove_file(outbox.join(&first[0])).unwrap();
+    std::fs::write(outbox.join(".half.eml.tmp"), b"From: x").unwrap();
+    {
+        // Put the intent back as the dead process left it.
+        let store = soudan::store::Store::open(&dir, "test").unwrap();
+        let b = store
+            .day(chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap())
+            .unwrap();
+        let ctx = soudan::store::Ctx {
+            at: b[0].created_at,
+            actor: soudan::store::Actor::system("test"),
+            channel: None,
+        };
+        // A terms notice queues through the same path: two intents now.
+        assert!(store.queue_terms_notice(b[0].id, "v-test", &ctx).unwrap());
+        assert!(
+            !store.queue_terms_notice(b[0].id, "v-test", &ctx).unwrap(),
+            "never twice"
+        );
+    }
+    assert_eq!(code(&run(&dir, &["day"])), 0);
+    let now = emls(&outbox);
+    assert_eq!(now.len(), 1, "the notice is written; {now:?}");
+    assert!(
+        !outbox.join(".half.eml.tmp").exists(),
+        "the stray half-file is gone"
+    );
+    assert_eq!(code(&run(&dir, &["day"])), 0);
+    assert_eq!(emls(&outbox), now, "nothing is written twice");
+}
+
+// 15. terms-notice twice writes each notice once.
+
+#[test]
+fn a_terms_notice_goes_once_per_booking_and_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let conf = tmp.path().join("revised.toml");
+    let text = soudan::config::BUILTIN.replace(
+        "[mail]",
+        "[[terms]]\nversion = \"2026-12-02\"\neffective = \"2026-12-02\"\nlabel = \"改訂\"\n\n[mail]",
+    );
+    std::fs::write(&conf, text).unwrap();
+    for (i, t) in ["09:00", "09:30", "10:00"].iter().enumerate() {
+        let n = format!("46010-{}", i + 1);
+        assert_eq!(code(&book(&dir, "2026-12-07", t, &n, &[])), 0);
+    }
+    let notice = || {
+        let mut c = soudan(&dir);
+        c.arg("--config").arg(&conf);
+        out(c, &["terms-notice", "--json"])
+    };
+    let o = notice();
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let first: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(first["notices"].as_array().unwrap().len(), 3);
+    let o = notice();
+    let second: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(second["notices"].as_array().unwrap().len(), 0, "{second}");
+    let n = emls(&dir.join("outbox"))
+        .iter()
+        .filter(|m| m.contains("terms-change"))
+        .count();
+    assert_eq!(n, 3);
+}
+
+// 10. Booking never waits on the network.
+
+#[test]
+fn a_relay_that_never_answers_does_not_hold_up_the_booking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    // A relay that takes the connection and never says a word.
+    let relay = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = relay.local_addr().unwrap().port();
+    let conf = tmp.path().join("relay.toml");
+    let text = soudan::config::BUILTIN
+        .replace("smtp_host = \"\"", "smtp_host = \"127.0.0.1\"")
+        .replace("smtp_port = 25", &format!("smtp_port = {port}"));
+    std::fs::write(&conf, text).unwrap();
+    let mut c = soudan(&dir);
+    c.arg("--config")
+        .arg(&conf)
+        .args(book_args("2026-12-04", "10:00", "46010-1", &[]));
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // The id is out (with its mail written) while soudan still waits on the relay.
+    assert_eq!(line.trim().len(), 6, "{line:?}");
+    let (_conn, _) = relay.accept().unwrap();
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still talking to the relay"
+    );
+    assert_eq!(
+        emls(&dir.join("outbox")).len(),
+        1,
+        "the mail waits in the outbox"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+// 12. Configured texts are checked like typed ones.
+
+#[test]
+fn configuration_values_are_checked_and_the_message_says_what_is_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let cases = [
+        (
+            "meeting_url = \"https://meeting.example.jp/hw-kagoshima/booth-1?booking={id}\"",
+            "meeting_url = \"https://x.example/a\\r\\nEND:VEVENT\"",
+            "booths.meeting_url",
+        ),
+        (
+            "meeting_url = \"https://meeting.example.jp/hw-kagoshima/booth-1?booking={id}\"",
+            "meeting_url = \"javascript:alert(1)\"",
+            "booths.meeting_url",
+        ),
+        (
+            "name = \"ハローワークかごしま\"",
+            "name = \"\\u001b]0;pwned\\u0007\"",
+            "office.name",
+        ),
+    ];
+    for (from, to, field) in cases {
+        let text = soudan::config::BUILTIN.replacen(from, to, 1);
+        assert_ne!(text, soudan::config::BUILTIN, "{from}");
+        let conf = tmp.path().join("bad.toml");
+        std::fs::write(&conf, text).unwrap();
+        let mut c = soudan(&dir);
+        c.arg("--config").arg(&conf);
+        let o = out(c, &["day"]);
+        assert_eq!(code(&o), 2, "{to}: {}", err(&o));
+        assert!(err(&o).contains(field), "{}", err(&o));
+        assert!(
+            err(&o).contains("Accepted"),
+            "names what is accepted: {}",
+            err(&o)
+        );
+        assert!(!err(&o).contains('\u{1b}'), "{}", err(&o));
+    }
+}
+
+// 16. Import holds every record to the rules; check reports what breaks them.
+
+#[test]
+fn import_refuses_impossible_bookings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    assert_eq!(code(&book(&dir, "2026-12-04", "10:00", "46010-1", &[])), 0);
+    let good = String::from_utf8(export(&dir)).unwrap();
+    let cases = [
+        ("\"booth\": 1", "\"booth\": 77"),
+        ("\"start\": \"10:00:00\"", "\"start\": \"10:17:00\""),
+        ("\"end\": \"10:30:00\"", "\"end\": \"09:30:00\""),
+    ];
+    let mut tried = 0;
+    for (from, to) in cases {
+        if !good.contains(from) {
+            continue;
+        }
+        tried += 1;
+        let f = tmp.path().join("bad.json");
+        std::fs::write(&f, good.replacen(from, to, 1)).unwrap();
+        let into = tmp.path().join(format!("into-{tried}"));
+        let o = run(&into, &["import", f.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{to}: {}", err(&o));
+        assert!(err(&o).contains("bookings[0]"), "{}", err(&o));
+    }
+    let url = good
+        .lines()
+        .find(|l| l.contains("\"meeting_url\""))
+        .unwrap()
+        .to_string();
+    let f = tmp.path().join("url.json");
+    std::fs::write(
+        &f,
+        good.replacen(&url, "      \"meeting_url\": \"javascript:x\\r\\nA\",", 1),
+    )
+    .unwrap();
+    let o = run(
+        &tmp.path().join("into-url"),
+        &["import", f.to_str().unwrap()],
+    );
+    assert_eq!(code(&o), 2, "{}", err(&o));
+    assert!(tried >= 2, "the cases reach the file's fields: {good}");
+}
+
+// 19. The completion screen does not stay for the next person.
+
+#[test]
+fn the_completion_screen_has_its_own_short_time() {
+    let loaded = soudan::config::Config::builtin();
+    assert!(loaded.config.kiosk.done_seconds < loaded.config.kiosk.idle_seconds);
+    let bad = soudan::config::BUILTIN.replace("done_seconds = 20", "done_seconds = 0");
+    assert!(soudan::config::Config::parse(&bad, None).is_err());
+}
+
+// 11. One validation for every free text, wherever it is typed.
+
+#[test]
+fn a_late_reason_is_checked_like_every_free_text() {
+    use soudan::domain::office::{BookingCheck, Override, SlotRequest};
+    let office = soudan::config::Config::builtin().office;
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let req = SlotRequest {
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+        time: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+        booth: 1,
+    };
+    for bad in ["電話\u{202e}で依頼", "a\u{200b}b", &"理由".repeat(500)] {
+        match office.check_slot(&req, now, &Override::Staff(bad.to_string())) {
+            Err(BookingCheck::Invalid(i)) => assert_eq!(i.field, "override-deadline"),
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+    assert!(
+        office
+            .check_slot(&req, now, &Override::Staff("電話で依頼".into()))
+            .is_ok()
+    );
+}

@@ -192,6 +192,24 @@ pub fn read_backup(path: &Path) -> Result<BackupFile, Invalid> {
 pub fn import(env: &Env, path: &Path) -> Result<(), Error> {
     // The whole file is read and checked before the database is touched.
     let file = read_backup(path)?;
+    // Every booking is held to the rules of a new one under this office's
+    // configuration: a backup is no way around them.
+    for (i, b) in file.bookings.iter().enumerate() {
+        if let Some(p) = env.loaded.office.stored_booking_problems(b).first() {
+            return Err(
+                Invalid::new("FILE", path.display().to_string(), "backup_file")
+                    .with_detail(format!("bookings[{i}] ({}): {p}", b.id))
+                    .into(),
+            );
+        }
+    }
+    if file.audit.iter().any(|e| e.seq == u64::MAX) {
+        return Err(
+            Invalid::new("FILE", path.display().to_string(), "backup_file")
+                .with_detail("an audit event numbered past the last number")
+                .into(),
+        );
+    }
     let store = env.store("soudan import")?;
     let counts = (file.bookings.len(), file.seekers.len(), file.audit.len());
     let snapshot = Snapshot {

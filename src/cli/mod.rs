@@ -121,36 +121,48 @@ impl Env {
             self.clock.offset(),
             &self.actor.terminal,
         )?;
+        // What a process stopped half-way left queued is written now; the
+        // command's own work never waits on it.
+        let _ = crate::desk::mail::write_queued(&store, &self.loaded, &self.data_dir);
         Ok(store)
     }
 
-    /// Writes (and, with a relay, sends) a mail about a stored booking and
-    /// says where it went. A failure is reported, never undoes the booking.
-    fn mail(&self, kind: crate::mail::Kind, booking: &Booking, seeker: &Seeker) {
+    /// Writes the queued mail (the change queued it in its own
+    /// transaction) and says where the one about `booking` went. A failure
+    /// is reported, never undoes the change: the mail stays queued.
+    fn write_mail(&self, store: &Store, booking: BookingId, kind: crate::store::MailKind) {
         let lang = self.lang;
-        match crate::mail::deliver(
-            kind,
-            booking,
-            seeker,
-            &self.loaded,
-            &self.data_dir,
-            self.clock.now(),
-        ) {
+        match crate::desk::mail::write_queued(store, &self.loaded, &self.data_dir) {
             Ok(d) => {
-                self.say(&tr!(lang, "mail.written", path = d.path.display()));
-                if let Some(r) = d.sent {
-                    match r.error {
-                        None => self.say(&tr!(lang, "mail.sent", count = r.sent)),
-                        Some(e) => self.say(&tr!(
-                            lang,
-                            "mail.queued",
-                            count = r.failed,
-                            error = crate::i18n::safe(&e)
-                        )),
-                    }
+                if let Some(path) = d.path_of(booking, kind) {
+                    self.say(&tr!(lang, "mail.written", path = path.display()));
+                }
+                if let Some(e) = d.error {
+                    self.say(&tr!(lang, "mail.failed", error = crate::i18n::safe(&e)));
                 }
             }
-            Err(e) => self.say(&tr!(lang, "mail.failed", error = crate::i18n::safe(&e.0))),
+            Err(e) => self.say(&tr!(
+                lang,
+                "mail.failed",
+                error = crate::i18n::safe(&Error::from(e).message(lang))
+            )),
+        }
+    }
+
+    /// Sends the outbox through the relay, when one is set: after everything
+    /// about the change was reported, so that no booking waits on the network.
+    fn send_mail(&self) {
+        let lang = self.lang;
+        if let Some(r) = crate::desk::mail::send(&self.loaded, &self.data_dir) {
+            match r.error {
+                None => self.say(&tr!(lang, "mail.sent", count = r.sent)),
+                Some(e) => self.say(&tr!(
+                    lang,
+                    "mail.queued",
+                    count = r.failed,
+                    error = crate::i18n::safe(&e)
+                )),
+            }
         }
     }
 
@@ -525,6 +537,10 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
                 if no_shows >= office.rules.no_show_flag {
                     env.say(&tr!(lang, "book.no_show_warning", count = no_shows));
                 }
+                // Stored and fsynced with its mail queued: the mail is
+                // written before the id is printed, so a reader that goes
+                // away (a closed pipe) cannot leave a booking without one.
+                let drained = crate::desk::mail::write_queued(&store, &env.loaded, &env.data_dir);
                 if a.json {
                     output::print_json(&output::booking_json(
                         &booking,
@@ -536,7 +552,23 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
                     println!("{}", booking.id);
                 }
                 env.say(&output::booked_line(lang, &booking));
-                env.mail(crate::mail::Kind::Confirmation, &booking, &seeker);
+                match drained {
+                    Ok(d) => {
+                        if let Some(p) = d.path_of(booking.id, crate::store::MailKind::Confirmation)
+                        {
+                            env.say(&tr!(lang, "mail.written", path = p.display()));
+                        }
+                        if let Some(e) = d.error {
+                            env.say(&tr!(lang, "mail.failed", error = crate::i18n::safe(&e)));
+                        }
+                    }
+                    Err(e) => env.say(&tr!(
+                        lang,
+                        "mail.failed",
+                        error = crate::i18n::safe(&Error::from(e).message(lang))
+                    )),
+                }
+                env.send_mail();
                 return Ok(());
             }
             Err(Error::Rule {
@@ -616,10 +648,9 @@ fn change(
         .map_err(|e| Error::from(e).about(id))?;
     report(env, &store, &booking, json)?;
     env.say(&output::changed_line(env.lang, &booking));
-    if matches!(event, Event::Cancel { .. })
-        && let Some(seeker) = store.seeker(&booking.seeker)?
-    {
-        env.mail(crate::mail::Kind::Cancellation, &booking, &seeker);
+    if matches!(event, Event::Cancel { .. }) {
+        env.write_mail(&store, booking.id, crate::store::MailKind::Cancellation);
+        env.send_mail();
     }
     Ok(())
 }
@@ -761,7 +792,18 @@ fn refuse(env: &Env, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
 
 fn check(env: &Env, json: bool) -> Result<(), Error> {
     let store = env.store("soudan check")?;
-    let report = store.check()?;
+    let mut report = store.check()?;
+    // The records as the office's rules see them, beside the store's own view.
+    for b in store.range(
+        chrono::NaiveDate::MIN,
+        chrono::NaiveDate::MAX
+            .pred_opt()
+            .unwrap_or(chrono::NaiveDate::MAX),
+    )? {
+        for p in env.loaded.office.stored_booking_problems(&b) {
+            report.problems.push(format!("booking {}: {p}", b.id));
+        }
+    }
     if json {
         output::print_json(&serde_json::to_value(&report).unwrap_or_default());
     } else {
@@ -886,27 +928,32 @@ pub fn needing_reconsent(env: &Env, store: &Store) -> Result<Vec<Booking>, Error
 fn terms_notice(env: &Env, json: bool) -> Result<(), Error> {
     let store = env.open("soudan terms-notice")?;
     let affected = needing_reconsent(env, &store)?;
-    let mut written = Vec::new();
+    // One notice per booking and version, whatever how often this runs.
+    let mut queued = Vec::new();
     for b in &affected {
-        let Some(seeker) = store.seeker(&b.seeker)? else {
-            continue;
-        };
-        match crate::mail::deliver(
-            crate::mail::Kind::TermsChange,
-            b,
-            &seeker,
-            &env.loaded,
-            &env.data_dir,
-            env.clock.now(),
-        ) {
-            Ok(d) => written.push((b.id, d.path)),
-            Err(e) => env.say(&tr!(
-                env.lang,
-                "mail.failed",
-                error = crate::i18n::safe(&e.0)
-            )),
+        let version = env
+            .loaded
+            .office
+            .terms
+            .in_force(b.slot.date)
+            .map(|v| v.version.clone())
+            .unwrap_or_default();
+        if store.queue_terms_notice(b.id, &version, &env.ctx(None))? {
+            queued.push(b.id);
         }
     }
+    let drained = crate::desk::mail::write_queued(&store, &env.loaded, &env.data_dir)?;
+    if let Some(e) = &drained.error {
+        env.say(&tr!(env.lang, "mail.failed", error = crate::i18n::safe(e)));
+    }
+    let written: Vec<(BookingId, PathBuf)> = queued
+        .iter()
+        .filter_map(|id| {
+            drained
+                .path_of(*id, crate::store::MailKind::TermsChange)
+                .map(|p| (*id, p.to_path_buf()))
+        })
+        .collect();
     if json {
         let list: Vec<_> = written
             .iter()

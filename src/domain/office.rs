@@ -263,10 +263,79 @@ impl Office {
                         "reason",
                     )));
                 }
-                Override::Staff(_) => {}
+                // The one check of every free text, wherever it was typed.
+                Override::Staff(reason) => {
+                    super::seeker::free_text(
+                        "override-deadline",
+                        reason,
+                        super::seeker::TEXT_MAX_WIDTH,
+                    )
+                    .map_err(BookingCheck::Invalid)?;
+                }
             }
         }
         Ok(slot)
+    }
+
+    /// What in a stored booking breaks the rules a new booking is held to
+    /// under this configuration (a backup being imported, or `check`): a
+    /// booth the office has, a configured start, the slot's length, an
+    /// http(s) meeting URL, clean free texts, and a history the state
+    /// machine could have made. Empty: nothing.
+    pub fn stored_booking_problems(&self, b: &super::booking::Booking) -> Vec<String> {
+        use super::booking::{Status, transition};
+        let mut out = Vec::new();
+        if self.booth(b.slot.booth).is_none() {
+            out.push(format!(
+                "booth {} is not one of the office's booths",
+                b.slot.booth
+            ));
+        }
+        if !self.starts.contains(&b.slot.start) {
+            out.push(format!(
+                "{} is not a slot start",
+                b.slot.start.format("%H:%M")
+            ));
+        }
+        if b.slot.end != b.slot.start + self.slot_length() {
+            out.push(format!(
+                "the slot ends at {}, not {} after its start",
+                b.slot.end.format("%H:%M"),
+                self.slot_length().num_minutes()
+            ));
+        }
+        if !crate::config::is_web_url(&b.meeting_url) {
+            out.push("the meeting URL is not an http(s) address".into());
+        }
+        let texts = b
+            .changes
+            .iter()
+            .filter_map(|c| c.event.reason())
+            .chain(b.late_override.as_deref())
+            .chain(b.attendance.interpreter.as_deref());
+        for t in texts {
+            if super::seeker::free_text("reason", t, super::seeker::TEXT_MAX_WIDTH).is_err() {
+                out.push("a reason or language is not one clean line of text".into());
+                break;
+            }
+        }
+        let mut status = Status::Booked;
+        for c in &b.changes {
+            match transition(status, &c.event) {
+                Ok(next) => status = next,
+                Err(_) => {
+                    out.push(format!("its history cannot lead to {:?}", b.status));
+                    break;
+                }
+            }
+        }
+        if out.is_empty() && status != b.status {
+            out.push(format!(
+                "its history leads to {status:?}, not {:?}",
+                b.status
+            ));
+        }
+        out
     }
 
     /// Whether `event` may happen to `b` at office time `now`, beyond what

@@ -290,6 +290,64 @@ pub fn write(
     Ok(path)
 }
 
+/// Writes the queued mail number `seq` into `outbox` under a name of its
+/// own, unless it is there already (in the outbox or, sent, in `sent/`):
+/// written again after a crash, nothing is written twice.
+pub fn write_once(
+    outbox: &Path,
+    kind: Kind,
+    b: &Booking,
+    at: DateTime<FixedOffset>,
+    seq: u64,
+    message: &Message,
+) -> Result<PathBuf, MailError> {
+    fs::create_dir_all(outbox).map_err(err)?;
+    let name = format!(
+        "{}-{}-{}-q{seq}.eml",
+        at.format("%Y%m%dT%H%M%S"),
+        b.id,
+        kind.id()
+    );
+    let path = outbox.join(&name);
+    if path.exists() {
+        return Ok(path);
+    }
+    let sent = outbox.join("sent").join(&name);
+    if sent.exists() {
+        return Ok(sent);
+    }
+    let tmp = outbox.join(format!(".{name}.tmp"));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&message.formatted())?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, &path)?;
+        fs::File::open(outbox)?.sync_all()
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(path)
+}
+
+/// Removes the temporary files of a writer that was stopped half-way
+/// (`.NAME.eml.tmp`): only the owner of the database writes mail, so none
+/// of them is still being written.
+pub fn remove_unfinished(outbox: &Path) {
+    let Ok(rd) = fs::read_dir(outbox) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".eml.tmp") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Composes and writes one message; sends the outbox when a relay is set.
 pub fn deliver(
     kind: Kind,

@@ -27,6 +27,8 @@ pub enum Kind {
     Seeker = 2,
     Refusals = 3,
     Audit = 4,
+    /// A mail the owner of the database still has to write.
+    MailIntent = 5,
 }
 
 /// The record version this build writes, per kind.

@@ -16,6 +16,8 @@
 //! | `refusals` | seeker | refusals under Art. 12(1), oldest first |
 //! | `audit` | sequence u64 BE | audit event (ids only, no personal data) |
 //! | `audit_by_booking` | id, sequence | — (a booking's history) |
+//! | `mail_queue` | sequence u64 BE | a mail to write (in the change's own transaction) |
+//! | `marks` | kind, id, tag | — (a notice already queued: never twice) |
 //!
 //! Every change is one sled transaction over the trees it touches, which
 //! re-checks the slot, the job seeker's day and refusals, so racing terminals
@@ -59,6 +61,27 @@ const SCHEMA_KEY: &[u8] = b"schema_version";
 const CLOCK_KEY: &[u8] = b"clock";
 /// The number the next audit event gets (u64 BE).
 pub(crate) const AUDIT_NEXT: &[u8] = b"audit_next";
+/// The number the next queued mail gets (u64 BE).
+const MAIL_NEXT: &[u8] = b"mail_next";
+
+/// What a queued mail is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailKind {
+    Confirmation,
+    Cancellation,
+    TermsChange,
+}
+
+/// A mail to be written: queued in the transaction of the change it tells
+/// of, written by whoever owns the database, then taken off the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailIntent {
+    pub seq: u64,
+    pub booking: BookingId,
+    pub kind: MailKind,
+    /// When the change happened (the mail's date).
+    pub at: DateTime<FixedOffset>,
+}
 
 fn read_u64(v: &[u8]) -> Option<u64> {
     v.try_into().ok().map(u64::from_be_bytes)
@@ -340,6 +363,8 @@ struct Trees {
     refusals: sled::Tree,
     audit: sled::Tree,
     audit_by_booking: sled::Tree,
+    mail_queue: sled::Tree,
+    marks: sled::Tree,
 }
 
 /// sled 0.34 writes a snapshot of its page table as `snap.<lsn>.generating`
@@ -563,6 +588,8 @@ impl Store {
                 refusals: db.open_tree("refusals")?,
                 audit: db.open_tree("audit")?,
                 audit_by_booking: db.open_tree("audit_by_booking")?,
+                mail_queue: db.open_tree("mail_queue")?,
+                marks: db.open_tree("marks")?,
             };
             Ok((db, t))
         });
@@ -871,6 +898,8 @@ impl Store {
             &t.refusals,
             &t.audit,
             &t.audit_by_booking,
+            &t.mail_queue,
+            &t.marks,
         );
         let result = contain(|| {
             trees.transaction(
@@ -886,6 +915,8 @@ impl Store {
                     refusals,
                     audit,
                     audit_by_booking,
+                    mail_queue,
+                    marks,
                 )| {
                     let tx = Tx {
                         store: self,
@@ -900,6 +931,8 @@ impl Store {
                         refusals,
                         audit,
                         audit_by_booking,
+                        mail_queue,
+                        marks,
                     };
                     f(&tx)
                 },
@@ -1039,6 +1072,7 @@ impl Store {
                 tx.audit_seeker(ctx, "contact", &record.number)?;
             }
             tx.audit(ctx, "book", Some(id), None, None, Some(Status::Booked))?;
+            tx.queue_mail(id, MailKind::Confirmation, ctx.at)?;
             Ok(booking)
         })
     }
@@ -1125,6 +1159,9 @@ impl Store {
             edit(&mut booking);
             tx.put_booking(&booking)?;
             tx.reindex(&booking, from)?;
+            if matches!(event, Event::Cancel { .. }) {
+                tx.queue_mail(id, MailKind::Cancellation, ctx.at)?;
+            }
             tx.audit(
                 ctx,
                 event.id(),
@@ -1252,6 +1289,44 @@ impl Store {
             tx.audit_seeker(ctx, "unrefuse", seeker)?;
             Ok(lifted)
         })
+    }
+
+    /// Queues the terms-change notice (Art. 13) of `version` for booking
+    /// `id`, once: a second call for the same version queues nothing and
+    /// returns false.
+    pub fn queue_terms_notice(
+        &self,
+        id: BookingId,
+        version: &str,
+        ctx: &Ctx,
+    ) -> Result<bool, OpError> {
+        let mut mark = b"terms-change\0".to_vec();
+        mark.extend_from_slice(id.as_bytes());
+        mark.push(0);
+        mark.extend_from_slice(version.as_bytes());
+        self.transact(|tx| {
+            if tx.marks.get(&mark)?.is_some() {
+                return Ok(false);
+            }
+            if tx.bookings.get(id.as_bytes())?.is_none() {
+                return abort(OpError::NotFound(id));
+            }
+            tx.marks.insert(mark.as_slice(), &[][..])?;
+            tx.audit(ctx, "terms_notice", Some(id), None, None, None)?;
+            tx.queue_mail(id, MailKind::TermsChange, ctx.at)?;
+            Ok(true)
+        })
+    }
+
+    /// The mails still to be written, oldest first.
+    pub fn mail_queue(&self) -> Result<Vec<MailIntent>, StoreError> {
+        self.decode_all(&self.t.mail_queue, Kind::MailIntent, "mail intent")
+    }
+
+    /// Takes a written mail off the queue.
+    pub fn mail_done(&self, seq: u64) -> Result<(), StoreError> {
+        self.sled(|| self.t.mail_queue.remove(seq.to_be_bytes()).map(|_| ()))?;
+        self.flush()
     }
 
     /// Records an event of the terminal itself in the audit trail (a kiosk
@@ -1578,6 +1653,8 @@ struct Tx<'a> {
     refusals: &'a TransactionalTree,
     audit: &'a TransactionalTree,
     audit_by_booking: &'a TransactionalTree,
+    mail_queue: &'a TransactionalTree,
+    marks: &'a TransactionalTree,
 }
 
 impl Tx<'_> {
@@ -1685,6 +1762,34 @@ impl Tx<'_> {
             self.audit_by_booking.insert(k, &[][..])?;
         }
         self.put(self.audit, &seq.to_be_bytes(), Kind::Audit, &ev)
+    }
+
+    /// Queues a mail about `booking`, in this change's own transaction: a
+    /// booking never exists without the intent to tell the job seeker.
+    fn queue_mail(
+        &self,
+        booking: BookingId,
+        kind: MailKind,
+        at: DateTime<FixedOffset>,
+    ) -> TxResult<()> {
+        let seq = match self.meta.get(MAIL_NEXT)? {
+            Some(v) => read_u64(&v)
+                .ok_or_else(|| self.fail(self.store.damaged("mail_next is not 8 bytes")))?,
+            None => 0,
+        };
+        self.meta.insert(MAIL_NEXT, &(seq + 1).to_be_bytes())?;
+        let intent = MailIntent {
+            seq,
+            booking,
+            kind,
+            at,
+        };
+        self.put(
+            self.mail_queue,
+            &seq.to_be_bytes(),
+            Kind::MailIntent,
+            &intent,
+        )
     }
 
     fn audit_seeker(&self, ctx: &Ctx, action: &str, seeker: &JobSeekerNumber) -> TxResult<()> {

@@ -156,8 +156,16 @@ impl Kiosk {
         }
     }
 
+    /// Seconds without a key before the kiosk clears itself: shorter on
+    /// the completion screen, which shows a booking id and a QR code that
+    /// the next person in line must not see.
     fn idle_limit(&self) -> u32 {
-        self.loaded.config.kiosk.idle_seconds
+        let k = &self.loaded.config.kiosk;
+        if self.screen == Screen::Done {
+            k.done_seconds.min(k.idle_seconds)
+        } else {
+            k.idle_seconds
+        }
     }
 
     /// Whether anything on screen belongs to the person using the kiosk

@@ -90,21 +90,14 @@ fn perform(
         }
         KioskEffect::Book(req) => match crate::cli::place(env, store, &req) {
             Ok(b) => {
-                // Mail goes to the address on record, never to one typed here.
-                let seeker = store
-                    .seeker(&b.seeker)?
-                    .unwrap_or_else(|| req.seeker.clone());
-                let mail = match crate::mail::deliver(
-                    crate::mail::Kind::Confirmation,
-                    &b,
-                    &seeker,
-                    &env.loaded,
-                    &env.data_dir,
-                    env.clock.now(),
-                ) {
-                    Ok(_) => tr!(lang, "kiosk.mail_on_its_way"),
-                    Err(_) => tr!(lang, "kiosk.mail_at_counter"),
+                // The mail was queued with the booking, to the address on
+                // record; it is written now and sent beside the screen.
+                let drained = crate::desk::mail::write_queued(store, &env.loaded, &env.data_dir)?;
+                let mail = match drained.path_of(b.id, crate::store::MailKind::Confirmation) {
+                    Some(_) => tr!(lang, "kiosk.mail_on_its_way"),
+                    None => tr!(lang, "kiosk.mail_at_counter"),
                 };
+                crate::desk::mail::send_in_background(&env.loaded, &env.data_dir);
                 let when = format!(
                     "{} {}-{}",
                     crate::i18n::long_date(lang, b.slot.date),
@@ -238,7 +231,15 @@ fn event_loop(
             match event::read().map_err(io_err)? {
                 TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
                     k.now = env.clock.local();
+                    let was = k.mode();
                     dispatch(env, store, k, KioskAction::Key(key))?;
+                    // Keys pressed while the booking was being made (a second
+                    // Enter) must not end the screen that tells its outcome.
+                    if k.mode() != was && k.mode() == super::keymap::Mode::KioskDone {
+                        while event::poll(StdDuration::ZERO).map_err(io_err)? {
+                            let _ = event::read().map_err(io_err)?;
+                        }
+                    }
                     dirty = true;
                 }
                 TermEvent::Resize(w, h) => {

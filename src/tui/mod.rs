@@ -201,9 +201,14 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
             match store.apply_checked(id, &event, &c, &|b| office.check_event(b, &event, now)) {
                 Ok(b) => {
                     let mut msg = crate::cli::changed_line(lang, &b);
-                    if cancel && let Some(s) = store.seeker(&b.seeker)? {
+                    if cancel {
                         msg.push(' ');
-                        msg.push_str(&mail_line(env, crate::mail::Kind::Cancellation, &b, &s));
+                        msg.push_str(&queued_mail_line(
+                            env,
+                            store,
+                            b.id,
+                            crate::store::MailKind::Cancellation,
+                        )?);
                     }
                     Ok(Some(Action::Done(Ok(msg))))
                 }
@@ -234,10 +239,8 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
         )?)))),
         Effect::Book(req) => match crate::cli::place(env, store, &req) {
             Ok(b) => {
-                let seeker = store
-                    .seeker(&b.seeker)?
-                    .unwrap_or_else(|| req.seeker.clone());
-                let mail = mail_line(env, crate::mail::Kind::Confirmation, &b, &seeker);
+                let mail =
+                    queued_mail_line(env, store, b.id, crate::store::MailKind::Confirmation)?;
                 let when = format!(
                     "{} {}-{} {}",
                     crate::i18n::long_date(lang, b.slot.date),
@@ -270,12 +273,11 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
                         detail: format!("{other:?}"),
                     },
                 })?;
-            // Mail that could not be sent is retried with the clock.
-            if !env.loaded.config.mail.smtp_host.is_empty() {
-                let dir = crate::mail::outbox(&env.loaded, &env.data_dir);
-                if !crate::mail::queued(&dir).is_empty() {
-                    crate::mail::send_queued(&env.loaded, &dir);
-                }
+            // What is queued is written, and what waits is sent, with the
+            // clock; sending runs beside the screen, never in its way.
+            let _ = crate::desk::mail::write_queued(store, &env.loaded, &env.data_dir)?;
+            if !crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).is_empty() {
+                crate::desk::mail::send_in_background(&env.loaded, &env.data_dir);
             }
             Ok(Some(Action::Swept(swept.len())))
         }
@@ -359,6 +361,28 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
             Ok(Some(Action::Done(Ok(mail_line(env, kind, &b, &s)))))
         }
     }
+}
+
+/// Writes the queued mail and says in one line where the one about
+/// `booking` went; sending, with a relay, runs in the background.
+fn queued_mail_line(
+    env: &Env,
+    store: &Store,
+    booking: BookingId,
+    kind: crate::store::MailKind,
+) -> Result<String, StoreError> {
+    let lang = env.lang;
+    let d = crate::desk::mail::write_queued(store, &env.loaded, &env.data_dir)?;
+    let line = match (d.path_of(booking, kind), &d.error) {
+        (Some(p), _) if env.loaded.config.mail.smtp_host.is_empty() => {
+            tr!(lang, "wizard.mail_written", path = p.display())
+        }
+        (Some(p), _) => tr!(lang, "wizard.mail_queued", path = p.display()),
+        (None, Some(e)) => tr!(lang, "mail.failed", error = crate::i18n::safe(e)),
+        (None, None) => tr!(lang, "mail.failed", error = "-"),
+    };
+    crate::desk::mail::send_in_background(&env.loaded, &env.data_dir);
+    Ok(line)
 }
 
 /// Writes (and with a relay sends) a mail; one line on where it went.

@@ -211,6 +211,21 @@ fn field() -> TextArea<'static> {
     t
 }
 
+/// The most a field takes, in characters: far beyond any valid value (the
+/// validation says so), short enough that a flood never reaches the screen.
+const FIELD_MAX_CHARS: usize = 400;
+
+/// Types `key` into `t`, unless it would add to a field already full.
+fn bounded_input(t: &mut TextArea<'static>, key: &KeyEvent) {
+    let adds =
+        matches!(key.code, KeyCode::Char(_)) && !key.modifiers.contains(KeyModifiers::CONTROL);
+    let len: usize = t.lines().iter().map(|l| l.chars().count()).sum();
+    if adds && len >= FIELD_MAX_CHARS {
+        return;
+    }
+    t.input(*key);
+}
+
 fn text_of(t: &TextArea<'_>) -> String {
     t.lines().join(" ")
 }
@@ -841,7 +856,7 @@ impl Wizard {
                 Outcome::Stay
             }
             (Step::Slot, None) if self.late && !self.kiosk => {
-                self.late_reason.input(*key);
+                bounded_input(&mut self.late_reason, key);
                 self.check_slot(office, now);
                 Outcome::Stay
             }
@@ -850,7 +865,7 @@ impl Wizard {
                     || matches!(key.code, KeyCode::Char('h' | 'w' | 'u'))
                 {
                     let i = self.focus;
-                    self.fields[i].input(*key);
+                    bounded_input(&mut self.fields[i], key);
                     self.revalidate(i);
                     if i == 0 {
                         self.info = SeekerInfo::default();

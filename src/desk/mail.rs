@@ -1,0 +1,123 @@
+//! The mail queue's writer and sender.
+//!
+//! A booking, a cancellation or a terms notice queues its mail in the
+//! change's own transaction ([`crate::store::MailIntent`]). Whoever owns
+//! the database writes what is queued into the outbox: right after the
+//! change, at every start (what a killed process left), and on the clock's
+//! rhythm. Each mail has a name made from its queue number, so writing it
+//! again after a crash finds it there and writes nothing twice; only then
+//! is it taken off the queue. Sending goes through the relay afterwards,
+//! never before a booking is reported.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::config::Loaded;
+use crate::domain::booking::BookingId;
+use crate::mail::{Kind, SendReport};
+use crate::store::{MailKind, Store, StoreError};
+
+/// A mail written from the queue.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub booking: BookingId,
+    pub kind: MailKind,
+    pub path: PathBuf,
+}
+
+/// What writing the queue did.
+#[derive(Debug, Clone, Default)]
+pub struct Drained {
+    pub written: Vec<Written>,
+    /// Why the rest stays queued (a full disk, an outbox that cannot be
+    /// written): tried again on the next round.
+    pub error: Option<String>,
+}
+
+impl Drained {
+    /// The mail written about `booking` of `kind`, if any.
+    pub fn path_of(&self, booking: BookingId, kind: MailKind) -> Option<&Path> {
+        self.written
+            .iter()
+            .find(|w| w.booking == booking && w.kind == kind)
+            .map(|w| w.path.as_path())
+    }
+}
+
+fn kind_of(k: MailKind) -> Kind {
+    match k {
+        MailKind::Confirmation => Kind::Confirmation,
+        MailKind::Cancellation => Kind::Cancellation,
+        MailKind::TermsChange => Kind::TermsChange,
+    }
+}
+
+/// Writes every queued mail into the outbox and takes it off the queue.
+/// Stray temporary files of a writer that was killed are removed first.
+pub fn write_queued(
+    store: &Store,
+    loaded: &Loaded,
+    data_dir: &Path,
+) -> Result<Drained, StoreError> {
+    let outbox = crate::mail::outbox(loaded, data_dir);
+    crate::mail::remove_unfinished(&outbox);
+    let mut out = Drained::default();
+    for intent in store.mail_queue()? {
+        let Some(b) = store.booking(intent.booking)? else {
+            store.mail_done(intent.seq)?;
+            continue;
+        };
+        let Some(s) = store.seeker(&b.seeker)? else {
+            store.mail_done(intent.seq)?;
+            continue;
+        };
+        let kind = kind_of(intent.kind);
+        let written = crate::mail::compose(kind, &b, &s, loaded, intent.at)
+            .and_then(|m| crate::mail::write_once(&outbox, kind, &b, intent.at, intent.seq, &m));
+        match written {
+            Ok(path) => {
+                store.mail_done(intent.seq)?;
+                out.written.push(Written {
+                    booking: b.id,
+                    kind: intent.kind,
+                    path,
+                });
+            }
+            Err(e) => {
+                out.error = Some(e.0);
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+static SENDING: AtomicBool = AtomicBool::new(false);
+
+/// Sends the outbox through the configured relay, unless a send is already
+/// under way in this process (then nothing is sent twice). None without a
+/// relay or while another send runs.
+pub fn send(loaded: &Loaded, data_dir: &Path) -> Option<SendReport> {
+    if loaded.config.mail.smtp_host.is_empty() {
+        return None;
+    }
+    if SENDING.swap(true, Ordering::AcqRel) {
+        return None;
+    }
+    let dir = crate::mail::outbox(loaded, data_dir);
+    let report = crate::mail::send_queued(loaded, &dir);
+    SENDING.store(false, Ordering::Release);
+    Some(report)
+}
+
+/// [`send`] on a thread of its own: a screen never waits on the network.
+pub fn send_in_background(loaded: &Loaded, data_dir: &Path) {
+    if loaded.config.mail.smtp_host.is_empty() {
+        return;
+    }
+    let loaded = loaded.clone();
+    let dir = data_dir.to_path_buf();
+    let _ = std::thread::Builder::new()
+        .name("mail".into())
+        .spawn(move || send(&loaded, &dir));
+}
