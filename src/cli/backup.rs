@@ -106,7 +106,7 @@ pub fn export(env: &Env, out: Option<PathBuf>, force: bool) -> Result<(), Error>
     if let Some(path) = &out {
         check_out_path(path, force)?;
     }
-    let store = env.store("soudan export")?;
+    let store = env.store_for_reading("soudan export")?;
     let bytes = backup_bytes(&store, &env.loaded.config.office.code)?;
     match out {
         None => {
@@ -318,7 +318,7 @@ pub fn audit_events(
 }
 
 pub fn audit(env: &Env, filter: &AuditFilter) -> Result<(), Error> {
-    let store = env.store("soudan audit")?;
+    let store = env.store_for_reading("soudan audit")?;
     let mut out = std::io::stdout().lock();
     for e in audit_events(&store, filter)? {
         let line = serde_json::to_string(&AuditLine::from(&e))

@@ -100,8 +100,13 @@ impl Env {
     /// Opens the store, refusing a training clock on the office's real data.
     pub fn store(&self, role: &str) -> Result<Store, Error> {
         let store = Store::open(&self.data_dir, role)?;
+        self.claim(&store)?;
+        Ok(store)
+    }
+
+    fn claim(&self, store: &Store) -> Result<(), Error> {
         match store.claim_clock(self.clock.is_training()) {
-            Ok(()) => Ok(store),
+            Ok(()) => Ok(()),
             Err(crate::store::ClockRefused::Store(e)) => Err(e.into()),
             Err(crate::store::ClockRefused::RealData) => Err(Invalid::new(
                 "now",
@@ -110,6 +115,39 @@ impl Env {
             )
             .into()),
         }
+    }
+
+    /// [`Env::store`] for a command that only reads: a folder that cannot
+    /// be written (read-only, full, not ours to write) is read from a
+    /// private copy, since reading needs no write.
+    pub fn store_for_reading(&self, role: &str) -> Result<Store, Error> {
+        match self.store(role) {
+            Err(Error::Store(crate::store::StoreError::Io { dir, detail })) => {
+                match Store::open_copy(&self.data_dir, role) {
+                    Ok(store) => {
+                        self.claim(&store)?;
+                        Ok(store)
+                    }
+                    Err(_) => Err(Error::Store(crate::store::StoreError::Io { dir, detail })),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// [`Env::open`] for a command that only reads (see [`Env::store_for_reading`]).
+    pub(crate) fn open_for_reading(&self, role: &str) -> Result<Store, Error> {
+        let store = self.store_for_reading(role)?;
+        store.sweep(
+            self.clock.local(),
+            self.loaded.office.rules.grace(),
+            self.clock.offset(),
+            &self.actor.terminal,
+        )?;
+        if !store.is_copy() {
+            let _ = crate::desk::mail::write_queued(&store, &self.loaded, &self.data_dir);
+        }
+        Ok(store)
     }
 
     /// Opens the store and lets the no-show rule catch up with the clock.
@@ -681,7 +719,7 @@ fn day(env: &Env, date: Option<&str>, json: bool) -> Result<(), Error> {
         Some(s) => parse_date("date", s)?,
         None => env.clock.local().date(),
     };
-    let store = env.open("soudan day")?;
+    let store = env.open_for_reading("soudan day")?;
     let bookings = store.day(date)?;
     let mut rows = Vec::with_capacity(bookings.len());
     for b in &bookings {
@@ -723,7 +761,7 @@ fn sweep(env: &Env, json: bool) -> Result<(), Error> {
 
 fn seeker(env: &Env, number: &str, json: bool) -> Result<(), Error> {
     let number = JobSeekerNumber::parse(number)?;
-    let store = env.open("soudan seeker")?;
+    let store = env.open_for_reading("soudan seeker")?;
     let record = store.seeker(&number)?;
     let bookings = store.seeker_bookings(&number)?;
     let refusals = store.refusals(&number)?;
@@ -791,7 +829,7 @@ fn refuse(env: &Env, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
 }
 
 fn check(env: &Env, json: bool) -> Result<(), Error> {
-    let store = env.store("soudan check")?;
+    let store = env.store_for_reading("soudan check")?;
     let mut report = store.check()?;
     // The records as the office's rules see them, beside the store's own view.
     for b in store.range(

@@ -50,7 +50,7 @@ pub fn stats(env: &Env, from: &str, to: &str, format: &str) -> Result<(), Error>
         return Err(Invalid::new("to", to.to_string(), "stats_range").into());
     }
     let format = Format::parse(format)?;
-    let store = env.open("soudan stats")?;
+    let store = env.open_for_reading("soudan stats")?;
     let s = gather(env, &store, from, to)?;
     let text = match format {
         Format::Json => {

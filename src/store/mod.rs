@@ -466,6 +466,38 @@ fn restrict(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Removes the read copies of processes that are gone (killed before they
+/// could remove their own): they hold personal data.
+fn remove_stale_copies() {
+    let Ok(rd) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("soudan-read-")) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// A private copy of a database, removed when dropped.
+struct ReadCopy(PathBuf);
+
+impl Drop for ReadCopy {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
 /// fsyncs a folder, so that the entries made in it survive a power loss.
 fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
@@ -507,6 +539,9 @@ pub struct Store {
     db: sled::Db,
     t: Trees,
     dir: PathBuf,
+    /// For a read from a folder that cannot be written: the private copy
+    /// the store was opened from, removed with the last handle.
+    _copy: Option<Arc<ReadCopy>>,
     /// sled's log, `db/db`, kept open to be fsynced: sled 0.34's own
     /// `flush()` uses `sync_file_range` on Linux, which makes neither the
     /// file's size nor the disk's cache durable.
@@ -605,6 +640,7 @@ impl Store {
         sync_dir(&db_path).map_err(io_err)?;
         sync_dir(&dir).map_err(io_err)?;
         let store = Store {
+            _copy: None,
             db,
             t,
             dir: dir.clone(),
@@ -618,6 +654,60 @@ impl Store {
         let holder = format!("{role} (pid {})\n", std::process::id());
         let _ = fs::write(dir.join("holder"), holder);
         store.private_files();
+        Ok(store)
+    }
+
+    /// Opens a private copy of the database under `data_dir` for reading:
+    /// for a folder that cannot be written (a read-only mount, a full disk,
+    /// no write permission), where sled cannot open in place since it
+    /// writes at every open. Nothing in `data_dir` is touched; what the
+    /// copy is changed (the no-show rule catching up) goes with it.
+    pub fn open_copy(data_dir: &Path, role: &str) -> Result<Store, StoreError> {
+        let io_err = |e: io::Error| StoreError::Io {
+            dir: data_dir.to_path_buf(),
+            detail: e.to_string(),
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let tmp = std::env::temp_dir().join(format!("soudan-read-{}-{nanos}", std::process::id()));
+        remove_stale_copies();
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&tmp)
+            .map_err(io_err)?;
+        let copy = ReadCopy(tmp.clone());
+        fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
+            fs::DirBuilder::new().mode(0o700).create(to)?;
+            for e in fs::read_dir(from)? {
+                let e = e?;
+                let ft = e.file_type()?;
+                if ft.is_dir() {
+                    copy_dir(&e.path(), &to.join(e.file_name()))?;
+                } else if ft.is_file() {
+                    // The copy is ours to write (the original may be 0400).
+                    let dest = to.join(e.file_name());
+                    fs::copy(e.path(), &dest)?;
+                    fs::set_permissions(&dest, fs::Permissions::from_mode(0o600))?;
+                }
+            }
+            Ok(())
+        }
+        if !data_dir.join("db").is_dir() {
+            return Err(StoreError::Io {
+                dir: data_dir.to_path_buf(),
+                detail: "no database in this folder".into(),
+            });
+        }
+        copy_dir(&data_dir.join("db"), &tmp.join("db")).map_err(io_err)?;
+        if let Ok(note) = fs::read(data_dir.join(LAST_EVENT)) {
+            fs::write(tmp.join(LAST_EVENT), note).map_err(io_err)?;
+            fs::set_permissions(tmp.join(LAST_EVENT), fs::Permissions::from_mode(0o600))
+                .map_err(io_err)?;
+        }
+        let mut store = Store::open(&tmp, role)?;
+        store._copy = Some(Arc::new(copy));
         Ok(store)
     }
 
@@ -718,6 +808,11 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Whether this is a private copy opened for reading ([`Store::open_copy`]).
+    pub fn is_copy(&self) -> bool {
+        self._copy.is_some()
     }
 
     /// Says which clock this process runs on, and whether this database may
