@@ -7,3 +7,47 @@
 //!   without ever holding up a booking.
 
 pub mod mail;
+
+use crate::domain::seeker::Seeker;
+use crate::i18n::Lang;
+use crate::tr;
+
+/// One line per contact field that changed: `email: a@x → b@y`.
+pub fn contact_change_lines(lang: Lang, old: &Seeker, new: &Seeker) -> Vec<String> {
+    let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
+    let pairs = [
+        (
+            "name",
+            old.name.as_str().to_string(),
+            new.name.as_str().to_string(),
+        ),
+        (
+            "kana",
+            opt(old.kana.as_ref().map(|k| k.as_str())),
+            opt(new.kana.as_ref().map(|k| k.as_str())),
+        ),
+        (
+            "email",
+            old.email.as_str().to_string(),
+            new.email.as_str().to_string(),
+        ),
+        (
+            "phone",
+            opt(old.phone.as_ref().map(|p| p.as_str())),
+            opt(new.phone.as_ref().map(|p| p.as_str())),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(field, a, b)| {
+            tr!(
+                lang,
+                "contact.changed",
+                field = crate::error::field_label(field),
+                old = crate::i18n::safe(&a),
+                new = crate::i18n::safe(&b)
+            )
+        })
+        .collect()
+}

@@ -232,7 +232,8 @@ fn event_loop(
                 TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
                     k.now = env.clock.local();
                     let was = k.mode();
-                    dispatch(env, store, k, KioskAction::Key(key))?;
+                    let r = dispatch(env, store, k, KioskAction::Key(key));
+                    survive(k, r);
                     // Keys pressed while the booking was being made (a second
                     // Enter) must not end the screen that tells its outcome.
                     if k.mode() != was && k.mode() == super::keymap::Mode::KioskDone {
@@ -243,17 +244,29 @@ fn event_loop(
                     dirty = true;
                 }
                 TermEvent::Resize(w, h) => {
-                    dispatch(env, store, k, KioskAction::Resize(w, h))?;
+                    let r = dispatch(env, store, k, KioskAction::Resize(w, h));
+                    survive(k, r);
                     dirty = true;
                 }
                 _ => {}
             }
         } else {
-            dispatch(env, store, k, KioskAction::Tick(env.clock.local()))?;
+            let r = dispatch(env, store, k, KioskAction::Tick(env.clock.local()));
+            survive(k, r);
             dirty = true;
         }
     }
     Ok(())
+}
+
+/// No store error ends the kiosk (leaving it needs the staff PIN): the
+/// person is sent to the counter, everything of theirs is cleared, and the
+/// kiosk stays on its welcome screen.
+fn survive(k: &mut Kiosk, result: Result<(), StoreError>) {
+    if result.is_err() {
+        k.reset();
+        k.message = Some(tr!(k.lang, "kiosk.not_booked"));
+    }
 }
 
 /// The date the kiosk's slots start from, for tests and benchmarks.

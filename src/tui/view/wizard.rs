@@ -590,6 +590,15 @@ fn review(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
         if let Some(l) = &req.interpreter {
             lines.push(row("wizard.field.interpreter", safe(l)));
         }
+        // Staff change a record's contact details on purpose: shown old → new.
+        if !w.kiosk
+            && let Some(known) = &w.info.known
+        {
+            let merged = known.merged(s, true);
+            for line in crate::desk::contact_change_lines(lang, known, &merged) {
+                lines.push(Line::from(Span::styled(line, app.theme.title())));
+            }
+        }
     }
     if w.caregiver {
         lines.push(row("detail.attendance", tr!(lang, "day.caregiver")));
