@@ -227,27 +227,21 @@ impl Config {
 
     /// Reads a configuration file.
     pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+        let fail = |detail: String| ConfigError {
+            path: Some(path.to_path_buf()),
+            field: String::new(),
+            detail,
+            invalid: None,
+        };
         // Bounded before it is read: a configuration is a few KiB.
-        let meta = std::fs::metadata(path).map_err(|e| ConfigError {
-            path: Some(path.to_path_buf()),
-            field: String::new(),
-            detail: e.to_string(),
-            invalid: None,
-        })?;
+        let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
         if !meta.is_file() || meta.len() > MAX_CONFIG_BYTES {
-            return Err(ConfigError {
-                path: Some(path.to_path_buf()),
-                field: String::new(),
-                detail: format!("not a file of at most {} KiB", MAX_CONFIG_BYTES / 1024),
-                invalid: None,
-            });
+            return Err(fail(format!(
+                "not a file of at most {} KiB",
+                MAX_CONFIG_BYTES / 1024
+            )));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            path: Some(path.to_path_buf()),
-            field: String::new(),
-            detail: e.to_string(),
-            invalid: None,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
         Self::parse(&text, Some(path))
     }
 
@@ -280,17 +274,9 @@ impl Config {
             if value.chars().any(crate::domain::seeker::is_forbidden_char) {
                 return Err(Invalid::new(field, value, "text_chars"));
             }
-        }
-        for (field, value) in [("kiosk.info_url", self.kiosk.info_url.as_str())]
-            .into_iter()
-            .chain(
-                self.booths
-                    .iter()
-                    .map(|b| ("booths.meeting_url", b.meeting_url.as_str())),
-            )
-            .chain(self.terms.iter().map(|t| ("terms.url", t.url.as_str())))
-        {
-            if !value.is_empty() && !is_web_url(value) {
+            // Every `…url` key is an http(s) address; only a booth's is required.
+            let required = field == "booths.meeting_url";
+            if field.ends_with("url") && (required || !value.is_empty()) && !is_web_url(value) {
                 return Err(Invalid::new(field, value, "url"));
             }
         }
@@ -319,17 +305,11 @@ impl Config {
         let booths = self
             .booths
             .iter()
-            .map(|b| {
-                if !(b.meeting_url.starts_with("https://") || b.meeting_url.starts_with("http://"))
-                {
-                    return Err(Invalid::new("booths.meeting_url", &b.meeting_url, "url"));
-                }
-                Ok(Booth {
-                    number: b.number,
-                    meeting_url: b.meeting_url.clone(),
-                })
+            .map(|b| Booth {
+                number: b.number,
+                meeting_url: b.meeting_url.clone(),
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Vec<_>>();
         let calendar = OfficeCalendar::new(
             self.calendar
                 .extra_closed
@@ -395,9 +375,8 @@ impl Config {
         }
         match self.kiosk.qr.as_str() {
             "meeting" | "off" => {}
-            "info"
-                if self.kiosk.info_url.starts_with("https://")
-                    || self.kiosk.info_url.starts_with("http://") => {}
+            // A given info_url is an http(s) address (checked above).
+            "info" if !self.kiosk.info_url.is_empty() => {}
             "info" => return Err(Invalid::new("kiosk.info_url", &self.kiosk.info_url, "url")),
             other => return Err(Invalid::new("kiosk.qr", other, "qr")),
         }

@@ -138,6 +138,22 @@ impl Env {
     /// [`Env::open`] for a command that only reads (see [`Env::store_for_reading`]).
     pub(crate) fn open_for_reading(&self, role: &str) -> Result<Store, Error> {
         let store = self.store_for_reading(role)?;
+        self.catch_up(&store)?;
+        Ok(store)
+    }
+
+    /// Opens the store and lets the no-show rule catch up with the clock.
+    pub(crate) fn open(&self, role: &str) -> Result<Store, Error> {
+        let store = self.store(role)?;
+        self.catch_up(&store)?;
+        Ok(store)
+    }
+
+    /// The no-show rule catches up with the clock, and what a process
+    /// stopped half-way left queued is written (not into a private copy,
+    /// whose mail would be written twice); the command's own work never
+    /// waits on the mail.
+    fn catch_up(&self, store: &Store) -> Result<(), Error> {
         store.sweep(
             self.clock.local(),
             self.loaded.office.rules.grace(),
@@ -145,32 +161,28 @@ impl Env {
             &self.actor.terminal,
         )?;
         if !store.is_copy() {
-            let _ = crate::desk::mail::write_queued(&store, &self.loaded, &self.data_dir);
+            let _ = crate::desk::mail::write_queued(store, &self.loaded, &self.data_dir);
         }
-        Ok(store)
-    }
-
-    /// Opens the store and lets the no-show rule catch up with the clock.
-    pub(crate) fn open(&self, role: &str) -> Result<Store, Error> {
-        let store = self.store(role)?;
-        store.sweep(
-            self.clock.local(),
-            self.loaded.office.rules.grace(),
-            self.clock.offset(),
-            &self.actor.terminal,
-        )?;
-        // What a process stopped half-way left queued is written now; the
-        // command's own work never waits on it.
-        let _ = crate::desk::mail::write_queued(&store, &self.loaded, &self.data_dir);
-        Ok(store)
+        Ok(())
     }
 
     /// Writes the queued mail (the change queued it in its own
     /// transaction) and says where the one about `booking` went. A failure
     /// is reported, never undoes the change: the mail stays queued.
     fn write_mail(&self, store: &Store, booking: BookingId, kind: crate::store::MailKind) {
+        let drained = crate::desk::mail::write_queued(store, &self.loaded, &self.data_dir);
+        self.say_mail(drained, booking, kind);
+    }
+
+    /// Says where the mail about `booking` went, or why it waits.
+    fn say_mail(
+        &self,
+        drained: Result<crate::desk::mail::Drained, crate::store::StoreError>,
+        booking: BookingId,
+        kind: crate::store::MailKind,
+    ) {
         let lang = self.lang;
-        match crate::desk::mail::write_queued(store, &self.loaded, &self.data_dir) {
+        match drained {
             Ok(d) => {
                 if let Some(path) = d.path_of(booking, kind) {
                     self.say(&tr!(lang, "mail.written", path = path.display()));
@@ -590,22 +602,7 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
                     println!("{}", booking.id);
                 }
                 env.say(&output::booked_line(lang, &booking));
-                match drained {
-                    Ok(d) => {
-                        if let Some(p) = d.path_of(booking.id, crate::store::MailKind::Confirmation)
-                        {
-                            env.say(&tr!(lang, "mail.written", path = p.display()));
-                        }
-                        if let Some(e) = d.error {
-                            env.say(&tr!(lang, "mail.failed", error = crate::i18n::safe(&e)));
-                        }
-                    }
-                    Err(e) => env.say(&tr!(
-                        lang,
-                        "mail.failed",
-                        error = crate::i18n::safe(&Error::from(e).message(lang))
-                    )),
-                }
+                env.say_mail(drained, booking.id, crate::store::MailKind::Confirmation);
                 env.send_mail();
                 return Ok(());
             }
@@ -623,7 +620,7 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
 
 /// Says which contact details changed, old → new, on stderr.
 fn say_contact_change(env: &Env, old: &Seeker, new: &Seeker) {
-    for line in output::contact_change_lines(env.lang, old, new) {
+    for line in crate::desk::contact_change_lines(env.lang, old, new) {
         env.say(&line);
     }
 }
@@ -658,7 +655,7 @@ fn contact(
         registered_on: None,
     };
     let (old, new) = store.update_contact(&typed, &env.ctx(None))?;
-    let lines = output::contact_change_lines(env.lang, &old, &new);
+    let lines = crate::desk::contact_change_lines(env.lang, &old, &new);
     if lines.is_empty() {
         env.say(&tr!(env.lang, "contact.same", number = number));
     }
@@ -830,18 +827,9 @@ fn refuse(env: &Env, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
 
 fn check(env: &Env, json: bool) -> Result<(), Error> {
     let store = env.store_for_reading("soudan check")?;
-    let mut report = store.check()?;
     // The records as the office's rules see them, beside the store's own view.
-    for b in store.range(
-        chrono::NaiveDate::MIN,
-        chrono::NaiveDate::MAX
-            .pred_opt()
-            .unwrap_or(chrono::NaiveDate::MAX),
-    )? {
-        for p in env.loaded.office.stored_booking_problems(&b) {
-            report.problems.push(format!("booking {}: {p}", b.id));
-        }
-    }
+    let office = &env.loaded.office;
+    let report = store.check_with(&|b| office.stored_booking_problems(b))?;
     if json {
         output::print_json(&serde_json::to_value(&report).unwrap_or_default());
     } else {

@@ -275,8 +275,3 @@ pub fn print_seeker(
         );
     }
 }
-
-/// One line per contact field that changed: `email: a@x → b@y`.
-pub fn contact_change_lines(lang: Lang, old: &Seeker, new: &Seeker) -> Vec<String> {
-    crate::desk::contact_change_lines(lang, old, new)
-}

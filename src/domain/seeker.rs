@@ -133,6 +133,11 @@ fn max_bytes(max_width: usize) -> usize {
     max_width * 8
 }
 
+/// The first bound, on text as typed, before it is folded.
+fn raw_bounded(field: &'static str, input: &str, max_width: usize) -> Result<(), Invalid> {
+    super::bounded(field, input, max_bytes(max_width), max_bytes(max_width))
+}
+
 fn check_text(
     field: &'static str,
     raw: &str,
@@ -159,7 +164,7 @@ pub const TEXT_MAX_WIDTH: usize = 200;
 /// Free text staff type (a reason, an interpreter's language): one line,
 /// spaces folded, no control or format characters, at most `max_width` columns.
 pub fn free_text(field: &'static str, input: &str, max_width: usize) -> Result<String, Invalid> {
-    super::bounded(field, input, max_bytes(max_width), max_bytes(max_width))?;
+    raw_bounded(field, input, max_width)?;
     let folded = fold_spaces(input);
     check_text(field, input, &folded, max_width)?;
     Ok(folded)
@@ -172,12 +177,7 @@ pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        super::bounded(
-            "name",
-            input,
-            max_bytes(NAME_MAX_WIDTH),
-            max_bytes(NAME_MAX_WIDTH),
-        )?;
+        raw_bounded("name", input, NAME_MAX_WIDTH)?;
         let folded = fold_spaces(input);
         check_text("name", input, &folded, NAME_MAX_WIDTH)?;
         Ok(Self(folded))
@@ -228,12 +228,7 @@ pub struct Kana(String);
 
 impl Kana {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        super::bounded(
-            "kana",
-            input,
-            max_bytes(KANA_MAX_WIDTH),
-            max_bytes(KANA_MAX_WIDTH),
-        )?;
+        raw_bounded("kana", input, KANA_MAX_WIDTH)?;
         // NFKC turns half-width katakana into full-width ones.
         let nfkc: String = input.nfkc().collect();
         let folded = nfkc.split_whitespace().collect::<Vec<_>>().join(" ");

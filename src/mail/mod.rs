@@ -281,13 +281,27 @@ pub fn write(
         name = format!("{stem}-{n}.eml");
     }
     let path = outbox.join(&name);
-    let tmp = outbox.join(format!(".{name}.tmp"));
-    let mut f = fs::File::create(&tmp).map_err(err)?;
-    f.write_all(&message.formatted()).map_err(err)?;
-    f.sync_all().map_err(err)?;
-    drop(f);
-    fs::rename(&tmp, &path).map_err(err)?;
+    write_atomically(outbox, &name, message)?;
     Ok(path)
+}
+
+/// Writes `message` as `outbox/name`: a hidden temporary file, fsynced,
+/// renamed into place, the folder fsynced; nothing half-written is left.
+fn write_atomically(outbox: &Path, name: &str, message: &Message) -> Result<(), MailError> {
+    let tmp = outbox.join(format!(".{name}.tmp"));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&message.formatted())?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, outbox.join(name))?;
+        fs::File::open(outbox)?.sync_all()
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(())
 }
 
 /// Writes the queued mail number `seq` into `outbox` under a name of its
@@ -316,19 +330,7 @@ pub fn write_once(
     if sent.exists() {
         return Ok(sent);
     }
-    let tmp = outbox.join(format!(".{name}.tmp"));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(&message.formatted())?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, &path)?;
-        fs::File::open(outbox)?.sync_all()
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(err(e));
-    }
+    write_atomically(outbox, &name, message)?;
     Ok(path)
 }
 

@@ -1575,12 +1575,24 @@ impl Store {
     /// Verifies the database: every record decodes, every index agrees with
     /// the records, no slot or job seeker's day holds two live bookings.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
+        self.check_with(&|_| Vec::new())
+    }
+
+    /// [`Store::check`], with `rule` asked of every booking as it is read
+    /// (the office's rules for a stored booking), its problems reported too.
+    pub fn check_with(
+        &self,
+        rule: &dyn Fn(&Booking) -> Vec<String>,
+    ) -> Result<CheckReport, StoreError> {
         let mut r = CheckReport::default();
         let all = |tree: &sled::Tree| self.sled(|| tree.iter().collect::<sled::Result<Vec<_>>>());
         let mut bookings = BTreeMap::new();
         for (k, v) in all(&self.t.bookings)? {
             match codec::decode::<Booking>(Kind::Booking, &v) {
                 Ok(b) if b.id.as_bytes().as_slice() == k.as_ref() => {
+                    for p in rule(&b) {
+                        r.problems.push(format!("booking {}: {p}", b.id));
+                    }
                     bookings.insert(b.id, b);
                 }
                 Ok(b) => r
@@ -1833,12 +1845,8 @@ impl Tx<'_> {
     ) -> TxResult<()> {
         // Dense numbers, one after the other, in the change's own
         // transaction (sled's `generate_id` leaps by a million per process).
-        let seq = match self.meta.get(AUDIT_NEXT)? {
-            Some(v) => read_u64(&v)
-                .ok_or_else(|| self.fail(self.store.damaged("audit_next is not 8 bytes")))?,
-            None => return Err(self.fail(self.store.damaged("audit_next is missing"))),
-        };
-        self.meta.insert(AUDIT_NEXT, &(seq + 1).to_be_bytes())?;
+        // `open` sets the counter: a missing one would number over event 0.
+        let seq = self.next_number(AUDIT_NEXT, None)?;
         let ev = AuditEvent {
             seq,
             at: ctx.at,
@@ -1859,6 +1867,21 @@ impl Tx<'_> {
         self.put(self.audit, &seq.to_be_bytes(), Kind::Audit, &ev)
     }
 
+    /// The next number of the counter `key` in `meta`, counted on in this
+    /// transaction; `missing` is the first number, or `None` when a missing
+    /// counter is damage.
+    fn next_number(&self, key: &[u8], missing: Option<u64>) -> TxResult<u64> {
+        let what = String::from_utf8_lossy(key);
+        let n = match (self.meta.get(key)?, missing) {
+            (Some(v), _) => read_u64(&v)
+                .ok_or_else(|| self.fail(self.store.damaged(format!("{what} is not 8 bytes"))))?,
+            (None, Some(first)) => first,
+            (None, None) => return Err(self.fail(self.store.damaged(format!("{what} is missing")))),
+        };
+        self.meta.insert(key, &(n + 1).to_be_bytes())?;
+        Ok(n)
+    }
+
     /// Queues a mail about `booking`, in this change's own transaction: a
     /// booking never exists without the intent to tell the job seeker.
     fn queue_mail(
@@ -1867,12 +1890,7 @@ impl Tx<'_> {
         kind: MailKind,
         at: DateTime<FixedOffset>,
     ) -> TxResult<()> {
-        let seq = match self.meta.get(MAIL_NEXT)? {
-            Some(v) => read_u64(&v)
-                .ok_or_else(|| self.fail(self.store.damaged("mail_next is not 8 bytes")))?,
-            None => 0,
-        };
-        self.meta.insert(MAIL_NEXT, &(seq + 1).to_be_bytes())?;
+        let seq = self.next_number(MAIL_NEXT, Some(0))?;
         let intent = MailIntent {
             seq,
             booking,
