@@ -620,7 +620,7 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
 
 /// Says which contact details changed, old → new, on stderr.
 fn say_contact_change(env: &Env, old: &Seeker, new: &Seeker) {
-    for line in crate::desk::contact_change_lines(env.lang, old, new) {
+    for line in crate::desk::contact_change_lines(env.lang, old, new, &crate::error::field_label) {
         env.say(&line);
     }
 }
@@ -655,7 +655,7 @@ fn contact(
         registered_on: None,
     };
     let (old, new) = store.update_contact(&typed, &env.ctx(None))?;
-    let lines = crate::desk::contact_change_lines(env.lang, &old, &new);
+    let lines = crate::desk::contact_change_lines(env.lang, &old, &new, &crate::error::field_label);
     if lines.is_empty() {
         env.say(&tr!(env.lang, "contact.same", number = number));
     }

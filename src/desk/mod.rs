@@ -12,8 +12,14 @@ use crate::domain::seeker::Seeker;
 use crate::i18n::Lang;
 use crate::tr;
 
-/// One line per contact field that changed: `email: a@x → b@y`.
-pub fn contact_change_lines(lang: Lang, old: &Seeker, new: &Seeker) -> Vec<String> {
+/// One line per contact field that changed: `email: a@x → b@y`, each field
+/// named by `label` as the reader knows it (an option, a screen's label).
+pub fn contact_change_lines(
+    lang: Lang,
+    old: &Seeker,
+    new: &Seeker,
+    label: &dyn Fn(&str) -> String,
+) -> Vec<String> {
     let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
     let pairs = [
         (
@@ -44,7 +50,7 @@ pub fn contact_change_lines(lang: Lang, old: &Seeker, new: &Seeker) -> Vec<Strin
             tr!(
                 lang,
                 "contact.changed",
-                field = crate::error::field_label(field),
+                field = label(field),
                 old = crate::i18n::safe(&a),
                 new = crate::i18n::safe(&b)
             )

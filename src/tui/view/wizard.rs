@@ -595,7 +595,15 @@ fn review(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
             && let Some(known) = &w.info.known
         {
             let merged = known.merged(s, true);
-            for line in crate::desk::contact_change_lines(lang, known, &merged) {
+            // Each field named as the form names it.
+            let label = |f: &str| crate::i18n::text(lang, &format!("seeker.{f}")).to_string();
+            for line in crate::desk::contact_change_lines(lang, known, &merged, &label) {
+                // The arrow as the audit browser draws it on ASCII terminals.
+                let line = if app.theme.ascii {
+                    line.replace('→', "->")
+                } else {
+                    line
+                };
                 lines.push(Line::from(Span::styled(line, app.theme.title())));
             }
         }
