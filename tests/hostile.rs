@@ -104,10 +104,12 @@ proptest! {
 fn nothing_typed_reaches_the_screen_raw() {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use soudan::tui::app::{Action, App};
+    use soudan::tui::wizard::{SEEKER_FIELDS, Step};
     let loaded = std::sync::Arc::new(soudan::config::Config::builtin());
     let now = chrono::NaiveDateTime::parse_from_str("2026-12-01T09:00", "%Y-%m-%dT%H:%M").unwrap();
     let hostile = "\u{1b}[2J\u{202e}evil\u{7}\u{9b}31m\u{200b}\r\n\t\u{0}名前\u{2066}";
     let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut fields_scanned = 0;
     for round in 0..64 {
         let extra = nasty().new_tree(&mut runner).unwrap().current();
         let typed = format!("{hostile}{extra}");
@@ -124,35 +126,59 @@ fn nothing_typed_reaches_the_screen_raw() {
                 soudan::tui::app::update(&mut app, Action::Char(c));
             }
             scan(&app, &format!("search prompt, round {round}"));
-            // The wizard's job seeker fields.
+            // The wizard's job seeker fields, each in turn, on a slot far
+            // enough ahead that the slot step lets the wizard go on.
             let mut app = App::new(
                 soudan::i18n::Lang::En,
                 soudan::tui::theme::Theme::new(ascii),
                 loaded.clone(),
                 now,
             );
-            soudan::tui::app::update(&mut app, Action::Key(soudan::tui::keymap::Command::Right));
+            app.date = chrono::NaiveDate::from_ymd_opt(2026, 12, 10).unwrap();
             soudan::tui::app::update(&mut app, Action::Key(soudan::tui::keymap::Command::New));
-            if app.wizard.is_some() {
+            let w = app
+                .wizard
+                .as_ref()
+                .expect("the wizard opens on a free slot");
+            assert_eq!(w.step, Step::Slot);
+            let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+            soudan::tui::app::update(&mut app, Action::WizardKey(enter));
+            let w = app.wizard.as_ref().expect("the wizard stays open");
+            assert_eq!(w.step, Step::Seeker, "the slot step did not let it go on");
+            for (field, name) in SEEKER_FIELDS.iter().enumerate() {
+                assert_eq!(app.wizard.as_ref().unwrap().focus, field);
                 for c in typed.chars() {
                     let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
                     soudan::tui::app::update(&mut app, Action::WizardKey(key));
                 }
-                scan(&app, &format!("wizard, round {round}"));
+                let w = app.wizard.as_ref().expect("the wizard stays open");
+                assert_eq!(w.step, Step::Seeker, "typing left the job seeker step");
+                assert!(
+                    w.value(field).contains("evil"),
+                    "the text did not land in {name}: {:?}",
+                    w.value(field)
+                );
+                scan(&app, &format!("wizard field {name}, round {round}"));
+                let tab = KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE);
+                soudan::tui::app::update(&mut app, Action::WizardKey(tab));
             }
+            fields_scanned += SEEKER_FIELDS.len();
         }
     }
+    assert_eq!(fields_scanned, 64 * 2 * SEEKER_FIELDS.len());
 }
 
 fn scan(app: &soudan::tui::app::App, what: &str) {
-    let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    t.draw(|f| soudan::tui::view::render(app, f)).unwrap();
-    let buf = t.backend().buffer();
-    for cell in buf.content() {
-        assert!(
-            clean(cell.symbol()),
-            "{what}: a cell holds {:?}",
-            cell.symbol()
-        );
+    for (w, h) in [(100, 30), (80, 24)] {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| soudan::tui::view::render(app, f)).unwrap();
+        let buf = t.backend().buffer();
+        for cell in buf.content() {
+            assert!(
+                clean(cell.symbol()),
+                "{what} at {w}x{h}: a cell holds {:?}",
+                cell.symbol()
+            );
+        }
     }
 }

@@ -215,10 +215,17 @@ fn field() -> TextArea<'static> {
 /// validation says so), short enough that a flood never reaches the screen.
 const FIELD_MAX_CHARS: usize = 400;
 
-/// Types `key` into `t`, unless it would add to a field already full.
+/// Types `key` into `t`, unless it would add to a field already full, or
+/// add a character no field may hold (a control, format, bidi or line
+/// separator character: the screen would show it raw).
 fn bounded_input(t: &mut TextArea<'static>, key: &KeyEvent) {
     let adds =
         matches!(key.code, KeyCode::Char(_)) && !key.modifiers.contains(KeyModifiers::CONTROL);
+    if let KeyCode::Char(c) = key.code
+        && crate::domain::seeker::is_forbidden_char(c)
+    {
+        return;
+    }
     let len: usize = t.lines().iter().map(|l| l.chars().count()).sum();
     if adds && len >= FIELD_MAX_CHARS {
         return;
