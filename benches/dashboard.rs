@@ -2,7 +2,9 @@
 //! with 0 and 10,000 bookings (more with `SOUDAN_BENCH_SIZES=0,10000,100000`),
 //! the release binary is started in a pseudo-terminal of 80x24 and timed to
 //! its first frame; its peak resident memory (VmHWM) is read from /proc; and
-//! the bytes it writes for one cursor move are counted. Medians of 5 runs.
+//! the bytes it writes for one cursor move are counted; and the CPU time the
+//! whole process spends on a cursor move is read from /proc over 200 moves.
+//! Medians of 5 runs.
 
 mod common;
 
@@ -18,7 +20,13 @@ struct Run {
     peak_kib: u64,
     move_bytes: usize,
     first_frame_bytes: usize,
+    /// The whole process's CPU time per cursor move, in microseconds.
+    move_cpu_us: u64,
 }
+
+/// Cursor moves timed for their CPU: enough that the 10 ms clock ticks of
+/// /proc add up to a figure.
+const MOVES: u64 = 200;
 
 fn run_once(dir: &Path) -> Run {
     let mut p = Pty::spawn(
@@ -33,14 +41,24 @@ fn run_once(dir: &Path) -> Run {
     let first_frame = p.started.elapsed();
     first_frame_bytes += p.drain(Duration::from_millis(300));
     let move_bytes = p.key(b"j");
+    p.expect("one cursor move", "規約 2025-02-07");
+    // The CPU of the whole process for a cursor move: each key answered
+    // before the next is sent, down and up again so the view stays.
+    let before = p.cpu_ticks();
+    for i in 0..MOVES {
+        let key: &[u8] = if i % 2 == 0 { b"j" } else { b"k" };
+        p.key_answered(key, Duration::from_millis(5));
+    }
+    let move_cpu_us = (p.cpu_ticks() - before) * 10_000 / MOVES;
     let peak_kib = p.peak_kib();
     p.key(b"q");
-    p.child.wait().unwrap();
+    p.wait("the dashboard after q");
     Run {
         first_frame,
         peak_kib,
         move_bytes,
         first_frame_bytes,
+        move_cpu_us,
     }
 }
 
@@ -65,8 +83,8 @@ fn main() {
         .unwrap_or_else(|| vec![0, 10_000]);
     println!("dashboard, 80x24, median of 5 runs (release binary in a pseudo-terminal)");
     println!(
-        "{:>10} {:>14} {:>12} {:>14} {:>14}",
-        "bookings", "first frame", "peak RSS", "1st frame B", "cursor move B"
+        "{:>10} {:>14} {:>12} {:>14} {:>14} {:>16}",
+        "bookings", "first frame", "peak RSS", "1st frame B", "cursor move B", "move CPU (proc)"
     );
     for n in sizes {
         let dir = tempfile::tempdir().unwrap();
@@ -85,12 +103,13 @@ fn main() {
         let fill_time = fill_started.elapsed();
         let runs: Vec<Run> = (0..5).map(|_| run_once(dir.path())).collect();
         println!(
-            "{:>10} {:>11.1} ms {:>8.1} MiB {:>14} {:>14}   (filled in {:.1} s)",
+            "{:>10} {:>11.1} ms {:>8.1} MiB {:>14} {:>14} {:>13.2} ms   (filled in {:.1} s)",
             n,
             median(runs.iter().map(|r| r.first_frame).collect()).as_secs_f64() * 1000.0,
             median(runs.iter().map(|r| r.peak_kib).collect()) as f64 / 1024.0,
             median(runs.iter().map(|r| r.first_frame_bytes).collect()),
             median(runs.iter().map(|r| r.move_bytes).collect()),
+            median(runs.iter().map(|r| r.move_cpu_us).collect()) as f64 / 1000.0,
             fill_time.as_secs_f64(),
         );
     }

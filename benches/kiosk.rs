@@ -36,24 +36,33 @@ fn run_once(dir: &Path, config: &Path, look: &[(&str, &str)]) -> Vec<usize> {
     let mut p = Pty::spawn(&["--config", cfg, "kiosk"], &env);
     let mut bytes = vec![p.until(|t| t.contains("Enter")) + p.drain(Duration::from_millis(300))];
     bytes.push(p.key(b"\r"));
+    p.expect("Enter: slots", "16:00");
     bytes.push(p.key(b"\x1b[B"));
     bytes.push(p.key(b"\x1b[C"));
-    // The first free slot of that day, wherever the sample left one.
+    // The first free slot of that day, wherever the sample left one; a
+    // bench that finds none measures nothing and fails.
     let mut entered = p.key(b"\r");
     let mut tries = 0;
-    while !p.parser.screen().contents().contains("2/6") && tries < 14 {
+    while !p.parser.screen().contents().contains("2/6") {
+        tries += 1;
+        assert!(
+            tries <= 14,
+            "no free slot in 14 tries:\n{}",
+            p.parser.screen().contents()
+        );
         p.key(b"\x1b[B");
         entered = p.key(b"\r");
-        tries += 1;
     }
     bytes.push(entered);
     bytes.push(p.key(b"4"));
     bytes.push(p.key(b"\t"));
-    p.key(b"\x08\x084601099999999\tShiken Taro\t\tshiken@example.jp");
+    // Back to the number (Shift-Tab), the digit out, the details in.
+    p.key(b"\x1b[Z\x0846010-99999999\tShiken Taro\t\tshiken@example.jp");
     bytes.push(p.key(b"\r"));
+    p.expect("Enter: next step", "3/6");
     bytes.push(p.key(b"y"));
     p.key(b"\x1b[21~4711\r");
-    p.child.wait().unwrap();
+    p.wait("the kiosk after the PIN");
     bytes
 }
 

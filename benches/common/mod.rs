@@ -25,6 +25,8 @@ pub fn fill(dir: &Path, n: usize) {
 /// `n` bookings as [`fill`] makes them, in `booths` only.
 pub fn fill_booths(dir: &Path, n: usize, booths: &[u8]) {
     let store = Store::open(dir, "bench").unwrap();
+    // A training folder: the benchmarks run the binary with a fixed clock.
+    store.claim_clock(true).unwrap();
     let at = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
     let ctx = Ctx {
         at,
@@ -85,6 +87,9 @@ pub fn fill_booths(dir: &Path, n: usize, booths: &[u8]) {
         date = date.succ_opt().unwrap();
     }
     store.book_many(&news).unwrap();
+    // The office's mail for these went out long ago: nothing stays queued.
+    let seqs: Vec<u64> = store.mail_queue().unwrap().iter().map(|m| m.seq).collect();
+    store.mail_done_many(&seqs).unwrap();
 }
 
 /// A counter booking of `slot` for job seeker `number`, consented and
@@ -208,6 +213,62 @@ impl Pty {
         self.writer.write_all(keys).unwrap();
         self.writer.flush().unwrap();
         self.drain(Duration::from_millis(250))
+    }
+
+    /// Waits for the program to end, at most 30 s: a bench that sticks
+    /// fails instead of hanging.
+    pub fn wait(&mut self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "{what}: {status:?}");
+                return;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "{what}: still running after 30 s; screen:\n{}",
+                    self.parser.screen().contents()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Fails the bench unless the screen shows `want`: a figure taken on
+    /// the wrong screen measures the wrong thing.
+    pub fn expect(&self, step: &str, want: &str) {
+        let screen = self.parser.screen().contents();
+        assert!(
+            screen.contains(want),
+            "{step}: the screen does not show {want:?}:\n{screen}"
+        );
+    }
+
+    /// CPU time the program has used so far (user and system, all its
+    /// threads), from /proc, in clock ticks of 10 ms.
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
+        // The fields after the command name, which is in parentheses.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the whole line.
+        let utime: u64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let stime: u64 = f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+        utime + stime
+    }
+
+    /// Sends `keys` and returns once the program has answered and then
+    /// been quiet for `idle`.
+    pub fn key_answered(&mut self, keys: &[u8], idle: Duration) -> usize {
+        self.writer.write_all(keys).unwrap();
+        self.writer.flush().unwrap();
+        let chunk = self
+            .rx
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| panic!("no answer to {keys:?}"));
+        self.parser.process(&chunk);
+        chunk.len() + self.drain(idle)
     }
 
     /// Peak resident memory so far (VmHWM), in KiB.

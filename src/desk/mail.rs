@@ -70,13 +70,19 @@ pub fn write_queued(
     // outbox is looked at only when something is.
     let outbox = crate::mail::outbox(loaded, data_dir);
     crate::mail::remove_unfinished(&outbox);
+    // Taken off the queue in batches: one flush for many mails.
+    let mut done = Vec::new();
     for intent in queue {
+        if done.len() >= DONE_BATCH {
+            store.mail_done_many(&done)?;
+            done.clear();
+        }
         let Some(b) = store.booking(intent.booking)? else {
-            store.mail_done(intent.seq)?;
+            done.push(intent.seq);
             continue;
         };
         let Some(s) = store.seeker(&b.seeker)? else {
-            store.mail_done(intent.seq)?;
+            done.push(intent.seq);
             continue;
         };
         let kind = kind_of(intent.kind);
@@ -84,7 +90,7 @@ pub fn write_queued(
             .and_then(|m| crate::mail::write_once(&outbox, kind, &b, intent.at, intent.seq, &m));
         match written {
             Ok(path) => {
-                store.mail_done(intent.seq)?;
+                done.push(intent.seq);
                 out.written.push(Written {
                     booking: b.id,
                     kind: intent.kind,
@@ -97,8 +103,12 @@ pub fn write_queued(
             }
         }
     }
+    store.mail_done_many(&done)?;
     Ok(out)
 }
+
+/// How many written mails are taken off the queue with one flush.
+const DONE_BATCH: usize = 256;
 
 static SENDING: AtomicBool = AtomicBool::new(false);
 

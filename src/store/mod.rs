@@ -458,12 +458,14 @@ fn check_data_dir(dir: &Path) -> Result<(), StoreError> {
 
 /// Takes the group's and others' rights away from `path`; the owner's
 /// stay as they are (a folder made read-only on purpose stays read-only).
-fn restrict(path: &Path) -> io::Result<()> {
+/// Takes group and other access away from `path`; whether it had any.
+fn restrict(path: &Path) -> io::Result<bool> {
     let mode = fs::metadata(path)?.permissions().mode();
     if mode & 0o077 != 0 {
         fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o7700))?;
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Removes the read copies of processes that are gone (killed before they
@@ -732,19 +734,18 @@ impl Store {
     }
 
     /// Files made before the umask was set (by an older soudan, or a copy)
-    /// are made private too.
+    /// are made private too. A folder that is already private keeps
+    /// everyone else out of what it holds, so only a folder that was not is
+    /// gone through: an outbox of years of mail costs nothing at each open.
     fn private_files(&self) {
         for name in OWN_NAMES {
             let path = self.dir.join(name);
-            match fs::symlink_metadata(&path) {
-                Ok(m) if m.is_dir() => {
-                    let _ = restrict(&path);
-                    walk(&path);
-                }
-                Ok(m) if m.is_file() => {
-                    let _ = restrict(&path);
-                }
-                _ => {}
+            let Ok(m) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let opened_up = (m.is_dir() || m.is_file()) && restrict(&path).unwrap_or(false);
+            if m.is_dir() && opened_up {
+                walk(&path);
             }
         }
         fn walk(p: &Path) {
@@ -1420,7 +1421,20 @@ impl Store {
 
     /// Takes a written mail off the queue.
     pub fn mail_done(&self, seq: u64) -> Result<(), StoreError> {
-        self.sled(|| self.t.mail_queue.remove(seq.to_be_bytes()).map(|_| ()))?;
+        self.mail_done_many(&[seq])
+    }
+
+    /// Takes many mails off the queue with one flush (each was written
+    /// before: a crash in between finds them written and writes nothing twice).
+    pub fn mail_done_many(&self, seqs: &[u64]) -> Result<(), StoreError> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for seq in seqs {
+            batch.remove(&seq.to_be_bytes());
+        }
+        self.sled(|| self.t.mail_queue.apply_batch(batch.clone()))?;
         self.flush()
     }
 

@@ -275,8 +275,12 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
                 })?;
             // What is queued is written, and what waits is sent, with the
             // clock; sending runs beside the screen, never in its way.
+            // Without a relay the outbox is not even listed: it is where the
+            // office's mail program picks the mail up, and may hold years of it.
             let _ = crate::desk::mail::write_queued(store, &env.loaded, &env.data_dir)?;
-            if !crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).is_empty() {
+            if !env.loaded.config.mail.smtp_host.is_empty()
+                && !crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).is_empty()
+            {
                 crate::desk::mail::send_in_background(&env.loaded, &env.data_dir);
             }
             Ok(Some(Action::Swept(swept.len())))
