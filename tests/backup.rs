@@ -3,6 +3,10 @@
 //! nothing is imported; a data dir with records is never mixed into. The
 //! audit export carries no terminal and no job seeker.
 
+mod common;
+
+use common::Limited;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -16,7 +20,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .env("SOUDAN_NOW", NOW)
         .stdin(Stdio::null())
         .args(args)
-        .output()
+        .output_limited()
         .expect("soudan runs")
 }
 
@@ -215,6 +219,9 @@ fn the_audit_export_names_no_terminal_and_no_job_seeker() {
     assert!(one.lines().count() >= 1);
     assert!(one.lines().all(|l| l.contains(id)));
     let books = ok(&run(&a, &["audit", "--action", "book"]));
+    let booked = lines.iter().filter(|l| l["action"] == "book").count();
+    assert!(booked > 0);
+    assert_eq!(books.lines().count(), booked);
     assert!(books.lines().all(|l| l.contains("\"action\":\"book\"")));
     let none = ok(&run(&a, &["audit", "--from", "2030-01-01"]));
     assert!(none.is_empty());

@@ -1,6 +1,10 @@
 //! The real `soudan` binary: every exit status of the contract, its JSON, its
 //! messages in both languages, and durability under SIGKILL.
 
+mod common;
+
+use common::Limited;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -20,7 +24,10 @@ fn soudan(dir: &Path) -> Command {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    soudan(dir).args(args).output().expect("soudan runs")
+    soudan(dir)
+        .args(args)
+        .output_limited()
+        .expect("soudan runs")
 }
 
 fn code(o: &Output) -> i32 {
@@ -256,7 +263,13 @@ fn a_consultations_life_and_the_no_show() {
     let b = stdout(&book(d, "2026-12-03", "10:30", "46010-2", &[]))
         .trim()
         .to_string();
-    let at = |t: &str, args: &[&str]| soudan(d).env("SOUDAN_NOW", t).args(args).output().unwrap();
+    let at = |t: &str, args: &[&str]| {
+        soudan(d)
+            .env("SOUDAN_NOW", t)
+            .args(args)
+            .output_limited()
+            .unwrap()
+    };
     assert_eq!(code(&at("2026-12-03T09:58", &["start", &a])), 0);
     let o = at("2026-12-03T09:59", &["start", &a]);
     assert_eq!(code(&o), 3, "started twice");
@@ -503,7 +516,7 @@ fn exit_1_when_no_data_dir_can_be_found() {
     let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
         .env_clear()
         .args(["day"])
-        .output()
+        .output_limited()
         .unwrap();
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("--data-dir"));
@@ -608,13 +621,13 @@ fn demo_fills_an_empty_database_only_and_check_passes() {
     let o = soudan(d)
         .env("SOUDAN_NOW", "2026-12-03T11:15")
         .args(["demo", "--days", "10", "--seed", "3"])
-        .output()
+        .output_limited()
         .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = soudan(d)
         .env("SOUDAN_NOW", "2026-12-03T11:15")
         .args(["demo"])
-        .output()
+        .output_limited()
         .unwrap();
     assert_eq!(code(&o), 2, "never mixed with what is there");
     assert!(stderr(&o).starts_with("--data-dir"), "{}", stderr(&o));
@@ -626,7 +639,7 @@ fn demo_fills_an_empty_database_only_and_check_passes() {
     let o = soudan(d)
         .env("SOUDAN_NOW", "2026-12-03T11:15")
         .args(["day", "--json"])
-        .output()
+        .output_limited()
         .unwrap();
     let day: Value = serde_json::from_slice(&o.stdout).unwrap();
     let statuses: std::collections::BTreeSet<_> = day
@@ -644,13 +657,13 @@ fn demo_fills_an_empty_database_only_and_check_passes() {
     let o = soudan(other.path())
         .env("SOUDAN_NOW", "2026-12-03T11:15")
         .args(["demo", "--days", "10", "--seed", "3"])
-        .output()
+        .output_limited()
         .unwrap();
     assert_eq!(code(&o), 0);
     let again = soudan(other.path())
         .env("SOUDAN_NOW", "2026-12-03T11:15")
         .args(["day", "--json"])
-        .output()
+        .output_limited()
         .unwrap();
     let ids = |v: &Value| {
         v.as_array()

@@ -6,9 +6,12 @@
 //! decodes, that no slot or job seeker's day holds two live bookings, and
 //! that every index agrees with the records (`Store::check`).
 //!
-//! 200 kills per run; `SOUDAN_CRASH_RUNS=N` asks for more. Two controls show
-//! the test can fail: without kills everything is there, and a child that
-//! prints an id before booking it is caught losing one.
+//! 200 kills per run; `SOUDAN_CRASH_RUNS=N` asks for more. Controls show
+//! the checker itself can fail: without kills everything is there; a child
+//! that acknowledges before it books is caught by the same `verify`, and so
+//! are a wrong id and an acknowledgement of a slot never booked.
+
+mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -76,28 +79,31 @@ fn child(dir: &Path) {
             meeting_url_template: "https://meeting.example.jp/{id}".into(),
             late_override: None,
         };
+        // Every acknowledgement names the slot and the job seeker, so that
+        // one checker reads both the honest child and the faulty one.
+        let ack = format!(
+            "@@ack {} {} {} {}",
+            date,
+            time.format("%H:%M"),
+            new.slot.booth,
+            new.seeker.number
+        );
         if early {
             // The fault the test must catch: telling before it is durable.
-            // The id is not known before booking, so the slot stands for it.
-            writeln!(
-                out,
-                "@@slot {} {} {}",
-                date,
-                time.format("%H:%M"),
-                new.slot.booth
-            )
-            .unwrap();
+            writeln!(out, "{ack} -").unwrap();
             out.flush().unwrap();
         }
         match store.book(&new, &ctx) {
             Ok(b) => {
                 if !early {
-                    writeln!(out, "@@id {}", b.id).unwrap();
+                    writeln!(out, "{ack} {}", b.id).unwrap();
                     out.flush().unwrap();
                 }
                 done += 1;
             }
             Err(OpError::Rule(_)) if early => {
+                // Taken or a second booking that day: the last
+                // acknowledgement is withdrawn.
                 writeln!(out, "@@taken").unwrap();
                 out.flush().unwrap();
             }
@@ -144,7 +150,7 @@ fn run_child(
             let _ = child.wait();
         }
         None => {
-            assert!(child.wait().unwrap().success());
+            assert!(common::wait_child(&mut child, "the crash child").success());
         }
     }
     reader.join().unwrap()
@@ -158,22 +164,54 @@ fn crash_child() {
     }
 }
 
-/// After a kill: every printed id is there and decodes, and the database
-/// checks clean. Returns how many bookings it holds.
-fn verify(dir: &Path, printed: &[String]) -> usize {
-    let store = Store::open(dir, "crash parent").unwrap();
+/// After a kill: every acknowledged booking is there (its slot holds a
+/// live booking of that job seeker, with the printed id when one was
+/// printed), and the database checks clean. Returns how many bookings it
+/// holds, or what is wrong.
+fn verify(dir: &Path, printed: &[String]) -> Result<usize, String> {
+    let store = Store::open(dir, "crash parent").map_err(|e| format!("{e:?}"))?;
+    let mut acks: Vec<&str> = Vec::new();
     for line in printed {
-        if let Some(id) = line.strip_prefix("id ") {
-            let id = BookingId::parse(id).unwrap();
-            assert!(
-                store.booking(id).unwrap().is_some(),
-                "booking {id} was reported but is gone"
-            );
+        if let Some(ack) = line.strip_prefix("ack ") {
+            acks.push(ack);
+        } else if line == "taken" {
+            acks.pop();
         }
     }
-    let report = store.check().unwrap();
-    assert!(report.problems.is_empty(), "{:?}", report.problems);
-    report.bookings
+    for ack in acks {
+        let parts: Vec<&str> = ack.split(' ').collect();
+        let [date, time, booth, seeker, id] = parts[..] else {
+            return Err(format!("a line cut short: {ack}"));
+        };
+        let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| e.to_string())?;
+        let time = NaiveTime::parse_from_str(time, "%H:%M").map_err(|e| e.to_string())?;
+        let booth: u8 = booth.parse().map_err(|_| format!("booth in {ack}"))?;
+        let day = store.day(date).map_err(|e| format!("{e:?}"))?;
+        let Some(b) = day
+            .iter()
+            .find(|b| b.slot.start == time && b.slot.booth == booth && b.status.is_live())
+        else {
+            return Err(format!("acknowledged and gone: {ack}"));
+        };
+        if b.seeker.as_str() != seeker {
+            return Err(format!("{ack}: the slot holds {} instead", b.seeker));
+        }
+        if id != "-" {
+            let id = BookingId::parse(id).map_err(|e| format!("{e:?}"))?;
+            if b.id != id || store.booking(id).map_err(|e| format!("{e:?}"))?.is_none() {
+                return Err(format!("{ack}: stored as {}", b.id));
+            }
+        }
+    }
+    let report = store.check().map_err(|e| format!("{e:?}"))?;
+    if !report.problems.is_empty() {
+        return Err(format!("{:?}", report.problems));
+    }
+    Ok(report.bookings)
+}
+
+fn acked(printed: &[String]) -> usize {
+    printed.iter().filter(|l| l.starts_with("ack ")).count()
 }
 
 #[test]
@@ -188,7 +226,7 @@ fn every_reported_booking_survives_sigkill() {
     let mut reported = 0;
     let mut during_open = 0;
     let started = Instant::now();
-    for _ in 0..runs {
+    for run in 0..runs {
         // Some kills land while the child starts and opens the database.
         let ms = if rng.u8(..4) == 0 {
             rng.u64(0..15)
@@ -196,12 +234,12 @@ fn every_reported_booking_survives_sigkill() {
             rng.u64(15..120)
         };
         let printed = run_child(dir, Some(Duration::from_millis(ms)), false, None);
-        let ids = printed.iter().filter(|l| l.starts_with("id ")).count();
+        let ids = acked(&printed);
         if ids == 0 {
             during_open += 1;
         }
         reported += ids;
-        let held = verify(dir, &printed);
+        let held = verify(dir, &printed).unwrap_or_else(|e| panic!("kill {run}: {e}"));
         assert!(held >= reported, "{held} held, {reported} reported");
     }
     eprintln!(
@@ -218,14 +256,14 @@ fn every_reported_booking_survives_sigkill() {
 fn control_without_kills_everything_is_there() {
     let tmp = tempfile::tempdir().unwrap();
     let printed = run_child(tmp.path(), None, false, Some(50));
-    assert_eq!(printed.iter().filter(|l| l.starts_with("id ")).count(), 50);
-    assert_eq!(verify(tmp.path(), &printed), 50);
+    assert_eq!(acked(&printed), 50);
+    assert_eq!(verify(tmp.path(), &printed), Ok(50));
 }
 
 #[test]
-fn control_printing_before_the_flush_is_caught() {
-    // The slot printed before booking: after a kill, the last one printed
-    // and not answered by "taken" is missing in at least one run.
+fn control_the_checker_catches_an_acknowledgement_before_the_booking() {
+    // The faulty child acknowledges each booking before it books it: after
+    // a kill, the same `verify` finds the last one missing in some run.
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let mut rng = fastrand::Rng::with_seed(11);
@@ -236,25 +274,30 @@ fn control_printing_before_the_flush_is_caught() {
             true,
             None,
         );
-        let store = Store::open(dir, "crash parent").unwrap();
-        let last = printed.iter().rev().find(|l| l.starts_with("slot "));
-        let answered = printed.last().is_some_and(|l| l == "taken");
-        if let (Some(line), false) = (last, answered) {
-            let parts: Vec<&str> = line.split(' ').collect();
-            let date = NaiveDate::parse_from_str(parts[1], "%Y-%m-%d").unwrap();
-            let time = NaiveTime::parse_from_str(parts[2], "%H:%M").unwrap();
-            let booth: u8 = parts[3].parse().unwrap();
-            let there = store
-                .day(date)
-                .unwrap()
-                .iter()
-                .any(|b| b.slot.start == time && b.slot.booth == booth);
-            if !there {
-                eprintln!("caught after {} runs", run + 1);
-                return;
-            }
+        if let Err(e) = verify(dir, &printed) {
+            assert!(e.contains("acknowledged and gone"), "{e}");
+            eprintln!("caught after {} runs: {e}", run + 1);
+            return;
         }
-        drop(store);
     }
-    panic!("a booking announced before its flush was never caught missing");
+    panic!("a booking acknowledged before it was made was never caught missing");
+}
+
+#[test]
+fn control_the_checker_catches_a_wrong_id_and_a_lost_booking() {
+    // An honest run, then its record tampered with: a printed id that is
+    // not the slot's, and an acknowledgement of a slot never booked.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut printed = run_child(tmp.path(), None, false, Some(5));
+    assert_eq!(verify(tmp.path(), &printed), Ok(5));
+    let first = printed.iter().position(|l| l.starts_with("ack ")).unwrap();
+    let mut wrong = printed.clone();
+    let line = wrong[first].clone();
+    let (head, _) = line.rsplit_once(' ').unwrap();
+    wrong[first] = format!("{head} 222222");
+    let e = verify(tmp.path(), &wrong).unwrap_err();
+    assert!(e.contains("stored as"), "{e}");
+    printed.push("ack 2027-01-04 09:00 1 46010-1 -".into());
+    let e = verify(tmp.path(), &printed).unwrap_err();
+    assert!(e.contains("gone") || e.contains("instead"), "{e}");
 }

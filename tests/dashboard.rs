@@ -903,33 +903,60 @@ fn statistics_screen_shows_the_month_in_numbers_and_charts() {
 #[test]
 fn the_audit_trail_by_day_by_booking_and_by_action() {
     let mut fx = fixture("2026-12-03T09:45", "ja", false);
-    // 3 December: the starts, finishes and the cancellation of the fixture.
+    // 3 December: a start, a finish and a no-show of the fixture.
     // The cursor on 山田 at 10:00 first.
     fx.keys("jA");
     assert_eq!(fx.app.mode, Mode::Audit);
+    // What the store holds, read here on its own: the browser must show
+    // exactly that, newest first.
+    let all = fx.store.audit().unwrap();
+    let on_day = |action: &str| -> Vec<u64> {
+        let mut v: Vec<u64> = all
+            .iter()
+            .filter(|e| e.at.date_naive().to_string() == "2026-12-03")
+            .filter(|e| action.is_empty() || e.action == action)
+            .map(|e| e.seq)
+            .collect();
+        v.reverse();
+        v
+    };
+    let seqs = |fx: &Fixture| -> Vec<u64> { fx.app.audit.events.iter().map(|e| e.seq).collect() };
     let day = fx.app.audit.events.clone();
-    assert!(!day.is_empty());
-    assert!(
-        day.iter()
-            .all(|e| e.at.date_naive().to_string() == "2026-12-03")
-    );
+    assert!(day.len() >= 2, "the 3rd holds {} events", day.len());
+    assert_eq!(seqs(&fx), on_day(""));
     // Newest first.
     assert!(day.windows(2).all(|w| w[0].seq > w[1].seq));
     // b: the selected booking's whole history (its booking on 1 December too).
     let selected = fx.app.selected().unwrap().booking.id;
     fx.keys("b");
     let one = fx.app.audit.events.clone();
-    assert!(one.iter().all(|e| e.booking == Some(selected)));
+    let mut want: Vec<u64> = all
+        .iter()
+        .filter(|e| e.booking == Some(selected))
+        .map(|e| e.seq)
+        .collect();
+    want.reverse();
+    assert!(!want.is_empty());
+    assert_eq!(seqs(&fx), want);
     assert!(one.iter().any(|e| e.action == "book"));
     fx.keys("b");
-    // f: one action at a time; the first after "all" is book (none on the 3rd).
-    fx.keys("f");
-    assert!(fx.app.audit.events.iter().all(|e| e.action == "book"));
-    fx.keys("f");
-    assert!(fx.app.audit.events.iter().all(|e| e.action == "cancel"));
-    fx.keys("f");
-    assert!(fx.app.audit.events.iter().all(|e| e.action == "start"));
-    assert!(!fx.app.audit.events.is_empty());
+    // f: one action at a time, in the browser's order; each list is the
+    // store's own for that day and action (book: none on the 3rd).
+    let mut shown = 0;
+    for action in ["book", "cancel", "start"] {
+        fx.keys("f");
+        assert_eq!(seqs(&fx), on_day(action), "the filter {action}");
+        assert!(fx.app.audit.events.iter().all(|e| e.action == action));
+        shown += fx.app.audit.events.len();
+    }
+    // The 3rd holds a start but no booking and no cancellation (that was
+    // on the 2nd): the empty lists are right, and the start's is not empty.
+    let counts: Vec<usize> = ["book", "cancel", "start"]
+        .iter()
+        .map(|a| on_day(a).len())
+        .collect();
+    assert_eq!(counts, [0, 0, 1]);
+    assert_eq!(shown, 1);
     let screen = fx.screen(80, 24);
     assert!(screen.contains("開始"), "{screen}");
     fx.keys("[");

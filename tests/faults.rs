@@ -4,6 +4,10 @@
 //! `SOUDAN_FAULT_RUNS=N` asks for more damaged copies than the 60 of a
 //! normal run.
 
+mod common;
+
+use common::Limited;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -46,14 +50,14 @@ fn run_limited(mut cmd: Command, limit: Duration, what: &str) -> Output {
 fn sample(dir: &Path, days: u32) {
     let o = soudan(dir)
         .args(["demo", "--days", &days.to_string()])
-        .output()
+        .output_limited()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// What `soudan export` writes for `dir`.
 fn export(dir: &Path) -> Vec<u8> {
-    soudan(dir).arg("export").output().unwrap().stdout
+    soudan(dir).arg("export").output_limited().unwrap().stdout
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -69,13 +73,29 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            files(&e.path(), out);
-        } else if e.metadata().unwrap().len() > 0 {
-            out.push(e.path());
+/// The kinds of file a data folder holds, each damaged on purpose in turn.
+const KINDS: [&str; 5] = ["log", "snapshot", "conf", "note", "holder"];
+
+/// The file of `kind` in the data folder `dir`.
+fn file_of(dir: &Path, kind: &str) -> PathBuf {
+    let db = dir.join("db");
+    match kind {
+        "log" => db.join("db"),
+        "conf" => db.join("conf"),
+        "note" => dir.join("last-event"),
+        "holder" => dir.join("holder"),
+        _ => {
+            let mut snaps: Vec<PathBuf> = std::fs::read_dir(&db)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("snap."))
+                })
+                .collect();
+            snaps.sort();
+            snaps.pop().expect("a snapshot after a clean close")
         }
     }
 }
@@ -89,32 +109,38 @@ fn damaged_databases_are_reported_never_a_panic_a_hang_or_a_silent_loss() {
     let tmp = tempfile::tempdir().unwrap();
     let good = tmp.path().join("good");
     sample(&good, 6);
+    // A clean open and close: the log at its full segment, a snapshot written.
+    let o = soudan(&good).arg("check").output_limited().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let original = export(&good);
     assert!(original.len() > 10_000);
-    let mut db_files = Vec::new();
-    files(&good.join("db"), &mut db_files);
     let mut rng = fastrand::Rng::with_seed(2026);
-    let (mut refused, mut intact) = (0, 0);
+    // Per kind of file: (damaged, refused with exit 4, opened unharmed).
+    let mut outcome: std::collections::BTreeMap<&str, (usize, usize, usize)> =
+        KINDS.iter().map(|k| (*k, (0, 0, 0))).collect();
     for run in 0..runs {
+        let kind = KINDS[run % KINDS.len()];
         let copy = tmp.path().join(format!("copy{run}"));
         copy_dir(&good, &copy);
-        // The largest file is the log; damage it most of the time.
-        let i = if rng.u8(..4) == 0 {
-            rng.usize(..db_files.len())
-        } else {
-            0
-        };
-        let rel = db_files[i].strip_prefix(&good).unwrap();
-        let path = copy.join(rel);
+        let path = file_of(&copy, kind);
+        let rel = path.strip_prefix(&copy).unwrap().to_path_buf();
         let mut bytes = std::fs::read(&path).unwrap();
-        let what = if run % 3 == 2 {
-            let cut = rng.usize(..bytes.len());
-            bytes.truncate(cut);
-            format!("{} cut at {cut}", rel.display())
+        assert!(!bytes.is_empty(), "{} is empty", rel.display());
+        // The log is mostly the unused rest of its segment: aim at the
+        // records written (the first part) most of the time.
+        let span = if kind == "log" && rng.u8(..4) != 0 {
+            bytes.iter().rposition(|b| *b != 0).unwrap_or(0) + 1
         } else {
-            let at = rng.usize(..bytes.len());
+            bytes.len()
+        };
+        let what = if (run / KINDS.len()) % 3 == 2 {
+            let cut = rng.usize(..span);
+            bytes.truncate(cut);
+            format!("{kind} ({}) cut at {cut}", rel.display())
+        } else {
+            let at = rng.usize(..span);
             bytes[at] ^= 1 << rng.u8(0..8);
-            format!("{} bit flipped at {at}", rel.display())
+            format!("{kind} ({}) bit flipped at {at}", rel.display())
         };
         std::fs::write(&path, &bytes).unwrap();
         // As damaged, before anything opens it: kept if it hangs.
@@ -127,13 +153,15 @@ fn damaged_databases_are_reported_never_a_panic_a_hang_or_a_silent_loss() {
         let o = run_limited(check, Duration::from_secs(60), &what);
         let err = String::from_utf8_lossy(&o.stderr).into_owned();
         assert!(!err.contains("panicked"), "{what}: {err}");
+        let counts = outcome.get_mut(kind).unwrap();
+        counts.0 += 1;
         match o.status.code() {
             Some(4) => {
                 assert!(
                     err.lines().count() == 1 && err.contains(&copy.display().to_string()),
                     "{what}: {err}"
                 );
-                refused += 1;
+                counts.1 += 1;
             }
             Some(0) => {
                 // Opened: then nothing may be missing or different.
@@ -144,87 +172,166 @@ fn damaged_databases_are_reported_never_a_panic_a_hang_or_a_silent_loss() {
                     e.stdout == original,
                     "{what}: opened and checked clean, but the records differ"
                 );
-                intact += 1;
+                counts.2 += 1;
             }
             other => panic!("{what}: exit {other:?}: {err}"),
         }
         let _ = std::fs::remove_dir_all(&pristine);
+        let _ = std::fs::remove_dir_all(&copy);
     }
-    eprintln!(
-        "{runs} damaged copies: {refused} refused with exit 4, {intact} unharmed (same export)"
-    );
+    eprintln!("{runs} damaged copies (kind: damaged, refused with exit 4, unharmed):");
+    for (kind, (n, refused, intact)) in &outcome {
+        eprintln!("  {kind:<9} {n:>3} {refused:>3} {intact:>3}");
+    }
+    // Every kind was hit, and damage to the records themselves is seen.
+    for kind in KINDS {
+        assert!(
+            outcome[kind].0 * KINDS.len() >= runs.saturating_sub(KINDS.len()),
+            "{kind}: damaged {} times in {runs}",
+            outcome[kind].0
+        );
+    }
+    if runs >= 3 * KINDS.len() {
+        for kind in ["log", "note"] {
+            assert!(
+                outcome[kind].1 > 0,
+                "damage to the {kind} was never refused: {outcome:?}"
+            );
+        }
+    }
 }
 
+/// Mounts a tmpfs of `bytes` at `at` for as long as it lives: a real
+/// file system that really fills.
+struct SmallDisk {
+    at: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(at: &Path, bytes: u64) -> Option<SmallDisk> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes},mode=0700")])
+            .arg("tmpfs")
+            .arg(at)
+            .stderr(Stdio::null())
+            .status_limited()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallDisk {
+            at: at.to_path_buf(),
+        })
+    }
+
+    fn free_bytes(&self) -> u64 {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(self.at.as_os_str().as_bytes()).unwrap();
+        // SAFETY: statvfs(3) fills the struct it is given.
+        unsafe {
+            let mut v: libc::statvfs = std::mem::zeroed();
+            assert_eq!(libc::statvfs(c.as_ptr(), &mut v), 0);
+            v.f_bavail * v.f_frsize
+        }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(&self.at)
+            .status_limited();
+    }
+}
+
+fn book_on(dir: &Path, date: chrono::NaiveDate, time: &str, seeker: &str) -> Output {
+    let mut cmd = soudan(dir);
+    cmd.args([
+        "book",
+        "--date",
+        &date.to_string(),
+        "--time",
+        time,
+        "--booth",
+        "1",
+        "--seeker",
+        seeker,
+        "--name",
+        "試験 太郎",
+        "--email",
+        "t@example.jp",
+        "--consent",
+        "--checklist",
+    ]);
+    run_limited(cmd, Duration::from_secs(60), "a booking on a full disk")
+}
+
+/// A real file system that fills up (a small tmpfs): bookings are confirmed
+/// while there is room, then refused with exit 4 naming the lack of space;
+/// once room is made, every confirmed booking is there, the refused one is
+/// not, the database checks clean and booking works again.
 #[test]
 fn a_full_disk_refuses_the_booking_and_loses_nothing_confirmed() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("d");
-    sample(&dir, 6);
-    let log = dir.join("db").join("db");
-    let limit = std::fs::metadata(&log).unwrap().len() * 3 / 5;
+    let Some(disk) = SmallDisk::mount(&tmp.path().join("disk"), 4 << 20) else {
+        let why = "a full disk needs a tmpfs mount (root or CAP_SYS_ADMIN), and mount failed";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("\n!!! NOT RUN: {why}\n");
+        return;
+    };
+    let good = tmp.path().join("good");
+    sample(&good, 6);
+    let dir = disk.at.join("d");
+    copy_dir(&good, &dir);
+    // A clean open first: the log takes its whole segment.
+    let o = soudan(&dir).arg("check").output_limited().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let before: serde_json::Value = serde_json::from_slice(&export(&dir)).unwrap();
+    // Room for a few bookings and their mails, no more.
+    let filler = disk.at.join("filler");
+    let room = 160 * 1024;
+    let fill = disk.free_bytes().saturating_sub(room);
+    std::fs::write(&filler, vec![0u8; fill as usize]).unwrap();
     let mut confirmed = Vec::new();
     let mut refused = None;
-    for i in 0..200u32 {
-        let date =
-            chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap() + chrono::Days::new(u64::from(i));
-        let mut cmd = soudan(&dir);
-        cmd.args([
-            "book",
-            "--date",
-            &date.to_string(),
-            "--time",
-            "10:00",
-            "--booth",
-            "1",
-            "--seeker",
-            &format!("46010-7{i}"),
-            "--name",
-            "試験 太郎",
-            "--email",
-            "t@example.jp",
-            "--consent",
-            "--checklist",
-        ]);
-        // No file may grow past `limit`: the kernel answers EFBIG, as a full
-        // disk answers ENOSPC (the signal it would send is ignored).
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            cmd.pre_exec(move || {
-                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-                let l = libc::rlimit {
-                    rlim_cur: limit,
-                    rlim_max: limit,
-                };
-                if libc::setrlimit(libc::RLIMIT_FSIZE, &l) != 0 {
-                    return Err(std::io::Error::last_os_error());
+    let times = ["09:00", "10:00", "11:00", "13:00", "14:00", "15:00"];
+    let mut date = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+    let mut tries = 0;
+    'days: while tries < 300 {
+        for time in times {
+            tries += 1;
+            let seeker = format!("46010-7{tries}");
+            let o = book_on(&dir, date, time, &seeker);
+            let err = String::from_utf8_lossy(&o.stderr).into_owned();
+            assert!(!err.contains("panicked"), "{err}");
+            match o.status.code() {
+                Some(0) => confirmed.push(String::from_utf8_lossy(&o.stdout).trim().to_string()),
+                Some(3) => break, // a closed day: the next one
+                Some(4) => {
+                    assert!(
+                        err.contains("No space left") && err.lines().count() == 1,
+                        "{err}"
+                    );
+                    refused = Some(seeker);
+                    break 'days;
                 }
-                Ok(())
-            });
-        }
-        let o = run_limited(cmd, Duration::from_secs(60), "a booking on a full disk");
-        let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        assert!(!err.contains("panicked"), "{err}");
-        match o.status.code() {
-            Some(0) => confirmed.push(String::from_utf8_lossy(&o.stdout).trim().to_string()),
-            Some(3) => {} // a closed day
-            Some(4) => {
-                assert!(
-                    err.contains("File too large") || err.contains("space"),
-                    "{err}"
-                );
-                refused = Some(err);
-                break;
+                other => panic!("exit {other:?}: {err}"),
             }
-            other => panic!("exit {other:?}: {err}"),
         }
+        date = date.succ_opt().unwrap();
     }
-    assert!(refused.is_some(), "the disk never filled");
-    // Without the limit: every confirmed booking is there, the rest checks clean.
-    let o = soudan(&dir).arg("check").output().unwrap();
+    let Some(refused) = refused else {
+        panic!("the disk never filled in {tries} bookings");
+    };
+    assert!(
+        confirmed.len() >= 3,
+        "only {} bookings were confirmed before the disk filled: the test proves little",
+        confirmed.len()
+    );
+    // Room again: every confirmed booking is there, the refused one is not.
+    std::fs::remove_file(&filler).unwrap();
+    let o = soudan(&dir).arg("check").output_limited().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let export = export(&dir);
-    let export = String::from_utf8(export).unwrap();
+    let export = String::from_utf8(export(&dir)).unwrap();
     let after: serde_json::Value = serde_json::from_str(&export).unwrap();
     for b in before["bookings"].as_array().unwrap() {
         assert!(
@@ -233,15 +340,30 @@ fn a_full_disk_refuses_the_booking_and_loses_nothing_confirmed() {
             b["id"]
         );
     }
-    for line in &confirmed {
-        let id = line.split_whitespace().next().unwrap();
+    for id in &confirmed {
         assert!(
             export.contains(&format!("\"id\": \"{id}\"")),
             "{id} was confirmed and is gone"
         );
     }
+    assert_eq!(
+        after["bookings"].as_array().unwrap().len(),
+        before["bookings"].as_array().unwrap().len() + confirmed.len(),
+        "the refused booking was stored after all"
+    );
+    assert!(
+        !export.contains(&format!("\"{refused}\"")),
+        "the refused booking's job seeker {refused} was stored"
+    );
+    let o = book_on(
+        &dir,
+        chrono::NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+        "10:00",
+        "46010-6",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     eprintln!(
-        "{} bookings confirmed before the disk filled; all present after",
+        "{} bookings confirmed before the disk filled; all present after, the refused one absent",
         confirmed.len()
     );
 }
@@ -250,7 +372,7 @@ fn a_full_disk_refuses_the_booking_and_loses_nothing_confirmed() {
 fn a_second_process_is_told_who_holds_the_database() {
     let tmp = tempfile::tempdir().unwrap();
     let store = soudan::store::Store::open(tmp.path(), "dashboard").unwrap();
-    let o = soudan(tmp.path()).arg("day").output().unwrap();
+    let o = soudan(tmp.path()).arg("day").output_limited().unwrap();
     assert_eq!(o.status.code(), Some(4));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("dashboard"), "{err}");
@@ -285,12 +407,12 @@ fn a_database_that_lost_its_last_changes_is_refused() {
             "--consent",
             "--checklist",
         ])
-        .output()
+        .output_limited()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     std::fs::remove_dir_all(dir.join("db")).unwrap();
     copy_dir(&before, &dir.join("db"));
-    let o = soudan(&dir).arg("day").output().unwrap();
+    let o = soudan(&dir).arg("day").output_limited().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(4), "{err}");
     assert!(
@@ -448,4 +570,14 @@ fn a_snapshot_cut_short_by_a_kill_does_not_lock_the_office_out() {
     assert!(!unfinished.exists(), "the unfinished snapshot was left");
     let after = export(&dir);
     assert_eq!(before, after);
+}
+
+/// The time limit every test child runs under is real: a child that
+/// sticks is killed and the test fails, naming it.
+#[test]
+#[should_panic(expected = "no answer within 1s, killed")]
+fn a_child_that_sticks_fails_the_test_instead_of_hanging_it() {
+    let mut c = Command::new("sleep");
+    c.arg("30");
+    let _ = common::output_within(&mut c, Duration::from_secs(1));
 }

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::Limited;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -59,7 +61,7 @@ fn demo_dir() -> tempfile::TempDir {
         .env_remove("SOUDAN_LANG")
         .env_remove("SOUDAN_CONFIG")
         .args(["demo", "--days", "20", "--seed", "3"])
-        .output()
+        .output_limited()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     dir
@@ -72,6 +74,16 @@ struct Fixture {
     k: Kiosk,
     /// Every piece of personal data in the database, and every booking id.
     secrets: Vec<String>,
+    /// Every live booking's date (as `M/D(`), start and booth: no line of
+    /// a screen may hold all three, which would tell when someone comes.
+    live: Vec<(String, String, u8)>,
+}
+
+/// Text specific enough to stand for someone: two characters of Japanese,
+/// or four of Latin script ("Li" and "Ito" are inside ordinary words).
+fn specific(text: &str) -> bool {
+    let wide = text.chars().filter(|c| !c.is_ascii()).count();
+    wide >= 2 || text.chars().count() >= 4
 }
 
 fn fixture(lang: &str, ascii: bool) -> Fixture {
@@ -90,16 +102,56 @@ fn fixture(lang: &str, ascii: bool) -> Fixture {
         if let Some(k) = &s.kana {
             secrets.push(k.as_str().to_string());
         }
+        // Parts of a name: the surname alone, the given name alone, and the
+        // masked form cut short (a two-character piece is specific enough).
+        for part in s.name.as_str().split_whitespace() {
+            if specific(part) {
+                secrets.push(part.to_string());
+            }
+        }
+        let masked: String = s.name.masked().chars().filter(|c| *c != ' ').collect();
+        if let Some((surname, _)) = s.name.as_str().split_once(' ') {
+            secrets.push(format!("{surname}＊"));
+        }
+        secrets.push(masked);
         for b in store.seeker_bookings(&s.number).unwrap() {
             secrets.push(b.id.to_string());
             secrets.push(b.meeting_url.clone());
+            secrets.extend(
+                b.changes
+                    .iter()
+                    .filter_map(|c| c.event.reason())
+                    .map(str::to_string),
+            );
+            secrets.extend(b.late_override.clone());
+        }
+        for r in store.refusals(&s.number).unwrap() {
+            secrets.push(r.reason.clone());
+            secrets.extend(r.lifted.as_ref().map(|l| l.reason.clone()));
         }
     }
+    secrets.retain(|x| specific(x));
+    secrets.sort();
+    secrets.dedup();
     assert!(
         secrets.len() > 500,
         "the sample has {} secrets",
         secrets.len()
     );
+    let mut live = Vec::new();
+    for d in 0..40 {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() + chrono::Days::new(d);
+        for b in store.day(date).unwrap() {
+            if b.status.is_live() {
+                live.push((
+                    format!("{}/{}(", date.format("%-m"), date.format("%-d")),
+                    b.slot.start.format("%H:%M").to_string(),
+                    b.slot.booth,
+                ));
+            }
+        }
+    }
+    assert!(live.len() > 50, "{} live bookings", live.len());
     let mut k = Kiosk::new(
         env.lang,
         Theme::new(ascii),
@@ -113,6 +165,7 @@ fn fixture(lang: &str, ascii: bool) -> Fixture {
         store,
         k,
         secrets,
+        live,
     }
 }
 
@@ -155,17 +208,46 @@ impl Fixture {
 
     /// The screen, after checking that nothing of anyone else is on it.
     fn private_screen(&self, what: &str) -> String {
-        let s = self.screen();
-        // Masked names are compared without spaces, as they may wrap.
-        let flat: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        for secret in &self.secrets {
-            let needle: String = secret.chars().filter(|c| !c.is_whitespace()).collect();
-            assert!(
-                !s.contains(secret.as_str()) && !flat.contains(&needle),
-                "{what}: the kiosk shows {secret:?}:\n{s}"
-            );
+        self.private_screen_typed(what, "")
+    }
+
+    /// As [`private_screen`], for a screen showing `typed` because it was
+    /// typed: what the text itself holds is not counted as shown.
+    fn private_screen_typed(&self, what: &str, typed: &str) -> String {
+        let typed_flat: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut first = None;
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = common::screen_text(w, h, |f| view::kiosk::render(&self.k, f));
+            // Masked names are compared without spaces, as they may wrap.
+            let flat: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+            for secret in &self.secrets {
+                let needle: String = secret.chars().filter(|c| !c.is_whitespace()).collect();
+                if !typed.is_empty() && typed_flat.contains(&needle) {
+                    continue;
+                }
+                assert!(
+                    !s.contains(secret.as_str()) && !flat.contains(&needle),
+                    "{what} at {w}x{h}: the kiosk shows {secret:?}:\n{s}"
+                );
+            }
+            for line in s.lines() {
+                for (date, time, booth) in &self.live {
+                    let booth_words = [
+                        format!("ブース{booth}"),
+                        format!("booth {booth}"),
+                        format!("Booth {booth}"),
+                    ];
+                    assert!(
+                        !(line.contains(date.as_str())
+                            && line.contains(time.as_str())
+                            && booth_words.iter().any(|b| line.contains(b.as_str()))),
+                        "{what} at {w}x{h}: a booked slot ({date} {time} booth {booth}) is told:\n{s}"
+                    );
+                }
+            }
+            first.get_or_insert(s);
         }
-        s
+        first.unwrap_or_default()
     }
 
     fn go_to_free_slot(&mut self) {
@@ -354,25 +436,93 @@ fn no_screen_shows_anyone_else() {
         fx.keys("\x1b");
         fx.go_to_free_slot();
         fx.private_screen("seeker step");
-        // Typing a number of someone in the sample shows nothing of theirs.
-        for s in fx.store.seekers().unwrap().iter().take(30) {
+        // Every job seeker of the sample typed in, with no name, with
+        // another name and with their own: whatever the kiosk answers
+        // (goes on, or sends to the counter for a refusal, a booking that
+        // day or a name that does not match), it shows nothing of anyone.
+        let date = fx.k.wizard.as_ref().unwrap().date;
+        let seekers = fx.store.seekers().unwrap();
+        let (mut blocked, mut went_on) = (0, 0);
+        let (mut refused_seen, mut booked_seen, mut no_show_seen) = (0, 0, 0);
+        for s in &seekers {
+            let bookings = fx.store.seeker_bookings(&s.number).unwrap();
+            let refused = fx
+                .store
+                .refusals(&s.number)
+                .unwrap()
+                .iter()
+                .any(|r| r.lifted.is_none());
+            let booked = bookings
+                .iter()
+                .any(|b| b.slot.date == date && b.status.is_live());
+            let no_show = bookings
+                .iter()
+                .any(|b| b.status == soudan::domain::booking::Status::NoShow);
+            for name in ["", "Someone Else", s.name.as_str()] {
+                {
+                    let w = fx.k.wizard.as_mut().unwrap();
+                    assert_eq!(w.step, Step::Seeker);
+                    for f in w.fields.iter_mut() {
+                        *f = ratatui_textarea::TextArea::default();
+                    }
+                    w.info = Default::default();
+                    w.focus = 0;
+                }
+                let typed = format!("{}\t{name}\t\tmine@example.jp\n", s.number);
+                fx.keys(&typed);
+                let screen = fx.private_screen_typed(
+                    &format!("{} typed with the name {name:?}", s.number),
+                    // The header shows the typed name masked: that too
+                    // comes from what was typed.
+                    &format!(
+                        "{} {name} {}",
+                        s.number,
+                        soudan::domain::seeker::PersonName::parse(name)
+                            .map(|n| n.masked())
+                            .unwrap_or_default()
+                    ),
+                );
+                match fx.step() {
+                    Some(Step::Seeker) => {
+                        // No name is asked for; another name, a refusal or a
+                        // booking that day sends to the counter.
+                        blocked += 1;
+                        if name == s.name.as_str() {
+                            // Their own name and still stopped: only for a
+                            // refusal or a booking that day.
+                            assert!(refused || booked, "{} stopped:\n{screen}", s.number);
+                            refused_seen += usize::from(refused);
+                            booked_seen += usize::from(booked);
+                        }
+                    }
+                    Some(Step::Eligibility) => {
+                        went_on += 1;
+                        no_show_seen += usize::from(no_show && name == s.name.as_str());
+                        fx.keys("\x1b");
+                        assert_eq!(fx.step(), Some(Step::Seeker), "{}", fx.screen());
+                    }
+                    other => panic!("{other:?} after typing {typed:?}:\n{screen}"),
+                }
+            }
+        }
+        assert!(seekers.len() >= 40, "{} job seekers", seekers.len());
+        eprintln!(
+            "{lang}: {} job seekers typed 3 ways: stopped {blocked}, went on {went_on}; \
+             own name and refused {refused_seen}, booked that day {booked_seen}, with a no-show {no_show_seen}",
+            seekers.len()
+        );
+        assert!(
+            refused_seen > 0 && booked_seen > 0 && no_show_seen > 0 && blocked > 0 && went_on > 0,
+            "not every answer was reached: refused {refused_seen}, booked that day {booked_seen}, \
+             with a no-show {no_show_seen}, stopped {blocked}, went on {went_on}"
+        );
+        {
             let w = fx.k.wizard.as_mut().unwrap();
-            w.fields[0] = ratatui_textarea::TextArea::default();
+            for f in w.fields.iter_mut() {
+                *f = ratatui_textarea::TextArea::default();
+            }
             w.info = Default::default();
-            fx.keys(&s.number.to_string());
-            fx.keys("\t\x08\t");
-            fx.keys("\n");
-            // Their own number is on screen because it was typed: take it
-            // out of the scan for this one screen only.
-            let screen = fx.screen();
-            for secret in fx.secrets.iter().filter(|x| **x != s.number.to_string()) {
-                assert!(!screen.contains(secret.as_str()), "{secret:?}:\n{screen}");
-            }
-            let w = fx.k.wizard.as_mut().unwrap();
             w.focus = 0;
-            for i in 0..7 {
-                w.fields[i] = ratatui_textarea::TextArea::default();
-            }
         }
         fx.type_new_person();
         fx.keys("\n");
@@ -392,6 +542,21 @@ fn no_screen_shows_anyone_else() {
         fx.private_screen("countdown");
         fx.key(KeyCode::F(10));
         fx.private_screen("pin");
+        // Three wrong PINs: the lockout screen.
+        fx.keys("0000\n0000\n0000\n");
+        assert!(fx.k.pin_locked_until.is_some());
+        fx.private_screen("pin lockout");
+        fx.keys("\x1b");
+        // The abandon question, with a stranger's details typed in.
+        fx.wait(i64::from(fx.env.loaded.config.kiosk.idle_seconds) + 5);
+        fx.go_to_free_slot();
+        fx.type_new_person();
+        fx.keys("\x1b");
+        assert!(fx.k.wizard.as_ref().is_some_and(|w| w.abandoning));
+        fx.private_screen_typed(
+            "abandon question",
+            "46010-77777777 Shiken Taro shiken@example.jp",
+        );
     }
 }
 

@@ -2,6 +2,10 @@
 //! cancel a booking, quit; then the database has the cancellation and the
 //! terminal was given back (main screen, cursor shown).
 
+mod common;
+
+use common::Limited;
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
@@ -18,7 +22,7 @@ fn soudan(dir: &Path, args: &[&str], now: &str) -> std::process::Output {
         .env("SOUDAN_NOW", now)
         .env_remove("SOUDAN_LANG")
         .args(args)
-        .output()
+        .output_limited()
         .unwrap()
 }
 
@@ -179,7 +183,7 @@ fn move_cancel_and_quit_in_a_real_terminal() {
     screen.wait_for("the cancellation", |s| s.contents().contains("取消 山田"));
     key(b"q");
 
-    let status = child.wait().unwrap();
+    let status = common::wait_pty(&mut child, "the dashboard after q");
     assert!(status.success(), "{status:?}");
     // Drain what is left: the restore sequences.
     while let Ok(chunk) = screen.rx.recv_timeout(Duration::from_millis(300)) {
@@ -235,7 +239,7 @@ fn below_80x24_it_asks_for_a_larger_window_and_resizes() {
     // Ctrl-C quits too.
     writer.write_all(b"\x03").unwrap();
     writer.flush().unwrap();
-    assert!(child.wait().unwrap().success());
+    assert!(common::wait_pty(&mut child, "the dashboard after Ctrl-C").success());
 }
 
 #[test]
@@ -295,7 +299,7 @@ fn the_kiosk_resets_when_idle_ignores_stop_keys_and_leaves_only_with_the_pin() {
     screen.wait_for("the wrong PIN", |s| s.contents().contains("Wrong PIN"));
     assert!(child.try_wait().unwrap().is_none());
     key(b"4711\r");
-    let status = child.wait().unwrap();
+    let status = common::wait_pty(&mut child, "the kiosk after the PIN");
     assert!(status.success(), "{status:?}");
     while let Ok(chunk) = screen.rx.recv_timeout(Duration::from_millis(300)) {
         screen.parser.process(&chunk);

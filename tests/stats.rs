@@ -3,6 +3,10 @@
 //! and no statistic in any format carries personal data, a booking id, a
 //! staff account or a terminal (Art. 7(2)).
 
+mod common;
+
+use common::Limited;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -16,7 +20,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .env("SOUDAN_NOW", NOW)
         .stdin(Stdio::null())
         .args(args)
-        .output()
+        .output_limited()
         .expect("soudan runs")
 }
 

@@ -382,23 +382,67 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// One booking as the model keeps it.
+#[derive(Debug, Clone)]
+struct Kept {
+    id: BookingId,
+    slot: Slot,
+    seeker: u32,
+    status: Status,
+    /// The changes after booking: event id and reason.
+    history: Vec<(&'static str, Option<&'static str>)>,
+}
+
+/// One line of the audit trail as the model expects it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Line {
+    user: &'static str,
+    action: &'static str,
+    booking: Option<BookingId>,
+    seeker: Option<u32>,
+    from: Option<Status>,
+    to: Option<Status>,
+}
+
 #[derive(Default, Debug)]
 struct Model {
-    /// Bookings in the order made: id, slot, seeker, status.
-    bookings: Vec<(BookingId, Slot, u32, Status)>,
+    /// Bookings in the order made.
+    bookings: Vec<Kept>,
     refused: BTreeSet<u32>,
+    /// How many refusal records each job seeker has (lifted ones stay).
+    refusals: BTreeMap<u32, usize>,
+    audit: Vec<Line>,
 }
 
 impl Model {
     fn live_at(&self, s: &Slot) -> bool {
-        self.bookings
-            .iter()
-            .any(|(_, b, _, st)| b == s && st.is_live())
+        self.bookings.iter().any(|b| b.slot == *s && live(b.status))
     }
     fn seeker_live_on(&self, seeker: u32, date: NaiveDate) -> bool {
         self.bookings
             .iter()
-            .any(|(_, b, s, st)| *s == seeker && b.date == date && st.is_live())
+            .any(|b| b.seeker == seeker && b.slot.date == date && live(b.status))
+    }
+}
+
+/// The model's own reading of the rules (domain.md, Art. 6): only a
+/// cancellation and a no-show give the slot (and the job seeker's day) back;
+/// a consultation held or stopped keeps them.
+fn live(s: Status) -> bool {
+    !matches!(s, Status::Cancelled | Status::NoShow)
+}
+
+/// The model's own state machine: what each operation does to a status,
+/// with the event's id and reason; `None` where the rules refuse it.
+fn next(from: Status, op: &Op) -> Option<(Status, &'static str, Option<&'static str>)> {
+    use Status::*;
+    match (from, op) {
+        (Booked, Op::Cancel(_)) => Some((Cancelled, "cancel", Some("電話"))),
+        (Booked, Op::Start(_)) => Some((InProgress, "start", None)),
+        (InProgress, Op::Finish(_)) => Some((Completed, "finish", None)),
+        (InProgress, Op::Stop(_)) => Some((Stopped, "stop", Some("12条"))),
+        (NoShow, Op::Correct(_)) => Some((Cancelled, "correct_no_show", Some("電話あり"))),
+        _ => None,
     }
 }
 
@@ -410,6 +454,121 @@ fn model_slot(i: usize, booth: u8) -> Slot {
         day().succ_opt().unwrap()
     };
     slot(date, 600 + 30 * (i % 3) as u32, booth)
+}
+
+/// Everything the store shows, against the model: every booking whole
+/// (slot, job seeker, status, history), every slot, every job seeker's
+/// bookings and refusals, the audit trail line by line, and `check`.
+fn compare(store: &Store, model: &Model) -> Result<(), TestCaseError> {
+    let mut stored = BTreeMap::new();
+    for date in [day(), day().succ_opt().unwrap()] {
+        for b in store.day(date).unwrap() {
+            stored.insert(b.id, b);
+        }
+    }
+    prop_assert_eq!(stored.len(), model.bookings.len());
+    for k in &model.bookings {
+        let b = stored.get(&k.id);
+        prop_assert!(b.is_some(), "{} missing", k.id);
+        let b = b.unwrap();
+        prop_assert_eq!(b.slot, k.slot);
+        prop_assert_eq!(&b.seeker, &seeker(k.seeker).number);
+        prop_assert_eq!(b.status, k.status, "{}", k.id);
+        let history: Vec<(&str, Option<&str>)> = b
+            .changes
+            .iter()
+            .map(|c| (c.event.id(), c.event.reason()))
+            .collect();
+        let want: Vec<(&str, Option<&str>)> = k.history.clone();
+        prop_assert_eq!(history, want, "{}", k.id);
+    }
+    // Every slot: the live booking there, or none.
+    for i in 0..6 {
+        for booth in 1..=2 {
+            let s = model_slot(i, booth);
+            let got: Vec<BookingId> = stored
+                .values()
+                .filter(|b| b.slot == s && b.status.is_live())
+                .map(|b| b.id)
+                .collect();
+            let want: Vec<BookingId> = model
+                .bookings
+                .iter()
+                .filter(|b| b.slot == s && live(b.status))
+                .map(|b| b.id)
+                .collect();
+            prop_assert_eq!(got, want, "slot {:?}", s);
+        }
+    }
+    // Every job seeker: their bookings and their refusals.
+    for n in 0..5 {
+        let number = seeker(n).number;
+        let mut got: Vec<BookingId> = store
+            .seeker_bookings(&number)
+            .unwrap()
+            .iter()
+            .map(|b| b.id)
+            .collect();
+        got.sort();
+        let mut want: Vec<BookingId> = model
+            .bookings
+            .iter()
+            .filter(|b| b.seeker == n)
+            .map(|b| b.id)
+            .collect();
+        want.sort();
+        prop_assert_eq!(got, want, "job seeker {}", n);
+        let refusals = store.refusals(&number).unwrap();
+        prop_assert_eq!(refusals.len(), model.refusals.get(&n).copied().unwrap_or(0));
+        let active = refusals.iter().filter(|r| r.lifted.is_none()).count();
+        prop_assert_eq!(
+            active,
+            usize::from(model.refused.contains(&n)),
+            "job seeker {}",
+            n
+        );
+    }
+    // The audit trail: numbered densely from 0, each line as expected.
+    let audit = store.audit().unwrap();
+    let seqs: Vec<u64> = audit.iter().map(|e| e.seq).collect();
+    let dense: Vec<u64> = (0..audit.len() as u64).collect();
+    prop_assert_eq!(seqs, dense);
+    let lines: Vec<Line> = audit
+        .iter()
+        .map(|e| Line {
+            user: if e.user == "staff1" {
+                "staff1"
+            } else if e.user == "system" {
+                "system"
+            } else {
+                "?"
+            },
+            action: match e.action.as_str() {
+                "book" => "book",
+                "cancel" => "cancel",
+                "start" => "start",
+                "finish" => "finish",
+                "stop" => "stop",
+                "no_show" => "no_show",
+                "correct_no_show" => "correct_no_show",
+                "refuse" => "refuse",
+                "unrefuse" => "unrefuse",
+                _ => "?",
+            },
+            booking: e.booking,
+            seeker: e
+                .seeker
+                .as_ref()
+                .and_then(|s| (0..5).find(|n| seeker(*n).number == *s)),
+            from: e.from,
+            to: e.to,
+        })
+        .collect();
+    prop_assert_eq!(&lines, &model.audit);
+    let report = store.check().unwrap();
+    prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
+    prop_assert_eq!(report.bookings, model.bookings.len());
+    Ok(())
 }
 
 fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
@@ -442,7 +601,24 @@ fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     None
                 };
                 match (&got, want_err) {
-                    (Ok(b), None) => model.bookings.push((b.id, s, n, Status::Booked)),
+                    (Ok(b), None) => {
+                        prop_assert_eq!(b.status, Status::Booked);
+                        model.bookings.push(Kept {
+                            id: b.id,
+                            slot: s,
+                            seeker: n,
+                            status: Status::Booked,
+                            history: Vec::new(),
+                        });
+                        model.audit.push(Line {
+                            user: "staff1",
+                            action: "book",
+                            booking: Some(b.id),
+                            seeker: None,
+                            from: None,
+                            to: Some(Status::Booked),
+                        });
+                    }
                     (Err(OpError::Rule(Violation::SeekerRefused { .. })), Some("refused"))
                     | (Err(OpError::Rule(Violation::SlotTaken { .. })), Some("taken"))
                     | (Err(OpError::Rule(Violation::SeekerBookedThatDay { .. })), Some("day")) => {}
@@ -464,14 +640,23 @@ fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         reason: "電話あり".into(),
                     },
                 };
-                let (id, _, _, from) = model.bookings[i];
+                let (id, from) = (model.bookings[i].id, model.bookings[i].status);
                 let got = store.apply(id, &event, &c);
-                match soudan::domain::booking::transition(from, &event) {
-                    Ok(to) => {
+                match next(from, &op) {
+                    Some((to, action, reason)) => {
                         prop_assert_eq!(got.map(|b| b.status).ok(), Some(to));
-                        model.bookings[i].3 = to;
+                        model.bookings[i].status = to;
+                        model.bookings[i].history.push((action, reason));
+                        model.audit.push(Line {
+                            user: "staff1",
+                            action,
+                            booking: Some(id),
+                            seeker: None,
+                            from: Some(from),
+                            to: Some(to),
+                        });
                     }
-                    Err(_) => {
+                    None => {
                         let refused =
                             matches!(got, Err(OpError::Rule(Violation::WrongState { .. })));
                         prop_assert!(refused, "{:?}", got);
@@ -480,41 +665,71 @@ fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::Sweep { minutes } => {
                 now += Duration::minutes(minutes);
-                let swept: BTreeSet<BookingId> = store
+                let swept: Vec<BookingId> = store
                     .sweep(now, grace, off, "t")
                     .unwrap()
                     .into_iter()
                     .map(|b| b.id)
                     .collect();
-                let mut want = BTreeSet::new();
+                let mut want = Vec::new();
                 for b in &mut model.bookings {
-                    if b.3 == Status::Booked && b.1.starts_at() + grace <= now {
-                        b.3 = Status::NoShow;
-                        want.insert(b.0);
+                    // Ten minutes after the start, still booked: a no-show.
+                    let starts = b.slot.date.and_time(b.slot.start);
+                    if b.status == Status::Booked && starts + Duration::minutes(10) <= now {
+                        b.status = Status::NoShow;
+                        b.history.push(("no_show", None));
+                        want.push(b.id);
                     }
                 }
-                prop_assert_eq!(swept, want);
+                let mut got = swept.clone();
+                got.sort();
+                let mut sorted = want.clone();
+                sorted.sort();
+                prop_assert_eq!(got, sorted);
+                // Audited in the order the store swept them.
+                for id in swept {
+                    model.audit.push(Line {
+                        user: "system",
+                        action: "no_show",
+                        booking: Some(id),
+                        seeker: None,
+                        from: Some(Status::Booked),
+                        to: Some(Status::NoShow),
+                    });
+                }
             }
             Op::Refuse(n) => {
                 let got = store.refuse(&seeker(n).number, "暴言", &c);
                 prop_assert_eq!(got.is_ok(), model.refused.insert(n));
+                if got.is_ok() {
+                    *model.refusals.entry(n).or_default() += 1;
+                    model.audit.push(Line {
+                        user: "staff1",
+                        action: "refuse",
+                        booking: None,
+                        seeker: Some(n),
+                        from: None,
+                        to: None,
+                    });
+                }
             }
             Op::Unrefuse(n) => {
                 let got = store.unrefuse(&seeker(n).number, "解除", &c);
                 prop_assert_eq!(got.is_ok(), model.refused.remove(&n));
+                if got.is_ok() {
+                    model.audit.push(Line {
+                        user: "staff1",
+                        action: "unrefuse",
+                        booking: None,
+                        seeker: Some(n),
+                        from: None,
+                        to: None,
+                    });
+                }
             }
         }
         // After every step the stored state is the model's.
-        let mut stored = BTreeMap::new();
-        for date in [day(), day().succ_opt().unwrap()] {
-            for b in store.day(date).unwrap() {
-                stored.insert(b.id, b.status);
-            }
-        }
-        let want: BTreeMap<_, _> = model.bookings.iter().map(|b| (b.0, b.3)).collect();
-        prop_assert_eq!(stored, want);
-        let report = store.check().unwrap();
-        prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
+        compare(&store, &model)?;
     }
     Ok(())
 }

@@ -3,6 +3,10 @@
 //! do is checked in the database afterwards. So the recorded session cannot
 //! silently drift from what soudan does.
 
+mod common;
+
+use common::Limited;
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::mpsc;
@@ -93,7 +97,7 @@ fn soudan(dir: &Path, args: &[&str]) -> String {
         .env_remove("SOUDAN_CONFIG")
         .env("SOUDAN_LANG", "en")
         .args(args)
-        .output()
+        .output_limited()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
@@ -180,7 +184,7 @@ fn the_demo_tape_does_what_it_shows() {
     settle(&mut parser, Duration::from_millis(800));
     writer.write_all(b"exit\r").unwrap();
     writer.flush().unwrap();
-    let _ = child.wait();
+    common::wait_pty(&mut child, "the shell after exit");
 
     assert!(saw_wizard_done, "the wizard's last screen never showed");
     assert!(saw_kiosk_slots, "the kiosk's slots never showed");

@@ -1,4 +1,6 @@
-//! What the screen tests share.
+//! What the tests share: the screen as text, and children with a time limit.
+
+#![allow(dead_code)]
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -26,4 +28,133 @@ pub fn screen_text(w: u16, h: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> St
         out.push('\n');
     }
     out
+}
+
+/// How long a child process of a test may take before it counts as hung:
+/// `SOUDAN_TEST_CHILD_SECS`, else two minutes.
+pub fn child_limit() -> std::time::Duration {
+    let secs = std::env::var("SOUDAN_TEST_CHILD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    std::time::Duration::from_secs(secs)
+}
+
+/// `Command::output` and `Command::status` with a time limit: a child that
+/// sticks is killed and the test fails naming it, instead of hanging the suite.
+pub trait Limited {
+    /// As `output()` (stdin closed, stdout and stderr captured), or a panic
+    /// after [`child_limit`].
+    fn output_limited(&mut self) -> std::io::Result<std::process::Output>;
+    /// As `status()`, or a panic after [`child_limit`].
+    fn status_limited(&mut self) -> std::io::Result<std::process::ExitStatus>;
+}
+
+impl Limited for std::process::Command {
+    fn output_limited(&mut self) -> std::io::Result<std::process::Output> {
+        output_within(self, child_limit())
+    }
+
+    fn status_limited(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        let what = format!("{self:?}");
+        let mut child = self.spawn()?;
+        let deadline = std::time::Instant::now() + child_limit();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Ok(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("no answer within {:?}, killed: {what}", child_limit());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+/// Waits for a child in a pseudo-terminal, at most [`child_limit`]; kills
+/// it and fails the test when it sticks.
+pub fn wait_pty(
+    child: &mut Box<dyn portable_pty::Child + Send + Sync>,
+    what: &str,
+) -> portable_pty::ExitStatus {
+    let deadline = std::time::Instant::now() + child_limit();
+    loop {
+        if let Some(status) = child.try_wait().expect("the child's status") {
+            return status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("{what}: still running after {:?}, killed", child_limit());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Waits for a child process at most [`child_limit`]; kills it and fails
+/// the test when it sticks.
+pub fn wait_child(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + child_limit();
+    loop {
+        if let Some(status) = child.try_wait().expect("the child's status") {
+            return status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {:?}, killed", child_limit());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// `wait_with_output` with a time limit.
+pub fn output_of(child: std::process::Child, what: &str) -> std::process::Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let limit = child_limit();
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("the child's output"),
+        Err(_) => {
+            // SAFETY: a plain kill(2) of our own child.
+            unsafe {
+                libc::kill(pid as i32, libc::SIGKILL);
+            }
+            panic!("{what}: no answer within {limit:?}, killed");
+        }
+    }
+}
+
+/// As `output()` (stdin closed, stdout and stderr captured), or a panic
+/// naming the command once `limit` has passed (the child is killed).
+pub fn output_within(
+    cmd: &mut std::process::Command,
+    limit: std::time::Duration,
+) -> std::io::Result<std::process::Output> {
+    use std::process::Stdio;
+    let what = format!("{cmd:?}");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out,
+        Err(_) => {
+            // SAFETY: a plain kill(2) of our own child.
+            unsafe {
+                libc::kill(pid as i32, libc::SIGKILL);
+            }
+            panic!("no answer within {limit:?}, killed: {what}");
+        }
+    }
 }
