@@ -33,7 +33,15 @@ fn main() -> ExitCode {
         Err((lang, e)) => return fail(lang, &e),
     };
     let lang = env.lang;
+    // The screens (dashboard, kiosk) and the commands are two front ends
+    // over the desk; neither calls the other.
     let outcome = std::panic::catch_unwind(|| match cli.command {
+        Some(cli::Command::Kiosk {
+            set_pin: false,
+            idle_seconds,
+        }) => cli::parse_idle_seconds(idle_seconds.as_deref())
+            .map_err(Into::into)
+            .and_then(|idle| soudan::tui::kiosk_loop::run(&env, idle)),
         Some(command) => cli::run(&env, command),
         None => soudan::tui::run(&env),
     });

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::Env;
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::store::{RestoreError, SCHEMA_VERSION, Snapshot, Store, StoreError};
+use crate::store::{RestoreError, SCHEMA_VERSION, Snapshot, Store};
 use crate::tr;
 
 /// What `format` says in every backup file.
@@ -281,41 +281,7 @@ impl From<&crate::store::AuditEvent> for AuditLine {
     }
 }
 
-/// Which audit events to show.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub from: Option<chrono::NaiveDate>,
-    pub to: Option<chrono::NaiveDate>,
-    pub booking: Option<crate::domain::booking::BookingId>,
-    pub action: Option<String>,
-}
-
-impl AuditFilter {
-    pub fn keeps(&self, e: &crate::store::AuditEvent) -> bool {
-        let day = e.at.date_naive();
-        self.from.is_none_or(|f| day >= f)
-            && self.to.is_none_or(|t| day <= t)
-            && self.booking.is_none_or(|b| e.booking == Some(b))
-            && self
-                .action
-                .as_deref()
-                .is_none_or(|a| e.action == a || e.action.starts_with(&format!("{a}.")))
-    }
-}
-
-/// The filtered audit trail, oldest first.
-pub fn audit_events(
-    store: &Store,
-    filter: &AuditFilter,
-) -> Result<Vec<crate::store::AuditEvent>, StoreError> {
-    Ok(match filter.booking {
-        Some(id) => store.booking_audit(id)?,
-        None => store.audit()?,
-    }
-    .into_iter()
-    .filter(|e| filter.keeps(e))
-    .collect())
-}
+pub use crate::desk::audit::{AuditFilter, audit_events};
 
 pub fn audit(env: &Env, filter: &AuditFilter) -> Result<(), Error> {
     let store = env.store_for_reading("soudan audit")?;

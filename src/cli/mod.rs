@@ -11,7 +11,9 @@ pub mod help;
 mod output;
 pub mod stats;
 
-pub use output::changed_line;
+pub use crate::desk::{
+    BookingRequest, Env, changed_line, check_request, default_data_dir, needing_reconsent, place,
+};
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,34 +21,19 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, NaiveTime};
 
 use crate::clock::Clock;
-use crate::config::{Config, Loaded};
+use crate::config::Config;
 use crate::domain::Invalid;
-use crate::domain::booking::{Attendance, Booking, BookingId, Channel, Event, Violation};
-use crate::domain::office::{BookingCheck, Override, SlotRequest};
+use crate::domain::booking::{Booking, BookingId, Channel, Event, Violation};
+use crate::domain::office::{Override, SlotRequest};
 use crate::domain::seeker::{
     Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker, TEXT_MAX_WIDTH, free_text,
 };
-use crate::domain::terms::{ChecklistAnswer, Consent, Document, checklist_all_yes};
+use crate::domain::terms::{Document, checklist_all_yes};
 use crate::error::Error;
 use crate::i18n::Lang;
-use crate::store::{Actor, Ctx, NewBooking, Store};
+use crate::store::Store;
 use crate::tr;
 pub use args::{Cli, Command};
-
-/// What every command needs: language, configuration, clock, data folder.
-pub struct Env {
-    pub lang: Lang,
-    pub loaded: Loaded,
-    pub clock: Clock,
-    pub data_dir: PathBuf,
-    pub actor: Actor,
-    /// ASCII borders and markers only.
-    pub ascii: bool,
-    /// The configuration file given, if any.
-    pub config_path: Option<PathBuf>,
-    /// `--now` as given (a training clock), for messages.
-    pub now_text: Option<String>,
-}
 
 impl Env {
     /// Reads the global options. The language is read first, so that every
@@ -82,88 +69,11 @@ impl Env {
             loaded,
             clock,
             data_dir,
-            actor: actor(),
+            actor: crate::desk::identity::actor(),
             ascii: g.ascii,
             config_path: g.config.clone(),
             now_text: g.now.clone(),
         })
-    }
-
-    fn ctx(&self, channel: Option<Channel>) -> Ctx {
-        Ctx {
-            at: self.clock.now(),
-            actor: self.actor.clone(),
-            channel,
-        }
-    }
-
-    /// Opens the store, refusing a training clock on the office's real data.
-    pub fn store(&self, role: &str) -> Result<Store, Error> {
-        let store = Store::open(&self.data_dir, role)?;
-        self.claim(&store)?;
-        Ok(store)
-    }
-
-    fn claim(&self, store: &Store) -> Result<(), Error> {
-        match store.claim_clock(self.clock.is_training()) {
-            Ok(()) => Ok(()),
-            Err(crate::store::ClockRefused::Store(e)) => Err(e.into()),
-            Err(crate::store::ClockRefused::RealData) => Err(Invalid::new(
-                "now",
-                self.now_text.clone().unwrap_or_default(),
-                "now_real_data",
-            )
-            .into()),
-        }
-    }
-
-    /// [`Env::store`] for a command that only reads: a folder that cannot
-    /// be written (read-only, full, not ours to write) is read from a
-    /// private copy, since reading needs no write.
-    pub fn store_for_reading(&self, role: &str) -> Result<Store, Error> {
-        match self.store(role) {
-            Err(Error::Store(crate::store::StoreError::Io { dir, detail })) => {
-                match Store::open_copy(&self.data_dir, role) {
-                    Ok(store) => {
-                        self.claim(&store)?;
-                        Ok(store)
-                    }
-                    Err(_) => Err(Error::Store(crate::store::StoreError::Io { dir, detail })),
-                }
-            }
-            other => other,
-        }
-    }
-
-    /// [`Env::open`] for a command that only reads (see [`Env::store_for_reading`]).
-    pub(crate) fn open_for_reading(&self, role: &str) -> Result<Store, Error> {
-        let store = self.store_for_reading(role)?;
-        self.catch_up(&store)?;
-        Ok(store)
-    }
-
-    /// Opens the store and lets the no-show rule catch up with the clock.
-    pub(crate) fn open(&self, role: &str) -> Result<Store, Error> {
-        let store = self.store(role)?;
-        self.catch_up(&store)?;
-        Ok(store)
-    }
-
-    /// The no-show rule catches up with the clock, and what a process
-    /// stopped half-way left queued is written (not into a private copy,
-    /// whose mail would be written twice); the command's own work never
-    /// waits on the mail.
-    fn catch_up(&self, store: &Store) -> Result<(), Error> {
-        store.sweep(
-            self.clock.local(),
-            self.loaded.office.rules.grace(),
-            self.clock.offset(),
-            &self.actor.terminal,
-        )?;
-        if !store.is_copy() {
-            let _ = crate::desk::mail::write_queued(store, &self.loaded, &self.data_dir);
-        }
-        Ok(())
     }
 
     /// Writes the queued mail (the change queued it in its own
@@ -222,43 +132,6 @@ impl Env {
     }
 }
 
-/// `$XDG_DATA_HOME/soudan`, else `~/.local/share/soudan`.
-pub fn default_data_dir() -> Option<PathBuf> {
-    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
-        return Some(PathBuf::from(x).join("soudan"));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".local/share/soudan"))
-}
-
-/// Who is at the keyboard, and where: the login name and `host:tty`.
-fn actor() -> Actor {
-    let user = ["SOUDAN_USER", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".into());
-    let mut host = [0u8; 256];
-    // SAFETY: gethostname writes at most len bytes into the buffer we own.
-    let ok = unsafe { libc::gethostname(host.as_mut_ptr().cast(), host.len()) } == 0;
-    let host = if ok {
-        let end = host.iter().position(|&b| b == 0).unwrap_or(host.len());
-        String::from_utf8_lossy(&host[..end]).into_owned()
-    } else {
-        "localhost".into()
-    };
-    let tty = std::fs::read_link("/proc/self/fd/0")
-        .ok()
-        .map(|p| p.display().to_string())
-        .filter(|p| p.starts_with("/dev/pts/") || p.starts_with("/dev/tty"))
-        .map(|p| p.trim_start_matches("/dev/").to_string());
-    let terminal = match tty {
-        Some(t) => format!("{host}:{t}"),
-        None => host,
-    };
-    Actor { user, terminal }
-}
-
 pub fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
     use unicode_normalization::UnicodeNormalization;
     let s: String = s.nfkc().collect::<String>().trim().replace('/', "-");
@@ -269,6 +142,18 @@ pub fn parse_time(field: &'static str, s: &str) -> Result<NaiveTime, Invalid> {
     use unicode_normalization::UnicodeNormalization;
     let s: String = s.nfkc().collect::<String>().trim().to_string();
     NaiveTime::parse_from_str(&s, "%H:%M").map_err(|_| Invalid::new(field, s, "time"))
+}
+
+/// `kiosk --idle-seconds`: 5 to 3600.
+pub fn parse_idle_seconds(s: Option<&str>) -> Result<Option<u32>, Invalid> {
+    s.map(|s| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (5..=3600).contains(n))
+            .ok_or_else(|| Invalid::new("idle-seconds", s, "idle_seconds"))
+    })
+    .transpose()
 }
 
 fn parse_channel(s: &str) -> Result<Channel, Invalid> {
@@ -369,18 +254,10 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             backup::audit(env, &filter)
         }
         Command::Kiosk { set_pin: true, .. } => set_pin(env),
-        Command::Kiosk { idle_seconds, .. } => {
-            let idle = idle_seconds
-                .map(|s| {
-                    s.trim()
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| (5..=3600).contains(n))
-                        .ok_or_else(|| Invalid::new("idle-seconds", &s, "idle_seconds"))
-                })
-                .transpose()?;
-            crate::tui::kiosk_loop::run(env, idle)
-        }
+        // The kiosk's screen is the terminal front end's: `main` starts it.
+        Command::Kiosk { .. } => Err(Error::Internal(
+            "the kiosk screen is started by main, not the command line".into(),
+        )),
         Command::Reconsent { id, consent, json } => reconsent(env, &id, consent, json),
         Command::TermsNotice { json } => terms_notice(env, json),
         Command::Outbox { send } => {
@@ -411,87 +288,6 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             Ok(())
         }
     }
-}
-
-/// Everything a booking needs, from the command line or the wizard.
-#[derive(Debug, Clone)]
-pub struct BookingRequest {
-    pub slot: SlotRequest,
-    pub late: Override,
-    pub seeker: Seeker,
-    pub channel: Channel,
-    /// The documents agreed to (all four are needed).
-    pub documents: Vec<Document>,
-    pub checklist: Vec<ChecklistAnswer>,
-    pub interpreter: Option<String>,
-    pub caregiver: bool,
-    /// What becomes of contact details that differ from a known record.
-    pub contact: crate::store::Contact,
-}
-
-fn check_error(e: BookingCheck) -> Error {
-    match e {
-        BookingCheck::Invalid(i) => Error::Invalid(i),
-        BookingCheck::Rule(v) => Error::from(v),
-    }
-}
-
-/// The pure checks of a request at office time `now`: the slot (open day,
-/// hours, not begun, the deadline or a staff reason), consent to every
-/// document of the terms in force, every checklist item. Returns the slot
-/// and the consent record.
-pub fn check_request(
-    office: &crate::domain::office::Office,
-    req: &BookingRequest,
-    now: chrono::DateTime<chrono::FixedOffset>,
-) -> Result<(crate::domain::booking::Slot, Consent), Error> {
-    if req.channel == Channel::Kiosk && matches!(req.late, Override::Staff(_)) {
-        return Err(Violation::OverrideNotAllowed.into());
-    }
-    let slot = office
-        .check_slot(&req.slot, now.naive_local(), &req.late)
-        .map_err(check_error)?;
-    let version = office.terms_in_force(now.date_naive())?.version.clone();
-    let consent = Consent {
-        terms_version: version,
-        at: now,
-        documents: req.documents.clone(),
-    };
-    office.check_consent(Some(&consent), &req.checklist)?;
-    Ok((slot, consent))
-}
-
-/// Books: the pure checks, then the store's transaction (slot, job
-/// seeker's day, refusal), flushed. The caller reports it and writes the mail.
-pub fn place(env: &Env, store: &Store, req: &BookingRequest) -> Result<Booking, Error> {
-    let office = &env.loaded.office;
-    let (slot, consent) = check_request(office, req, env.clock.now())?;
-    let new = NewBooking {
-        slot,
-        seeker: req.seeker.clone(),
-        channel: req.channel,
-        consent,
-        checklist: req.checklist.clone(),
-        attendance: Attendance {
-            interpreter: req.interpreter.clone(),
-            caregiver: req.caregiver,
-        },
-        meeting_url_template: office
-            .booth(slot.booth)
-            .map(|x| x.meeting_url.clone())
-            .unwrap_or_default(),
-        late_override: match &req.late {
-            Override::Staff(r) => Some(r.clone()),
-            Override::None => None,
-        },
-    };
-    // The kiosk never changes a record, whatever it was asked.
-    let contact = if req.channel == Channel::Kiosk {
-        crate::store::Contact::Keep
-    } else {
-        req.contact
-    };
-    Ok(store.book_with(&new, &env.ctx(Some(req.channel)), contact)?)
 }
 
 fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
@@ -674,15 +470,9 @@ fn change(
 ) -> Result<(), Error> {
     let id = BookingId::parse(id)?;
     let store = env.open(&format!("soudan {}", event.id()))?;
-    let office = &env.loaded.office;
-    let now = env.clock.local();
-    let booking = store
-        .apply_checked(id, &event, &env.ctx(channel), &|b| {
-            office.check_event(b, &event, now)
-        })
-        .map_err(|e| Error::from(e).about(id))?;
+    let booking = crate::desk::ops::change(env, &store, id, &event, channel)?;
     report(env, &store, &booking, json)?;
-    env.say(&output::changed_line(env.lang, &booking));
+    env.say(&changed_line(env.lang, &booking));
     if matches!(event, Event::Cancel { .. }) {
         env.write_mail(&store, booking.id, crate::store::MailKind::Cancellation);
         env.send_mail();
@@ -910,45 +700,15 @@ fn reconsent(env: &Env, id: &str, consent: bool, json: bool) -> Result<(), Error
     if !consent {
         return Err(Violation::ConsentMissing.into());
     }
-    let now = env.clock.now();
-    let version = env
-        .loaded
+    // The terms in force are known before anything is opened.
+    env.loaded
         .office
-        .terms_in_force(now.date_naive())?
-        .version
-        .clone();
-    let record = Consent {
-        terms_version: version.clone(),
-        at: now,
-        documents: Document::ALL.to_vec(),
-    };
+        .terms_in_force(env.clock.now().date_naive())?;
     let store = env.open("soudan reconsent")?;
-    let booking = store
-        .reconsent(id, &record, &env.ctx(None))
-        .map_err(|e| Error::from(e).about(id))?;
+    let (booking, version) = crate::desk::ops::reconsent(env, &store, id, Document::ALL.to_vec())?;
     report(env, &store, &booking, json)?;
     env.say(&tr!(env.lang, "reconsent.done", id = id, version = version));
     Ok(())
-}
-
-/// The bookings ahead (booked, from today on) whose consent was given to a
-/// terms version other than the one in force on their day.
-pub fn needing_reconsent(env: &Env, store: &Store) -> Result<Vec<Booking>, Error> {
-    let today = env.clock.local().date();
-    let terms = &env.loaded.office.terms;
-    let mut out = Vec::new();
-    for seeker in store.seekers()? {
-        for b in store.seeker_bookings(&seeker.number)? {
-            if b.status == crate::domain::booking::Status::Booked
-                && b.slot.date >= today
-                && terms.needs_reconsent(&b.consent.terms_version, b.slot.date)
-            {
-                out.push(b);
-            }
-        }
-    }
-    out.sort_by_key(|b| (b.slot.date, b.slot.start, b.slot.booth));
-    Ok(out)
 }
 
 fn terms_notice(env: &Env, json: bool) -> Result<(), Error> {

@@ -110,17 +110,6 @@ pub fn booked_line(lang: Lang, b: &Booking) -> String {
     )
 }
 
-pub fn changed_line(lang: Lang, b: &Booking) -> String {
-    tr!(
-        lang,
-        "change.done",
-        id = b.id,
-        date = date_label(lang, b.slot.date),
-        start = hm(b.slot.start),
-        status = status_word(lang, b.status)
-    )
-}
-
 pub fn print_day(
     lang: Lang,
     loaded: &Loaded,

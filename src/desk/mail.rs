@@ -139,3 +139,66 @@ pub fn send_in_background(loaded: &Loaded, data_dir: &Path) {
         .name("mail".into())
         .spawn(move || send(&loaded, &dir));
 }
+
+/// Where the mail about one change went, for the front end to say.
+#[derive(Debug, Clone)]
+pub enum Note {
+    /// Written into the outbox; `relay` when it is also being sent.
+    Written { path: PathBuf, relay: bool },
+    /// Still queued: it could not be written (why).
+    Waiting(String),
+}
+
+/// Writes what is queued and says where the mail about `booking` of
+/// `kind` went; with a relay, sending starts in the background.
+pub fn after_change(
+    env: &super::Env,
+    store: &Store,
+    booking: BookingId,
+    kind: MailKind,
+) -> Result<Note, StoreError> {
+    let d = write_queued(store, &env.loaded, &env.data_dir)?;
+    let relay = !env.loaded.config.mail.smtp_host.is_empty();
+    let note = match (d.path_of(booking, kind), d.error.clone()) {
+        (Some(p), _) => Note::Written {
+            path: p.to_path_buf(),
+            relay,
+        },
+        (None, Some(e)) => Note::Waiting(e),
+        (None, None) => Note::Waiting("-".into()),
+    };
+    send_in_background(&env.loaded, &env.data_dir);
+    Ok(note)
+}
+
+/// A mail written again: how it went, and the address it is for.
+pub struct Resent {
+    pub delivery: Result<crate::mail::Delivery, crate::mail::MailError>,
+    pub email: String,
+}
+
+/// Writes the booking's mail again (its confirmation while it is live,
+/// else its cancellation), and with a relay sends it. None when the
+/// booking or its job seeker is not found.
+pub fn resend(
+    env: &super::Env,
+    store: &Store,
+    id: BookingId,
+) -> Result<Option<Resent>, StoreError> {
+    let Some(b) = store.booking(id)? else {
+        return Ok(None);
+    };
+    let Some(s) = store.seeker(&b.seeker)? else {
+        return Ok(None);
+    };
+    let kind = if b.status.is_live() {
+        Kind::Confirmation
+    } else {
+        Kind::Cancellation
+    };
+    let delivery = crate::mail::deliver(kind, &b, &s, &env.loaded, &env.data_dir, env.clock.now());
+    Ok(Some(Resent {
+        delivery,
+        email: s.email.as_str().to_string(),
+    }))
+}

@@ -2,11 +2,28 @@
 //! the dashboard, the kiosk). Takes who and when as values; knows no
 //! terminal, no clap, no socket.
 //!
+//! - [`Env`]: the context of a call (configuration, clock, data folder,
+//!   who acts and from where, the language of the words).
+//! - [`booking`]: a booking request checked and placed.
+//! - [`ops`]: a booking's change of status, renewed consent, the no-show
+//!   rule, a month's statistics, a day's audit trail.
+//! - [`audit`]: the audit trail, filtered.
+//! - [`identity`]: the acting account, from the operating system.
 //! - [`mail`]: the mail queue: what a change queued in its own transaction
 //!   is written to the outbox by whoever owns the database, and sent
 //!   without ever holding up a booking.
+//!
+//! No module here imports a front end (`cli`, `tui`); they import it.
 
+pub mod audit;
+pub mod booking;
+mod env;
+pub mod identity;
 pub mod mail;
+pub mod ops;
+
+pub use booking::{BookingRequest, check_request, needing_reconsent, place};
+pub use env::{Env, default_data_dir};
 
 use crate::domain::seeker::Seeker;
 use crate::i18n::Lang;
@@ -56,4 +73,17 @@ pub fn contact_change_lines(
             )
         })
         .collect()
+}
+
+/// One line saying what a change made of a booking: its id, day, start and
+/// new status.
+pub fn changed_line(lang: Lang, b: &crate::domain::booking::Booking) -> String {
+    tr!(
+        lang,
+        "change.done",
+        id = b.id,
+        date = crate::i18n::iso_date(lang, b.slot.date),
+        start = b.slot.start.format("%H:%M"),
+        status = crate::error::status_word(lang, b.status)
+    )
 }

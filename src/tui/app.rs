@@ -167,7 +167,7 @@ pub enum Effect {
     /// The wizard's job seeker look-up.
     Lookup(JobSeekerNumber, NaiveDate),
     /// The wizard's booking.
-    Book(Box<crate::cli::BookingRequest>),
+    Book(Box<crate::desk::BookingRequest>),
     /// Write the booking's mail again.
     Resend(BookingId),
     /// The statistics of the month starting on this day, and of the eight

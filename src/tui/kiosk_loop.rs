@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
 use super::kiosk::{DAYS, FreeDay, FreeSlot, Kiosk, KioskAction, KioskEffect, update};
-use crate::cli::Env;
+use crate::desk::Env;
 use crate::domain::office::Office;
 use crate::error::Error;
 use crate::store::{Ctx, OpError, Store, StoreError};
@@ -88,7 +88,7 @@ fn perform(
             let info = super::lookup_seeker(store, number, date)?.for_kiosk(&name);
             Ok(Some(KioskAction::LookedUp(Box::new(info))))
         }
-        KioskEffect::Book(req) => match crate::cli::place(env, store, &req) {
+        KioskEffect::Book(req) => match crate::desk::place(env, store, &req) {
             Ok(b) => {
                 // The mail was queued with the booking, to the address on
                 // record; it is written now and sent beside the screen.

@@ -22,7 +22,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::cli::Env;
+use crate::desk::Env;
 use crate::domain::booking::{BookingId, active_refusal, no_show_count};
 use crate::domain::seeker::JobSeekerNumber;
 use crate::error::Error;
@@ -168,18 +168,32 @@ pub fn key_action(mode: Mode, key: &event::KeyEvent) -> Option<Action> {
     }
 }
 
-/// Carries out an effect; the answer comes back as an action.
+/// Carries out an effect: one call to the desk each, and its answer put
+/// into words as an action. No rule, consent, mail or statistics here.
 fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, StoreError> {
     let lang = env.lang;
-    let ctx = || crate::store::Ctx {
-        at: env.clock.now(),
-        actor: env.actor.clone(),
-        channel: None,
-    };
     let message = |r: Result<String, OpError>| match r {
         Ok(m) => Ok(Some(Action::Done(Ok(m)))),
         Err(OpError::Store(e)) => Err(e),
         Err(e) => Ok(Some(Action::Done(Err(Error::from(e).message(lang))))),
+    };
+    let booked = |b: &crate::domain::booking::Booking, booth: bool, mail: String| {
+        let mut when = format!(
+            "{} {}-{}",
+            crate::i18n::long_date(lang, b.slot.date),
+            b.slot.start.format("%H:%M"),
+            b.slot.end.format("%H:%M"),
+        );
+        if booth {
+            when.push(' ');
+            when.push_str(&tr!(lang, "day.booth_n", booth = b.slot.booth));
+        }
+        Action::Booked(Ok(wizard::Booked {
+            id: b.id,
+            when,
+            url: b.meeting_url.clone(),
+            mail,
+        }))
     };
     match effect {
         Effect::Load(date) => {
@@ -192,34 +206,27 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
         }
         Effect::Apply { id, event } => {
             let cancel = matches!(event, crate::domain::booking::Event::Cancel { .. });
-            let c = crate::store::Ctx {
-                channel: cancel.then_some(crate::domain::booking::Channel::Phone),
-                ..ctx()
-            };
-            let office = &env.loaded.office;
-            let now = env.clock.local();
-            match store.apply_checked(id, &event, &c, &|b| office.check_event(b, &event, now)) {
+            match crate::desk::ops::change(env, store, id, &event, None) {
                 Ok(b) => {
-                    let mut msg = crate::cli::changed_line(lang, &b);
+                    let mut msg = crate::desk::changed_line(lang, &b);
                     if cancel {
-                        msg.push(' ');
-                        msg.push_str(&queued_mail_line(
+                        let note = crate::desk::mail::after_change(
                             env,
                             store,
                             b.id,
                             crate::store::MailKind::Cancellation,
-                        )?);
+                        )?;
+                        msg.push(' ');
+                        msg.push_str(&mail_note_line(lang, &note));
                     }
                     Ok(Some(Action::Done(Ok(msg))))
                 }
-                Err(OpError::Store(e)) => Err(e),
-                Err(e) => Ok(Some(Action::Done(Err(Error::from(e)
-                    .about(id)
-                    .message(lang))))),
+                Err(Error::Store(e)) => Err(e),
+                Err(e) => Ok(Some(Action::Done(Err(e.message(lang))))),
             }
         }
         Effect::Refuse { seeker, reason } => {
-            message(store.refuse(&seeker, &reason, &ctx()).map(|r| {
+            message(store.refuse(&seeker, &reason, &env.ctx(None)).map(|r| {
                 tr!(
                     lang,
                     "refuse.done",
@@ -230,106 +237,42 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
         }
         Effect::Unrefuse { seeker, reason } => message(
             store
-                .unrefuse(&seeker, &reason, &ctx())
+                .unrefuse(&seeker, &reason, &env.ctx(None))
                 .map(|_| tr!(lang, "unrefuse.done", number = seeker)),
         ),
         Effect::Search(q) => Ok(Some(Action::Found(search(store, &q)?))),
         Effect::Lookup(number, date) => Ok(Some(Action::LookedUp(Box::new(lookup_seeker(
             store, number, date,
         )?)))),
-        Effect::Book(req) => match crate::cli::place(env, store, &req) {
+        Effect::Book(req) => match crate::desk::place(env, store, &req) {
             Ok(b) => {
-                let mail =
-                    queued_mail_line(env, store, b.id, crate::store::MailKind::Confirmation)?;
-                let when = format!(
-                    "{} {}-{} {}",
-                    crate::i18n::long_date(lang, b.slot.date),
-                    b.slot.start.format("%H:%M"),
-                    b.slot.end.format("%H:%M"),
-                    tr!(lang, "day.booth_n", booth = b.slot.booth)
-                );
-                Ok(Some(Action::Booked(Ok(wizard::Booked {
-                    id: b.id,
-                    when,
-                    url: b.meeting_url.clone(),
-                    mail,
-                }))))
+                let note = crate::desk::mail::after_change(
+                    env,
+                    store,
+                    b.id,
+                    crate::store::MailKind::Confirmation,
+                )?;
+                Ok(Some(booked(&b, true, mail_note_line(lang, &note))))
             }
             Err(Error::Store(e)) => Err(e),
             Err(e) => Ok(Some(Action::Booked(Err(e.message(lang))))),
         },
         Effect::Sweep => {
-            let swept = store
-                .sweep(
-                    env.clock.local(),
-                    env.loaded.office.rules.grace(),
-                    env.clock.offset(),
-                    &env.actor.terminal,
-                )
-                .map_err(|e| match e {
-                    OpError::Store(s) => s,
-                    other => StoreError::Damaged {
-                        dir: store.dir().to_path_buf(),
-                        detail: format!("{other:?}"),
-                    },
-                })?;
-            // What is queued is written, and what waits is sent, with the
-            // clock; sending runs beside the screen, never in its way.
-            // Without a relay the outbox is not even listed: it is where the
-            // office's mail program picks the mail up, and may hold years of it.
-            let _ = crate::desk::mail::write_queued(store, &env.loaded, &env.data_dir)?;
-            if !env.loaded.config.mail.smtp_host.is_empty()
-                && !crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).is_empty()
-            {
-                crate::desk::mail::send_in_background(&env.loaded, &env.data_dir);
-            }
+            let swept = crate::desk::ops::sweep(env, store)?;
             Ok(Some(Action::Swept(swept.len())))
         }
         Effect::Reconsent(id, documents) => {
-            let now = env.clock.now();
-            let version = match env.loaded.office.terms_in_force(now.date_naive()) {
-                Ok(v) => v.version.clone(),
-                Err(v) => return Ok(Some(Action::Booked(Err(Error::from(v).message(lang))))),
-            };
-            let record = crate::domain::terms::Consent {
-                terms_version: version.clone(),
-                at: now,
-                documents,
-            };
-            match store.reconsent(id, &record, &ctx()) {
-                Ok(b) => {
-                    let when = format!(
-                        "{} {}-{}",
-                        crate::i18n::long_date(lang, b.slot.date),
-                        b.slot.start.format("%H:%M"),
-                        b.slot.end.format("%H:%M")
-                    );
+            match crate::desk::ops::reconsent(env, store, id, documents) {
+                Ok((b, version)) => {
                     let mail = tr!(lang, "reconsent.done", id = b.id, version = version);
-                    Ok(Some(Action::Booked(Ok(wizard::Booked {
-                        id: b.id,
-                        when,
-                        url: b.meeting_url.clone(),
-                        mail,
-                    }))))
+                    Ok(Some(booked(&b, false, mail)))
                 }
-                Err(OpError::Store(e)) => Err(e),
-                Err(e) => Ok(Some(Action::Booked(Err(Error::from(e)
-                    .about(id)
-                    .message(lang))))),
+                Err(Error::Store(e)) => Err(e),
+                Err(e) => Ok(Some(Action::Booked(Err(e.message(lang))))),
             }
         }
         Effect::Stats(first) => {
-            let office = &env.loaded.office;
-            let last = first
-                .checked_add_months(chrono::Months::new(1))
-                .and_then(|d| d.pred_opt())
-                .unwrap_or(first);
-            // Eight weeks, Monday to the month's last day.
-            let weeks_from =
-                last - chrono::Days::new(u64::from(last.weekday().num_days_from_monday()) + 7 * 7);
-            let bookings = store.range(first.min(weeks_from), last)?;
-            let month = crate::domain::stats::compute(office, &bookings, first, last);
-            let weeks = crate::domain::stats::compute(office, &bookings, weeks_from, last);
+            let (month, weeks) = crate::desk::ops::month_stats(env, store, first)?;
             Ok(Some(Action::StatsLoaded(Box::new(app::StatsView {
                 month,
                 weeks,
@@ -339,73 +282,39 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
             day,
             booking,
             action,
-        } => {
-            let filter = crate::cli::backup::AuditFilter {
-                from: booking.is_none().then_some(day),
-                to: booking.is_none().then_some(day),
-                booking,
-                action: action.map(String::from),
-            };
-            let mut events = crate::cli::backup::audit_events(store, &filter)?;
-            events.reverse();
-            Ok(Some(Action::AuditLoaded(events)))
-        }
-        Effect::Resend(id) => {
-            let Some(b) = store.booking(id)? else {
-                return Ok(Some(Action::Done(Err(Error::NotFound(id).message(lang)))));
-            };
-            let Some(s) = store.seeker(&b.seeker)? else {
-                return Ok(Some(Action::Done(Err(Error::NotFound(id).message(lang)))));
-            };
-            let kind = if b.status.is_live() {
-                crate::mail::Kind::Confirmation
-            } else {
-                crate::mail::Kind::Cancellation
-            };
-            Ok(Some(Action::Done(Ok(mail_line(env, kind, &b, &s)))))
-        }
+        } => Ok(Some(Action::AuditLoaded(
+            crate::desk::ops::audit_newest_first(store, day, booking, action)?,
+        ))),
+        Effect::Resend(id) => match crate::desk::mail::resend(env, store, id)? {
+            None => Ok(Some(Action::Done(Err(Error::NotFound(id).message(lang))))),
+            Some(crate::desk::mail::Resent { delivery, email }) => {
+                let line = match delivery {
+                    Ok(d) => match d.sent {
+                        Some(r) if r.error.is_some() => {
+                            tr!(lang, "wizard.mail_queued", path = d.path.display())
+                        }
+                        Some(_) => tr!(lang, "wizard.mail_sent", email = email),
+                        None => tr!(lang, "wizard.mail_written", path = d.path.display()),
+                    },
+                    Err(e) => tr!(lang, "mail.failed", error = e.0),
+                };
+                Ok(Some(Action::Done(Ok(line))))
+            }
+        },
     }
 }
 
-/// Writes the queued mail and says in one line where the one about
-/// `booking` went; sending, with a relay, runs in the background.
-fn queued_mail_line(
-    env: &Env,
-    store: &Store,
-    booking: BookingId,
-    kind: crate::store::MailKind,
-) -> Result<String, StoreError> {
-    let lang = env.lang;
-    let d = crate::desk::mail::write_queued(store, &env.loaded, &env.data_dir)?;
-    let line = match (d.path_of(booking, kind), &d.error) {
-        (Some(p), _) if env.loaded.config.mail.smtp_host.is_empty() => {
-            tr!(lang, "wizard.mail_written", path = p.display())
+/// Where the mail about a change went, in one line.
+fn mail_note_line(lang: crate::i18n::Lang, note: &crate::desk::mail::Note) -> String {
+    use crate::desk::mail::Note;
+    match note {
+        Note::Written { path, relay: false } => {
+            tr!(lang, "wizard.mail_written", path = path.display())
         }
-        (Some(p), _) => tr!(lang, "wizard.mail_queued", path = p.display()),
-        (None, Some(e)) => tr!(lang, "mail.failed", error = crate::i18n::safe(e)),
-        (None, None) => tr!(lang, "mail.failed", error = "-"),
-    };
-    crate::desk::mail::send_in_background(&env.loaded, &env.data_dir);
-    Ok(line)
-}
-
-/// Writes (and with a relay sends) a mail; one line on where it went.
-fn mail_line(
-    env: &Env,
-    kind: crate::mail::Kind,
-    b: &crate::domain::booking::Booking,
-    s: &crate::domain::seeker::Seeker,
-) -> String {
-    let lang = env.lang;
-    match crate::mail::deliver(kind, b, s, &env.loaded, &env.data_dir, env.clock.now()) {
-        Ok(d) => match d.sent {
-            Some(r) if r.error.is_some() => {
-                tr!(lang, "wizard.mail_queued", path = d.path.display())
-            }
-            Some(_) => tr!(lang, "wizard.mail_sent", email = s.email),
-            None => tr!(lang, "wizard.mail_written", path = d.path.display()),
-        },
-        Err(e) => tr!(lang, "mail.failed", error = e.0),
+        Note::Written { path, relay: true } => {
+            tr!(lang, "wizard.mail_queued", path = path.display())
+        }
+        Note::Waiting(e) => tr!(lang, "mail.failed", error = crate::i18n::safe(e)),
     }
 }
 

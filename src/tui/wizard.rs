@@ -11,7 +11,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::cli::BookingRequest;
+use crate::desk::BookingRequest;
 use crate::domain::Invalid;
 use crate::domain::booking::{BookingId, Channel, Refusal};
 use crate::domain::office::{BookingCheck, Office, Override, SlotRequest};

@@ -1,0 +1,39 @@
+//! The audit trail (Art. 7(1)), filtered by day, booking and action.
+
+use crate::store::{Store, StoreError};
+
+/// Which audit events to show.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    pub booking: Option<crate::domain::booking::BookingId>,
+    pub action: Option<String>,
+}
+
+impl AuditFilter {
+    pub fn keeps(&self, e: &crate::store::AuditEvent) -> bool {
+        let day = e.at.date_naive();
+        self.from.is_none_or(|f| day >= f)
+            && self.to.is_none_or(|t| day <= t)
+            && self.booking.is_none_or(|b| e.booking == Some(b))
+            && self
+                .action
+                .as_deref()
+                .is_none_or(|a| e.action == a || e.action.starts_with(&format!("{a}.")))
+    }
+}
+
+/// The filtered audit trail, oldest first.
+pub fn audit_events(
+    store: &Store,
+    filter: &AuditFilter,
+) -> Result<Vec<crate::store::AuditEvent>, StoreError> {
+    Ok(match filter.booking {
+        Some(id) => store.booking_audit(id)?,
+        None => store.audit()?,
+    }
+    .into_iter()
+    .filter(|e| filter.keeps(e))
+    .collect())
+}

@@ -1,0 +1,119 @@
+//! The context of every call to the desk: the office's configuration, the
+//! clock, the data folder, who is acting and from where, and the language
+//! its words are in. Each front end builds one (the command line from its
+//! options) and hands it to the desk with the store.
+
+use std::path::PathBuf;
+
+use crate::clock::Clock;
+use crate::config::Loaded;
+use crate::domain::Invalid;
+use crate::domain::booking::Channel;
+use crate::error::Error;
+use crate::i18n::Lang;
+use crate::store::{Actor, Ctx, Store};
+
+/// What every command needs: language, configuration, clock, data folder.
+pub struct Env {
+    pub lang: Lang,
+    pub loaded: Loaded,
+    pub clock: Clock,
+    pub data_dir: PathBuf,
+    pub actor: Actor,
+    /// ASCII borders and markers only.
+    pub ascii: bool,
+    /// The configuration file given, if any.
+    pub config_path: Option<PathBuf>,
+    /// `--now` as given (a training clock), for messages.
+    pub now_text: Option<String>,
+}
+
+impl Env {
+    /// Who and when, for a change made now through `channel`.
+    pub fn ctx(&self, channel: Option<Channel>) -> Ctx {
+        Ctx {
+            at: self.clock.now(),
+            actor: self.actor.clone(),
+            channel,
+        }
+    }
+
+    /// Opens the store, refusing a training clock on the office's real data.
+    pub fn store(&self, role: &str) -> Result<Store, Error> {
+        let store = Store::open(&self.data_dir, role)?;
+        self.claim(&store)?;
+        Ok(store)
+    }
+
+    pub(crate) fn claim(&self, store: &Store) -> Result<(), Error> {
+        match store.claim_clock(self.clock.is_training()) {
+            Ok(()) => Ok(()),
+            Err(crate::store::ClockRefused::Store(e)) => Err(e.into()),
+            Err(crate::store::ClockRefused::RealData) => Err(Invalid::new(
+                "now",
+                self.now_text.clone().unwrap_or_default(),
+                "now_real_data",
+            )
+            .into()),
+        }
+    }
+
+    /// [`Env::store`] for a command that only reads: a folder that cannot
+    /// be written (read-only, full, not ours to write) is read from a
+    /// private copy, since reading needs no write.
+    pub fn store_for_reading(&self, role: &str) -> Result<Store, Error> {
+        match self.store(role) {
+            Err(Error::Store(crate::store::StoreError::Io { dir, detail })) => {
+                match Store::open_copy(&self.data_dir, role) {
+                    Ok(store) => {
+                        self.claim(&store)?;
+                        Ok(store)
+                    }
+                    Err(_) => Err(Error::Store(crate::store::StoreError::Io { dir, detail })),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// [`Env::open`] for a command that only reads (see [`Env::store_for_reading`]).
+    pub fn open_for_reading(&self, role: &str) -> Result<Store, Error> {
+        let store = self.store_for_reading(role)?;
+        self.catch_up(&store)?;
+        Ok(store)
+    }
+
+    /// Opens the store and lets the no-show rule catch up with the clock.
+    pub fn open(&self, role: &str) -> Result<Store, Error> {
+        let store = self.store(role)?;
+        self.catch_up(&store)?;
+        Ok(store)
+    }
+
+    /// The no-show rule catches up with the clock, and what a process
+    /// stopped half-way left queued is written (not into a private copy,
+    /// whose mail would be written twice); the command's own work never
+    /// waits on the mail.
+    pub(crate) fn catch_up(&self, store: &Store) -> Result<(), Error> {
+        store.sweep(
+            self.clock.local(),
+            self.loaded.office.rules.grace(),
+            self.clock.offset(),
+            &self.actor.terminal,
+        )?;
+        if !store.is_copy() {
+            let _ = crate::desk::mail::write_queued(store, &self.loaded, &self.data_dir);
+        }
+        Ok(())
+    }
+}
+
+/// `$XDG_DATA_HOME/soudan`, else `~/.local/share/soudan`.
+pub fn default_data_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x).join("soudan"));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".local/share/soudan"))
+}
