@@ -198,6 +198,7 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "writable" => tr!(lang, "invalid.writable"),
         "pin_again" => tr!(lang, "invalid.pin_again"),
         "qr" => tr!(lang, "invalid.qr"),
+        "audit_action" => tr!(lang, "invalid.audit_action"),
         "pin_hash" => tr!(lang, "invalid.pin_hash"),
         other => other.to_string(),
     }

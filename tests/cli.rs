@@ -677,3 +677,67 @@ fn demo_fills_an_empty_database_only_and_check_passes() {
         ids(&serde_json::from_slice(&again.stdout).unwrap())
     );
 }
+
+/// Every command with required options, run without them: the message
+/// names each one (in both languages), with the command's usage, exit 2.
+#[test]
+fn a_missing_option_is_named_for_every_command() {
+    use clap::CommandFactory;
+    let dir = tempfile::tempdir().unwrap();
+    let cli = soudan::cli::Cli::command();
+    let mut checked = 0;
+    for sub in cli.get_subcommands() {
+        let required: Vec<String> = sub
+            .get_arguments()
+            .filter(|a| a.is_required_set())
+            .map(|a| match a.get_long() {
+                Some(l) => format!("--{l}"),
+                None => format!("<{}>", a.get_id().as_str().to_uppercase()),
+            })
+            .collect();
+        if required.is_empty() {
+            continue;
+        }
+        for lang in ["ja", "en"] {
+            let o = soudan(dir.path())
+                .env("SOUDAN_LANG", lang)
+                .arg(sub.get_name())
+                .output_limited()
+                .unwrap();
+            assert_eq!(code(&o), 2, "{}", stderr(&o));
+            let err = stderr(&o);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            for r in &required {
+                assert!(
+                    err.contains(r.as_str()),
+                    "{} {lang}: {r} not named: {err}",
+                    sub.get_name()
+                );
+            }
+            assert!(err.contains(&format!("soudan {}", sub.get_name())), "{err}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{checked} commands with required options");
+}
+
+/// An action the audit trail never records is bad input that lists the
+/// ones it does, instead of an empty answer that looks like "none".
+#[test]
+fn an_unknown_audit_action_names_the_accepted_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    for lang in ["ja", "en"] {
+        let o = soudan(dir.path())
+            .env("SOUDAN_LANG", lang)
+            .args(["audit", "--action", "foo"])
+            .output_limited()
+            .unwrap();
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        let err = stderr(&o);
+        for a in soudan::desk::audit::ACTIONS {
+            assert!(err.contains(a), "{lang}: {a} missing: {err}");
+        }
+    }
+    let o = run(dir.path(), &["audit", "--action", "kiosk.leave"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

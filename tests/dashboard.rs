@@ -964,3 +964,188 @@ fn the_audit_trail_by_day_by_booking_and_by_action() {
     fx.key(KeyCode::Esc);
     assert_eq!(fx.app.mode, Mode::Normal);
 }
+
+/// At 80x24 in both languages the footer keeps the keys used most: a new
+/// booking, a cancellation, start and finish, besides help and quit.
+#[test]
+fn the_footer_keeps_the_most_used_keys_at_80x24() {
+    for (lang, words) in [
+        (
+            "en",
+            [
+                "n new booking",
+                "c cancel",
+                "s start",
+                "f finish",
+                "? help",
+                "q quit",
+            ],
+        ),
+        (
+            "ja",
+            [
+                "n 新規予約",
+                "c キャンセル",
+                "s 開始",
+                "f 終了",
+                "? ヘルプ",
+                "q 終了する",
+            ],
+        ),
+    ] {
+        let fx = fixture("2026-12-03T09:45", lang, false);
+        let screen = fx.screen(80, 24);
+        let footer = screen.lines().nth(23).unwrap();
+        for w in words {
+            assert!(footer.contains(w), "{lang}: {w:?} missing from {footer:?}");
+        }
+    }
+}
+
+/// The wizard's own keys at its end: the done step offers closing (not
+/// booking again), the abandon question offers its answers.
+#[test]
+fn the_done_and_abandon_screens_show_their_own_keys() {
+    let mut fx = fixture("2026-12-03T09:45", "en", false);
+    fx.keys("]]]]]jn\n");
+    fx.keys("46010-555\tShiken Taro\t\tst@example.jp\n");
+    fx.keys("yyy\n");
+    fx.key(KeyCode::End);
+    fx.keys("a\nyyyyyyyyy\n");
+    let review = fx.screen(80, 24);
+    assert!(
+        review.lines().nth(23).unwrap().contains("Enter book"),
+        "{review}"
+    );
+    fx.keys("\n");
+    let done = fx.screen(80, 24);
+    let footer = done.lines().nth(23).unwrap();
+    assert!(
+        done.contains("Booked") && footer.contains("close") && !footer.contains("book"),
+        "{done}"
+    );
+    fx.keys("\n");
+    // A new wizard, left at once: the question's keys, not the form's.
+    fx.keys("jn\x1b");
+    let ask = fx.screen(80, 24);
+    let footer = ask.lines().nth(23).unwrap();
+    assert!(
+        footer.contains("abandon") && footer.contains("go on") && !footer.contains("next field"),
+        "{ask}"
+    );
+    fx.keys("n");
+    assert!(fx.app.wizard.as_ref().is_some_and(|w| !w.abandoning));
+}
+
+/// A message too long for the status line is cut with the key that shows
+/// it whole; that key opens it wrapped, Esc closes it, the day stays.
+#[test]
+fn a_long_message_opens_whole_on_a_key() {
+    let mut fx = fixture("2026-12-03T09:45", "en", false);
+    let long = "The mail was written to /var/lib/soudan/outbox/20261203T094500-ABCDEF-confirmation-q12.eml and waits for the relay, which did not answer.";
+    fx.app.status = Some(soudan::tui::app::StatusLine {
+        tone: soudan::tui::app::Tone::Info,
+        text: long.into(),
+    });
+    let screen = fx.screen(80, 24);
+    let status = screen.lines().nth(22).unwrap();
+    assert!(status.ends_with("… v"), "{status:?}");
+    fx.keys("v");
+    assert_eq!(fx.app.mode, Mode::Message);
+    let whole = fx.screen(80, 24);
+    let flat: String = whole
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for word in ["q12.eml", "relay,", "answer."] {
+        assert!(flat.contains(word), "{word} not shown:\n{whole}");
+    }
+    fx.key(KeyCode::Esc);
+    assert_eq!(fx.app.mode, Mode::Normal);
+    // A short message is shown as it is, with no key to open it.
+    fx.app.status = Some(soudan::tui::app::StatusLine {
+        tone: soudan::tui::app::Tone::Info,
+        text: "Short.".into(),
+    });
+    let screen = fx.screen(80, 24);
+    assert!(screen.lines().nth(22).unwrap().ends_with("Short."));
+}
+
+/// A day's counts show whole however many there are, in every look: 16
+/// no-shows on one day read 16.
+#[test]
+fn two_digit_counts_show_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, ascii) in [("ja", false), ("en", false), ("en", true)] {
+        let env = env(dir.path(), "2026-12-10T17:00", lang);
+        let store = Store::open(dir.path(), "dashboard").unwrap();
+        store.claim_clock(true).unwrap();
+        if store
+            .day(chrono::NaiveDate::from_ymd_opt(2026, 12, 10).unwrap())
+            .unwrap()
+            .is_empty()
+        {
+            let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
+            let ctx = Ctx {
+                at,
+                actor: env.actor.clone(),
+                channel: Some(Channel::Phone),
+            };
+            let starts = [
+                "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:00", "13:30",
+            ];
+            let mut n = 100;
+            for time in starts {
+                for booth in 1..=2 {
+                    n += 1;
+                    let start = chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap();
+                    let new = NewBooking {
+                        slot: Slot {
+                            date: chrono::NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
+                            start,
+                            end: start + chrono::Duration::minutes(30),
+                            booth,
+                        },
+                        seeker: person(n, "試験 太郎", "しけん たろう"),
+                        channel: Channel::Phone,
+                        consent: Consent {
+                            terms_version: "2025-02-07".into(),
+                            at,
+                            documents: Document::ALL.to_vec(),
+                        },
+                        checklist: checklist_all_yes(),
+                        attendance: Attendance::default(),
+                        meeting_url_template: "https://meeting.example.jp/{id}".into(),
+                        late_override: None,
+                    };
+                    store.book(&new, &ctx).unwrap();
+                }
+            }
+        }
+        let mut app = App::new(
+            env.lang,
+            Theme::new(ascii),
+            Arc::new(env.loaded.clone()),
+            env.clock.local(),
+        );
+        dispatch(&env, &store, &mut app, Action::Tick(env.clock.local())).unwrap();
+        let data = load_day(&store, app.date).unwrap();
+        dispatch(&env, &store, &mut app, Action::Loaded(Box::new(data))).unwrap();
+        let no_shows = app
+            .data
+            .rows
+            .iter()
+            .filter(|r| r.booking.status == Status::NoShow)
+            .count();
+        assert_eq!(no_shows, 16);
+        let screen = common::screen_text(80, 24, |f| view::render(&app, f));
+        let word = if lang == "ja" { "無断" } else { "no-show" };
+        let line = screen
+            .lines()
+            .find(|l| l.contains(word) && l.contains("16"))
+            .unwrap_or_else(|| panic!("{lang} ascii={ascii}: no '{word} 16':\n{screen}"));
+        assert!(line.contains("16"), "{line}");
+        drop(store);
+    }
+}

@@ -155,6 +155,36 @@ pub fn exit_on(e: clap::Error, lang: Lang) -> std::process::ExitCode {
                 std::process::ExitCode::SUCCESS
             }
         }
+        ErrorKind::MissingRequiredArgument => {
+            use clap::error::{ContextKind, ContextValue};
+            let missing = match e.get(ContextKind::InvalidArg) {
+                Some(ContextValue::Strings(v)) => v.join(", "),
+                Some(ContextValue::String(v)) => v.clone(),
+                _ => String::new(),
+            };
+            let usage = match e.get(ContextKind::Usage) {
+                Some(ContextValue::StyledStr(u)) => u.to_string(),
+                _ => String::new(),
+            };
+            let usage = usage.trim();
+            let usage = usage
+                .strip_prefix("Usage:")
+                .or_else(|| usage.strip_prefix("使い方:"))
+                .unwrap_or(usage)
+                .trim()
+                // Given through SOUDAN_LANG, it is no part of what is missing.
+                .replace(" --lang <ja|en>", "");
+            eprintln!(
+                "{}",
+                crate::tr!(
+                    lang,
+                    "cli.missing",
+                    args = crate::i18n::safe(&missing),
+                    usage = crate::i18n::safe(&usage)
+                )
+            );
+            std::process::ExitCode::from(2)
+        }
         _ => {
             let detail = e.render().to_string();
             let first = detail.lines().next().unwrap_or_default();

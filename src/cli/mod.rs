@@ -249,7 +249,10 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
                 from: from.as_deref().map(|s| parse_date("from", s)).transpose()?,
                 to: to.as_deref().map(|s| parse_date("to", s)).transpose()?,
                 booking: booking.as_deref().map(BookingId::parse).transpose()?,
-                action,
+                action: action
+                    .as_deref()
+                    .map(crate::desk::audit::parse_action)
+                    .transpose()?,
             };
             backup::audit(env, &filter)
         }

@@ -1,6 +1,38 @@
 //! The audit trail (Art. 7(1)), filtered by day, booking and action.
 
+use crate::domain::Invalid;
 use crate::store::{Store, StoreError};
+
+/// The actions the audit trail records. `kiosk` stands for both of the
+/// kiosk's own (`kiosk.pin_wrong`, `kiosk.leave`).
+pub const ACTIONS: [&str; 15] = [
+    "book",
+    "cancel",
+    "start",
+    "finish",
+    "stop",
+    "no_show",
+    "correct_no_show",
+    "reconsent",
+    "refuse",
+    "unrefuse",
+    "contact",
+    "terms_notice",
+    "kiosk",
+    "kiosk.pin_wrong",
+    "kiosk.leave",
+];
+
+/// An action to filter by, checked: one the audit trail records, else the
+/// message lists them.
+pub fn parse_action(s: &str) -> Result<String, Invalid> {
+    let a = s.trim();
+    if ACTIONS.contains(&a) {
+        Ok(a.to_string())
+    } else {
+        Err(Invalid::new("action", s, "audit_action"))
+    }
+}
 
 /// Which audit events to show.
 #[derive(Debug, Clone, Default)]

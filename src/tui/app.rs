@@ -692,6 +692,12 @@ impl App {
                 self.mode = Mode::Help;
                 None
             }
+            (Mode::Normal, Command::Message) => {
+                if self.status.is_some() {
+                    self.mode = Mode::Message;
+                }
+                None
+            }
             (Mode::Normal, Command::Stats) => {
                 self.mode = Mode::Stats;
                 self.stats_month = month_start(self.date);
@@ -763,7 +769,7 @@ impl App {
             (Mode::Normal | Mode::Detail, Command::Stop) => self.begin(Op::Stop),
             (Mode::Normal | Mode::Detail, Command::CorrectNoShow) => self.begin(Op::Correct),
             (Mode::Normal | Mode::Detail, Command::Refusal) => self.begin(Op::Refuse),
-            (Mode::Detail | Mode::Help, Command::Back) => {
+            (Mode::Detail | Mode::Help | Mode::Message, Command::Back) => {
                 self.mode = Mode::Normal;
                 None
             }
@@ -824,8 +830,9 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
     let lang = app.lang;
     match action {
         Action::Key(c) => {
-            // A new key replaces the last message, except while answering.
-            if app.mode == Mode::Normal {
+            // A new key replaces the last message, except while answering
+            // and except the key that shows it whole.
+            if app.mode == Mode::Normal && c != Command::Message {
                 app.status = None;
             }
             app.command(c)

@@ -29,6 +29,10 @@ pub enum Mode {
     WizardReview,
     /// The booking wizard: booked.
     WizardDone,
+    /// The booking wizard: asking whether to abandon what was entered.
+    WizardAbandon,
+    /// The last message, whole (it was too long for the status line).
+    Message,
     /// The statistics screen.
     Stats,
     /// The audit trail browser.
@@ -47,6 +51,8 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
     Up,
+    /// The last message, whole.
+    Message,
     Down,
     Left,
     Right,
@@ -173,6 +179,7 @@ pub static BINDINGS: &[Binding] = &[
         b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
     b(M::Normal, &[k('S')], "S", C::Stats, "key.stats", false),
     b(M::Normal, &[k('A')], "A", C::Audit, "key.audit", false),
+    b(M::Normal, &[k('v')], "v", C::Message, "key.message", false),
     b(M::Normal, &[k('?')], "?", C::Help, "key.help", true),
     b(M::Normal, &[k('q'), ctrl('c')], "q", C::Quit, "key.quit", true),
     b(M::Detail, &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')], "Esc", C::Back, "key.close", true),
@@ -187,6 +194,8 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Detail, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Help, &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)], "Esc/?", C::Back, "key.close", true),
     b(M::Help, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
+    b(M::Message, &[code(KeyCode::Esc), k('v'), k('q'), code(KeyCode::Enter)], "Esc", C::Back, "key.close", true),
+    b(M::Message, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Prompt, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.submit", true),
     b(M::Prompt, &[code(KeyCode::Esc)], "Esc", C::Back, "key.back", true),
     b(M::Prompt, &[code(KeyCode::Backspace)], "BS", C::DeleteChar, "key.delete", false),
@@ -230,6 +239,8 @@ pub static BINDINGS: &[Binding] = &[
     b(M::WizardReview, &[code(KeyCode::Esc), code(KeyCode::BackTab)], "Esc", C::Back, "key.prev_step", true),
     b(M::WizardReview, &[ctrl('c')], "Ctrl-C", C::Quit, "key.abandon", false),
         b(M::WizardDone, &[code(KeyCode::Enter), code(KeyCode::Esc)], "Enter", C::Back, "key.close", true),
+    b(M::WizardAbandon, &[k('y'), code(KeyCode::Enter)], "y/Enter", C::Yes, "key.abandon", true),
+    b(M::WizardAbandon, &[k('n'), code(KeyCode::Esc)], "n/Esc", C::No, "key.go_on", true),
         b(M::Stats, &[k('['), code(KeyCode::PageUp), code(KeyCode::Left), k('h')], "[", C::PrevDay, "key.prev_month", true),
     b(M::Stats, &[k(']'), code(KeyCode::PageDown), code(KeyCode::Right), k('l')], "]", C::NextDay, "key.next_month", true),
     b(M::Stats, &[code(KeyCode::Esc), k('q'), k('S'), code(KeyCode::Enter)], "Esc", C::Back, "key.close", true),
@@ -308,6 +319,7 @@ mod tests {
     fn every_mode_can_be_left() {
         for mode in [
             M::Help,
+            M::Message,
             M::Detail,
             M::Prompt,
             M::Confirm,
@@ -317,6 +329,7 @@ mod tests {
             M::WizardTerms,
             M::WizardReview,
             M::WizardDone,
+            M::WizardAbandon,
             M::KioskSlots,
             M::KioskDone,
             M::KioskPin,

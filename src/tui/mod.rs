@@ -156,6 +156,7 @@ pub fn key_action(mode: Mode, key: &event::KeyEvent) -> Option<Action> {
             | Mode::WizardTerms
             | Mode::WizardReview
             | Mode::WizardDone
+            | Mode::WizardAbandon
     ) {
         return Some(Action::WizardKey(*key));
     }

@@ -911,6 +911,9 @@ impl Wizard {
     /// The keymap mode of the current step.
     pub fn mode(&self) -> super::keymap::Mode {
         use super::keymap::Mode as M;
+        if self.abandoning {
+            return M::WizardAbandon;
+        }
         match self.step {
             Step::Slot | Step::Seeker => M::WizardForm,
             Step::Eligibility | Step::Checklist => M::WizardChoice,

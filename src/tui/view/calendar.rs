@@ -157,11 +157,10 @@ pub fn render_summary(app: &App, f: &mut Frame, area: Rect) {
             } else {
                 app.theme.dim()
             };
-            let cell = format!(
-                "{} {} {n}",
-                app.theme.status_symbol(s),
-                short_status(lang, s)
-            );
+            // The word may be cut, the count never: it has three columns
+            // of its own (a day of 60 booths holds up to 780).
+            let word = format!("{} {}", app.theme.status_symbol(s), short_status(lang, s));
+            let cell = format!("{}{n:>3}", crate::i18n::fit(&word, 9));
             spans.push(Span::styled(crate::i18n::fit(&cell, 13), style));
         }
         lines.push(Line::from(spans));

@@ -67,6 +67,7 @@ pub fn render(app: &App, f: &mut Frame) {
     match app.mode {
         Mode::Detail if !wide => detail::render_overlay(app, f, body),
         Mode::Help => overlay::help(app, f, body),
+        Mode::Message => render_message(app, f, body),
         Mode::Prompt => overlay::prompt(app, f, body),
         Mode::Confirm => overlay::confirm(app, f, body),
         Mode::Results => overlay::results(app, f, body),
@@ -154,19 +155,60 @@ fn render_status(app: &App, f: &mut Frame, area: Rect) {
         Tone::Ok => (if app.theme.ascii { "ok " } else { "✓ " }, app.theme.ok()),
         Tone::Info => ("", ratatui::style::Style::new()),
     };
-    f.render_widget(
-        Paragraph::new(Span::styled(format!(" {mark}{}", safe(&s.text)), style)),
+    let text = format!(" {mark}{}", safe(&s.text));
+    // Too long for the line: cut, with the key that shows it whole.
+    let text = if unicode_width::UnicodeWidthStr::width(text.as_str()) > area.width as usize {
+        let more = if app.theme.ascii { "... v" } else { "… v" };
+        let keep = (area.width as usize).saturating_sub(more.len() + 1);
+        format!("{}{more}", crate::i18n::fit(&text, keep))
+    } else {
+        text
+    };
+    f.render_widget(Paragraph::new(Span::styled(text, style)), area);
+}
+
+/// The last message whole, wrapped, in a box over the day.
+fn render_message(app: &App, f: &mut Frame, area: Rect) {
+    let Some(s) = &app.status else {
+        return;
+    };
+    let width = area.width.saturating_sub(4).clamp(20, 76);
+    let lines: Vec<Line> = wizard::wrap(&safe(&s.text), width.saturating_sub(2))
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let inner = popup(
+        &app.theme,
+        f,
         area,
+        width,
+        h,
+        &crate::tr!(app.lang, "dash.message_title"),
     );
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Key hints of the current mode, as many as fit; help and quit are kept
 /// last so that they always show.
 fn render_footer(app: &App, f: &mut Frame, area: Rect) {
-    footer(&app.look(), app.mode, &[], f, area);
+    // The wizard's keys follow its step (and its abandon question), even
+    // when the step changed without a key (booked).
+    let mode = app.wizard.as_ref().map_or(app.mode, |w| w.mode());
+    footer(&app.look(), mode, &[], f, area);
 }
 
 /// The key hints of `mode` from the key table, leaving out `skip`.
+/// The keys a footer keeps first when it cannot show them all.
+const FOOTER_FIRST: [keymap::Command; 6] = [
+    keymap::Command::New,
+    keymap::Command::Cancel,
+    keymap::Command::Start,
+    keymap::Command::Finish,
+    keymap::Command::Details,
+    keymap::Command::Search,
+];
+
 pub fn footer(app: &Look<'_>, mode: Mode, skip: &[keymap::Command], f: &mut Frame, area: Rect) {
     use unicode_width::UnicodeWidthStr;
     let hint = |b: &keymap::Binding| {
@@ -187,16 +229,34 @@ pub fn footer(app: &Look<'_>, mode: Mode, skip: &[keymap::Command], f: &mut Fram
         .collect();
     let tail: Vec<_> = hints.iter().filter(|b| last(b)).map(|b| hint(b)).collect();
     let tail_width: usize = tail.iter().map(|(k, d)| k.width() + d.width()).sum();
+    // When not all fit, the keys used most keep their place first (a new
+    // booking, a cancellation, start and finish, the details, search);
+    // those kept are shown in the table's order.
+    let body: Vec<_> = hints.iter().filter(|b| !last(b)).collect();
+    let texts: Vec<_> = body.iter().map(|b| hint(b)).collect();
+    let rank = |b: &keymap::Binding| {
+        FOOTER_FIRST
+            .iter()
+            .position(|c| *c == b.command)
+            .unwrap_or(FOOTER_FIRST.len())
+    };
+    let mut order: Vec<usize> = (0..body.len()).collect();
+    order.sort_by_key(|&i| (rank(body[i]), i));
+    let mut keep = vec![false; body.len()];
     let mut used = tail_width;
-    let mut spans = Vec::new();
-    for (k, d) in hints.iter().filter(|b| !last(b)).map(|b| hint(b)) {
-        let w = k.width() + d.width();
-        if used + w > area.width as usize {
-            break;
+    for i in order {
+        let w = texts[i].0.width() + texts[i].1.width();
+        if used + w <= area.width as usize {
+            used += w;
+            keep[i] = true;
         }
-        used += w;
-        spans.push(Span::styled(k, app.theme.key()));
-        spans.push(Span::raw(d));
+    }
+    let mut spans = Vec::new();
+    for (i, (k, d)) in texts.into_iter().enumerate() {
+        if keep[i] {
+            spans.push(Span::styled(k, app.theme.key()));
+            spans.push(Span::raw(d));
+        }
     }
     for (k, d) in tail {
         spans.push(Span::styled(k, app.theme.key()));

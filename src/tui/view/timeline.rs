@@ -178,10 +178,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     if lines.len() < inner.height as usize && app.data.empty_db {
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            tr!(lang, "dash.empty_hint"),
-            app.theme.dim(),
-        )));
+        for l in super::wizard::wrap(&tr!(lang, "dash.empty_hint"), inner.width) {
+            lines.push(Line::from(Span::styled(l, app.theme.dim())));
+        }
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

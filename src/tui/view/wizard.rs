@@ -151,8 +151,11 @@ pub fn render(app: &Look<'_>, w: &Wizard, f: &mut Frame) {
     }
 }
 
+/// A label in a column of `width`: cut to leave at least one space before
+/// the value, so a long label never runs into it.
 fn label(app: &Look<'_>, key: &str, width: usize) -> Span<'static> {
-    Span::styled(fit(text(app.lang, key), width), app.theme.dim())
+    let cut = fit(text(app.lang, key), width.saturating_sub(1));
+    Span::styled(format!("{cut} "), app.theme.dim())
 }
 
 fn slot(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
