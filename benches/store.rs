@@ -67,6 +67,7 @@ fn env(data_dir: &Path, config: &Path) -> Env {
         lang: Some("ja".into()),
         now: Some(NOW.into()),
         ascii: false,
+        server: None,
         config_may_be_missing: false,
     };
     match Env::from_global(&g) {

@@ -31,6 +31,42 @@ pub struct Config {
     pub mail: MailSection,
     #[serde(default)]
     pub kiosk: KioskSection,
+    #[serde(default)]
+    pub server: ServerSection,
+    #[serde(default)]
+    pub access: AccessSection,
+}
+
+/// Where the office's server listens, and how long one started for a
+/// screen stays without clients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// The server's socket; empty: `<data-dir>/soudan.sock` when one
+    /// answers there, else the database in-process.
+    pub socket: String,
+    /// Minutes a server started by a screen stays after its last client.
+    pub idle_exit_minutes: u32,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            socket: String::new(),
+            idle_exit_minutes: 10,
+        }
+    }
+}
+
+/// Who may do what through the server (the ruling "Who may do what"): OS
+/// accounts by name, groups as `@name`. With none listed, the server's own
+/// account is staff and nobody else is let in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessSection {
+    pub staff: Vec<String>,
+    pub kiosk: Vec<String>,
+    pub viewer: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,6 +291,7 @@ impl Config {
             ("mail.outbox", self.mail.outbox.as_str()),
             ("mail.smtp_host", self.mail.smtp_host.as_str()),
             ("kiosk.info_url", self.kiosk.info_url.as_str()),
+            ("server.socket", self.server.socket.as_str()),
         ];
         for b in &self.booths {
             out.push(("booths.meeting_url", b.meeting_url.as_str()));
@@ -279,6 +316,14 @@ impl Config {
             if field.ends_with("url") && (required || !value.is_empty()) && !is_web_url(value) {
                 return Err(Invalid::new(field, value, "url"));
             }
+        }
+        crate::desk::access::check(&self.access)?;
+        if !(1..=1440).contains(&self.server.idle_exit_minutes) {
+            return Err(Invalid::new(
+                "server.idle_exit_minutes",
+                self.server.idle_exit_minutes.to_string(),
+                "idle_exit",
+            ));
         }
         let tz: Tz =
             self.office.time_zone.parse().map_err(|_| {

@@ -28,6 +28,11 @@ pub enum Error {
     Config(ConfigError),
     /// Something else failed: the system or a bug (exit 1).
     Internal(String),
+    /// The office's server answered with a failure: its exit status and
+    /// its words (in the client's language), or could not be reached (4).
+    Remote { code: u8, message: String },
+    /// The account's role does not allow this (exit 5).
+    NotAllowed { what: String, role: Option<String> },
 }
 
 impl From<Invalid> for Error {
@@ -83,6 +88,8 @@ impl Error {
             // A path that is no data folder is a bad value, not a bad database.
             Error::Store(StoreError::NotADataDir { .. }) => 2,
             Error::Store(_) => 4,
+            Error::Remote { code, .. } => *code,
+            Error::NotAllowed { .. } => 5,
         }
     }
 
@@ -107,6 +114,21 @@ impl Error {
             Error::Rule { violation, id } => violation_message(lang, violation, *id),
             Error::NotFound(id) => tr!(lang, "error.not_found", id = id),
             Error::Store(s) => store_message(lang, s),
+            Error::Remote { message, .. } => safe(message),
+            Error::NotAllowed {
+                what,
+                role: Some(role),
+            } => {
+                tr!(
+                    lang,
+                    "error.not_allowed",
+                    what = safe(what),
+                    role = safe(role)
+                )
+            }
+            Error::NotAllowed { what, role: None } => {
+                tr!(lang, "error.not_let_in", what = safe(what))
+            }
             Error::Config(c) => {
                 let path = c
                     .path
@@ -199,6 +221,9 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "pin_again" => tr!(lang, "invalid.pin_again"),
         "qr" => tr!(lang, "invalid.qr"),
         "audit_action" => tr!(lang, "invalid.audit_action"),
+        "access" => tr!(lang, "invalid.access"),
+        "access_twice" => tr!(lang, "invalid.access_twice"),
+        "idle_exit" => tr!(lang, "invalid.idle_exit"),
         "pin_hash" => tr!(lang, "invalid.pin_hash"),
         other => other.to_string(),
     }

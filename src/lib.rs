@@ -23,5 +23,6 @@ pub mod i18n;
 pub mod mail;
 pub mod pin;
 pub mod sample;
+pub mod server;
 pub mod store;
 pub mod tui;

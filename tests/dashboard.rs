@@ -27,6 +27,7 @@ fn env(dir: &Path, now: &str, lang: &str) -> Env {
         lang: Some(lang.into()),
         now: Some(now.into()),
         ascii: false,
+        server: None,
         config_may_be_missing: false,
     };
     let mut env = Env::from_global(&g).unwrap();

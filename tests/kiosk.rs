@@ -39,6 +39,7 @@ fn env(dir: &Path, lang: &str) -> Env {
         lang: Some(lang.into()),
         now: Some(NOW.into()),
         ascii: false,
+        server: None,
         config_may_be_missing: false,
     };
     let mut env = Env::from_global(&g).unwrap();

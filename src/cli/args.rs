@@ -43,6 +43,9 @@ pub struct Global {
     /// ASCII borders and markers only (chosen by itself on TERM=linux or vt100, or a non-UTF-8 locale)
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// The office's server to use (its socket); if it does not answer: exit 4, never a local database [default: server.socket, else <data-dir>/soudan.sock when a server answers there]
+    #[arg(long, env = "SOUDAN_SERVER", global = true, value_name = "SOCKET")]
+    pub server: Option<PathBuf>,
     /// Set by the program, not the command line: the --config file may be
     /// missing (a command that writes it).
     #[arg(skip)]
@@ -160,6 +163,15 @@ pub enum Command {
     TermsNotice {
         #[arg(long)]
         json: bool,
+    },
+    /// Own the data dir's database and serve every terminal of the office over a Unix socket
+    Serve {
+        /// The socket to listen on [default: <data-dir>/soudan.sock]
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
+        /// Leave this many minutes after the last client (a server started for a screen) [default: stay]
+        #[arg(long, value_name = "MINUTES")]
+        idle_exit: Option<String>,
     },
     /// The mails waiting in the outbox; --send sends them through the configured relay
     Outbox {

@@ -64,6 +64,7 @@ impl Env {
             None => default_data_dir()
                 .ok_or_else(|| fail(Error::Internal(tr!(lang, "error.no_home"))))?,
         };
+        let loaded_socket = loaded.config.server.socket.clone();
         Ok(Env {
             lang,
             loaded,
@@ -73,6 +74,10 @@ impl Env {
             ascii: g.ascii,
             config_path: g.config.clone(),
             now_text: g.now.clone(),
+            server: g.server.clone().or_else(|| {
+                let s = &loaded_socket;
+                (!s.is_empty()).then(|| PathBuf::from(s))
+            }),
         })
     }
 
@@ -255,6 +260,23 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
                     .transpose()?,
             };
             backup::audit(env, &filter)
+        }
+        Command::Serve { socket, idle_exit } => {
+            let idle = idle_exit
+                .as_deref()
+                .map(|s| {
+                    s.trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| (1..=1440).contains(n))
+                        .ok_or_else(|| Invalid::new("idle-exit", s, "idle_exit"))
+                })
+                .transpose()?;
+            crate::server::serve(
+                env,
+                socket,
+                idle.map(|m| std::time::Duration::from_secs(m * 60)),
+            )
         }
         Command::Kiosk { set_pin: true, .. } => set_pin(env),
         // The kiosk's screen is the terminal front end's: `main` starts it.

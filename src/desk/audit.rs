@@ -4,8 +4,9 @@ use crate::domain::Invalid;
 use crate::store::{Store, StoreError};
 
 /// The actions the audit trail records. `kiosk` stands for both of the
-/// kiosk's own (`kiosk.pin_wrong`, `kiosk.leave`).
-pub const ACTIONS: [&str; 15] = [
+/// kiosk's own (`kiosk.pin_wrong`, `kiosk.leave`), `refused` for every
+/// refusal of the server (`refused.connect`, `refused.book`, ...).
+pub const ACTIONS: [&str; 16] = [
     "book",
     "cancel",
     "start",
@@ -21,6 +22,7 @@ pub const ACTIONS: [&str; 15] = [
     "kiosk",
     "kiosk.pin_wrong",
     "kiosk.leave",
+    "refused",
 ];
 
 /// An action to filter by, checked: one the audit trail records, else the

@@ -11,7 +11,7 @@ use crate::store::{NewBooking, Store};
 use super::Env;
 
 /// Everything a booking needs, from the command line or the wizard.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BookingRequest {
     pub slot: SlotRequest,
     pub late: Override,

@@ -14,6 +14,7 @@ use crate::i18n::Lang;
 use crate::store::{Actor, Ctx, Store};
 
 /// What every command needs: language, configuration, clock, data folder.
+#[derive(Clone)]
 pub struct Env {
     pub lang: Lang,
     pub loaded: Loaded,
@@ -26,6 +27,9 @@ pub struct Env {
     pub config_path: Option<PathBuf>,
     /// `--now` as given (a training clock), for messages.
     pub now_text: Option<String>,
+    /// The office's server given (`--server`, `SOUDAN_SERVER`,
+    /// `server.socket`): that one or none, never a local database instead.
+    pub server: Option<PathBuf>,
 }
 
 impl Env {

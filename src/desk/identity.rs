@@ -66,3 +66,126 @@ pub fn actor() -> Actor {
     };
     Actor { user, terminal }
 }
+
+/// Who is at the other end of a Unix socket, as the kernel says
+/// (SO_PEERCRED): it cannot be told otherwise by the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub uid: u32,
+    pub gid: u32,
+    pub pid: i32,
+}
+
+/// The credentials of the process that connected `stream`.
+pub fn peer(stream: &std::os::unix::net::UnixStream) -> std::io::Result<Peer> {
+    use std::os::fd::AsRawFd;
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `cred`, which we own.
+    let rc = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(Peer {
+        uid: cred.uid,
+        gid: cred.gid,
+        pid: cred.pid,
+    })
+}
+
+/// The names of the groups `account` belongs to (its primary group `gid`
+/// and its supplementary ones, from the system's group database).
+pub fn groups_of(account: &str, gid: u32) -> Vec<String> {
+    let Ok(name) = std::ffi::CString::new(account) else {
+        return Vec::new();
+    };
+    let mut n: libc::c_int = 64;
+    let mut ids: Vec<libc::gid_t> = vec![0; n as usize];
+    loop {
+        // SAFETY: getgrouplist writes at most `n` ids into `ids` and sets
+        // `n` to how many there are; -1 means the buffer was too small.
+        let rc = unsafe { libc::getgrouplist(name.as_ptr(), gid, ids.as_mut_ptr(), &mut n) };
+        if rc >= 0 {
+            ids.truncate(n.max(0) as usize);
+            break;
+        }
+        if n as usize <= ids.len() || n > 65536 {
+            ids.truncate(0);
+            break;
+        }
+        ids.resize(n as usize, 0);
+    }
+    if ids.is_empty() {
+        ids.push(gid);
+    }
+    let mut out: Vec<String> = ids.into_iter().filter_map(group_name).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The name of group `gid`, if it has one.
+fn group_name(gid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        // SAFETY: getgrgid_r writes the entry into `grp` and its strings
+        // into `buf`, whose length it is told.
+        let mut grp: libc::group = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        let rc = unsafe {
+            libc::getgrgid_r(
+                gid,
+                &mut grp,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || grp.gr_name.is_null() {
+            return None;
+        }
+        // SAFETY: gr_name points into `buf`, NUL-terminated by getgrgid_r.
+        let name = unsafe { std::ffi::CStr::from_ptr(grp.gr_name) };
+        return Some(name.to_string_lossy().into_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_peer_of_a_socket_is_this_process() {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let p = peer(&a).unwrap();
+        assert_eq!(p.uid, real_uid());
+        assert_eq!(p.pid, std::process::id() as i32);
+        // SAFETY: getgid cannot fail.
+        assert_eq!(p.gid, unsafe { libc::getgid() });
+    }
+
+    #[test]
+    fn account_and_group_names_come_from_the_system() {
+        assert_eq!(account_name(0), "root");
+        // An id with no entry is named by its number.
+        assert_eq!(account_name(4_000_000_000), "4000000000");
+        let groups = groups_of("root", 0);
+        assert!(groups.iter().any(|g| g == "root"), "{groups:?}");
+    }
+}

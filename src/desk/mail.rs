@@ -141,7 +141,7 @@ pub fn send_in_background(loaded: &Loaded, data_dir: &Path) {
 }
 
 /// Where the mail about one change went, for the front end to say.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Note {
     /// Written into the outbox; `relay` when it is also being sent.
     Written { path: PathBuf, relay: bool },

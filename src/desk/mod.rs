@@ -7,6 +7,7 @@
 //! - [`booking`]: a booking request checked and placed.
 //! - [`ops`]: a booking's change of status, renewed consent, the no-show
 //!   rule, a month's statistics, a day's audit trail.
+//! - [`access`]: who may do what: roles from `[access]`.
 //! - [`audit`]: the audit trail, filtered.
 //! - [`identity`]: the acting account, from the operating system.
 //! - [`mail`]: the mail queue: what a change queued in its own transaction
@@ -15,12 +16,15 @@
 //!
 //! No module here imports a front end (`cli`, `tui`); they import it.
 
+pub mod access;
 pub mod audit;
 pub mod booking;
 mod env;
 pub mod identity;
 pub mod mail;
 pub mod ops;
+pub mod request;
+pub mod views;
 
 pub use booking::{BookingRequest, check_request, needing_reconsent, place};
 pub use env::{Env, default_data_dir};

@@ -74,7 +74,7 @@ pub struct Office {
 }
 
 /// What a booking asks for, before it is checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SlotRequest {
     pub date: NaiveDate,
     pub time: NaiveTime,
@@ -82,7 +82,7 @@ pub struct SlotRequest {
 }
 
 /// Who may override the deadline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Override {
     None,
     /// Staff, with a typed reason that is recorded.

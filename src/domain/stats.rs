@@ -15,13 +15,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::booking::{Booking, Channel, Status};
 use super::office::Office;
 
 /// The numbers of one group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub key: String,
     pub bookings: u64,
@@ -87,7 +87,7 @@ fn round(x: f64) -> f64 {
 }
 
 /// Statistics of a range of days.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub from: NaiveDate,
     pub to: NaiveDate,

@@ -195,7 +195,7 @@ pub struct AuditEvent {
 }
 
 /// What a booking does with contact details that differ from the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Contact {
     /// The record stays; a booking that names others is refused.
     Keep,
@@ -410,7 +410,15 @@ fn clear_unfinished_snapshots(db_path: &Path) {
 
 /// The names soudan itself makes in a data folder; the only ones whose
 /// rights it ever narrows. Anything else in the folder is left as it is.
-const OWN_NAMES: &[&str] = &["db", "outbox", "holder", LAST_EVENT, "log"];
+const OWN_NAMES: &[&str] = &[
+    "db",
+    "outbox",
+    "holder",
+    LAST_EVENT,
+    "log",
+    "soudan.sock",
+    "server.log",
+];
 
 /// Whether `dir`, which exists, may be used as a data folder: a folder
 /// (never a file or a device), either empty or a soudan data folder (it
@@ -444,7 +452,8 @@ fn check_data_dir(dir: &Path) -> Result<(), StoreError> {
             break;
         }
     }
-    if names.is_empty() {
+    // Only soudan's own names (a socket a killed server left): as empty.
+    if names.iter().all(|n| OWN_NAMES.contains(&n.as_str())) {
         return Ok(());
     }
     let has_db = fs::symlink_metadata(dir.join("db")).is_ok_and(|m| m.is_dir());

@@ -5,15 +5,15 @@
 //! action. No terminal and no store here, so all of it is tested with plain
 //! key sequences.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::config::Loaded;
-use crate::domain::booking::{Booking, BookingId, Event, Refusal, Status};
-use crate::domain::seeker::{JobSeekerNumber, Seeker, TEXT_MAX_WIDTH, free_text};
+use crate::domain::booking::{BookingId, Event, Status};
+use crate::domain::seeker::{JobSeekerNumber, TEXT_MAX_WIDTH, free_text};
 use crate::i18n::Lang;
 use crate::store::AuditEvent;
 use crate::tr;
@@ -21,35 +21,7 @@ use crate::tr;
 use super::keymap::{Command, Mode};
 use super::theme::Theme;
 
-/// One booking of the day with what staff need beside it.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub booking: Booking,
-    pub seeker: Option<Seeker>,
-    pub no_shows: u32,
-    pub refusal: Option<Refusal>,
-    pub history: Vec<AuditEvent>,
-}
-
-/// What the loop loads for a day.
-#[derive(Debug, Clone, Default)]
-pub struct DayData {
-    pub date: Option<NaiveDate>,
-    pub rows: Vec<Row>,
-    /// Live bookings per day of the displayed month.
-    pub month: BTreeMap<NaiveDate, usize>,
-    /// No booking at all in the database yet.
-    pub empty_db: bool,
-    /// Mails waiting for the relay (when one is configured).
-    pub mail_queued: usize,
-}
-
-/// A search result.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub booking: Booking,
-    pub seeker: Option<Seeker>,
-}
+pub use crate::desk::views::{DayData, Hit, Row};
 
 /// What staff do to a booking or a job seeker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,133 +18,21 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use chrono::{NaiveDateTime, Timelike};
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::desk::Env;
-use crate::domain::booking::{BookingId, active_refusal, no_show_count};
-use crate::domain::seeker::JobSeekerNumber;
+pub use crate::desk::views::{load_day, lookup_seeker, search};
 use crate::error::Error;
 use crate::store::{OpError, Store, StoreError};
 use crate::tr;
-use app::{Action, App, DayData, Effect, Hit, Row};
+use app::{Action, App, Effect};
 use keymap::Mode;
 use theme::Theme;
 
 /// The kiosk's marks for a free and a full slot.
 pub fn kiosk_symbols(ascii: bool) -> [&'static str; 2] {
     if ascii { ["o", "x"] } else { ["◦", "✕"] }
-}
-
-/// Loads `date` and its month from the store.
-pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
-    let mut rows = Vec::new();
-    for booking in store.day(date)? {
-        let seeker = store.seeker(&booking.seeker)?;
-        let no_shows = no_show_count(&store.seeker_bookings(&booking.seeker)?);
-        let refusal = active_refusal(&store.refusals(&booking.seeker)?).cloned();
-        let history = store.booking_audit(booking.id)?;
-        rows.push(Row {
-            booking,
-            seeker,
-            no_shows,
-            refusal,
-            history,
-        });
-    }
-    let first = NaiveDate::from_ymd_opt(date.year(), date.month(), 1).unwrap_or(date);
-    let last = first
-        .checked_add_months(chrono::Months::new(1))
-        .and_then(|d| d.pred_opt())
-        .unwrap_or(date);
-    let month = store.day_counts(first, last)?;
-    Ok(DayData {
-        date: Some(date),
-        rows,
-        month,
-        empty_db: store.is_empty()?,
-        mail_queued: 0,
-    })
-}
-
-/// The form names are compared in: NFKC, no spaces, lower case, hiragana
-/// as katakana (so やまだ finds ヤマダ).
-fn fold(s: &str) -> String {
-    s.nfkc()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-            other => other,
-        })
-        .collect()
-}
-
-/// What the store says of a job seeker, for booking them on `date`.
-pub fn lookup_seeker(
-    store: &Store,
-    number: JobSeekerNumber,
-    date: NaiveDate,
-) -> Result<wizard::SeekerInfo, StoreError> {
-    let known = store.seeker(&number)?;
-    let refusal = active_refusal(&store.refusals(&number)?).cloned();
-    let bookings = store.seeker_bookings(&number)?;
-    let no_shows = no_show_count(&bookings);
-    let booked_that_day = bookings
-        .iter()
-        .find(|b| b.slot.date == date && b.status.is_live())
-        .map(|b| b.id);
-    Ok(wizard::SeekerInfo {
-        number: Some(number),
-        known,
-        refusal,
-        no_shows,
-        booked_that_day,
-        kiosk_block: false,
-    })
-}
-
-/// Finds bookings by booking id, 求職番号, or a part of a name or kana.
-pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
-    let mut hits = Vec::new();
-    if let Ok(id) = BookingId::parse(query)
-        && let Some(b) = store.booking(id)?
-    {
-        let seeker = store.seeker(&b.seeker)?;
-        hits.push(Hit { booking: b, seeker });
-    }
-    let numbers: Vec<JobSeekerNumber> = match JobSeekerNumber::parse(query) {
-        Ok(n) => vec![n],
-        Err(_) => {
-            let q = fold(query);
-            store
-                .seekers()?
-                .into_iter()
-                .filter(|s| {
-                    fold(s.name.as_str()).contains(&q)
-                        || s.kana
-                            .as_ref()
-                            .is_some_and(|k| fold(k.as_str()).contains(&q))
-                })
-                .map(|s| s.number)
-                .collect()
-        }
-    };
-    for n in numbers {
-        let seeker = store.seeker(&n)?;
-        for b in store.seeker_bookings(&n)? {
-            if !hits.iter().any(|h| h.booking.id == b.id) {
-                hits.push(Hit {
-                    booking: b,
-                    seeker: seeker.clone(),
-                });
-            }
-        }
-    }
-    hits.sort_by_key(|h| std::cmp::Reverse((h.booking.slot.date, h.booking.slot.start)));
-    hits.truncate(200);
-    Ok(hits)
 }
 
 /// The action of a key in `mode`: its command, or a character typed into a prompt.

@@ -13,7 +13,7 @@ use ratatui_textarea::TextArea;
 
 use crate::desk::BookingRequest;
 use crate::domain::Invalid;
-use crate::domain::booking::{BookingId, Channel, Refusal};
+use crate::domain::booking::{BookingId, Channel};
 use crate::domain::office::{BookingCheck, Office, Override, SlotRequest};
 use crate::domain::seeker::{Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker, free_text};
 use crate::domain::terms::{ChecklistAnswer, ChecklistItem, Document};
@@ -103,43 +103,7 @@ pub const ELIGIBILITY: [&str; 3] = [
     "wizard.elig.zoom",
 ];
 
-/// What the store says of a job seeker.
-#[derive(Debug, Clone, Default)]
-pub struct SeekerInfo {
-    pub number: Option<JobSeekerNumber>,
-    pub known: Option<Seeker>,
-    pub refusal: Option<Refusal>,
-    pub no_shows: u32,
-    pub booked_that_day: Option<BookingId>,
-    /// At the kiosk: this number cannot be booked here (refused, booked
-    /// that day, or another name on record). Nothing else is told, so the
-    /// kiosk never shows what the office knows of anyone.
-    pub kiosk_block: bool,
-}
-
-impl SeekerInfo {
-    /// What the kiosk may hold of a look-up: whether to go on, nothing more.
-    pub fn for_kiosk(self, typed_name: &str) -> SeekerInfo {
-        let other_name = self
-            .known
-            .as_ref()
-            .is_some_and(|k| name_key(k.name.as_str()) != name_key(typed_name));
-        SeekerInfo {
-            kiosk_block: self.refusal.is_some() || self.booked_that_day.is_some() || other_name,
-            number: self.number,
-            ..SeekerInfo::default()
-        }
-    }
-}
-
-/// A name as compared at the kiosk: NFKC, no spaces, lower case.
-fn name_key(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfkc()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+pub use crate::desk::views::{SeekerInfo, name_key};
 
 /// What the booking came to.
 #[derive(Debug, Clone)]

@@ -1,0 +1,248 @@
+//! The desk's operations as data: what a screen asks for ([`Request`]) and
+//! what comes back ([`Response`]). The same request is carried out
+//! in-process ([`handle`]) or by `soudan serve` for a client, so a screen
+//! does not know which.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::booking::{Booking, BookingId, Event, Refusal};
+use crate::domain::seeker::JobSeekerNumber;
+use crate::domain::stats::Stats;
+use crate::domain::terms::Document;
+use crate::error::Error;
+use crate::store::{AuditEvent, MailKind, Store};
+
+use super::access::Operation;
+use super::mail::Note;
+use super::views::{DayData, Hit, SeekerInfo};
+use super::{BookingRequest, Env};
+
+/// What a front end asks the desk for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Request {
+    /// A day with everything staff see beside each booking, and its month.
+    LoadDay {
+        date: NaiveDate,
+    },
+    /// When the next no-show falls, for the screen's clock.
+    NextNoShow,
+    Search {
+        query: String,
+    },
+    Lookup {
+        number: JobSeekerNumber,
+        date: NaiveDate,
+    },
+    /// A change of status (a cancellation is by phone).
+    Change {
+        id: BookingId,
+        event: Event,
+    },
+    Refuse {
+        seeker: JobSeekerNumber,
+        reason: String,
+    },
+    Unrefuse {
+        seeker: JobSeekerNumber,
+        reason: String,
+    },
+    Book(Box<BookingRequest>),
+    Reconsent {
+        id: BookingId,
+        documents: Vec<Document>,
+    },
+    Stats {
+        first: NaiveDate,
+    },
+    Audit {
+        day: NaiveDate,
+        booking: Option<BookingId>,
+        action: Option<String>,
+    },
+    Resend {
+        id: BookingId,
+    },
+    /// Let the no-show rule catch up with the clock.
+    Sweep,
+}
+
+/// The desk's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Response {
+    Day(Box<DayData>),
+    NextNoShow(Option<NaiveDateTime>),
+    Found(Vec<Hit>),
+    LookedUp(Box<SeekerInfo>),
+    Changed {
+        booking: Box<Booking>,
+        mail: Option<Note>,
+    },
+    Refused(Refusal),
+    Unrefused,
+    Booked {
+        booking: Box<Booking>,
+        mail: Note,
+    },
+    Reconsented {
+        booking: Box<Booking>,
+        version: String,
+    },
+    Stats {
+        month: Box<Stats>,
+        weeks: Box<Stats>,
+    },
+    Audit(Vec<AuditEvent>),
+    /// A mail written again: where, whether it went out, to whom; or why not.
+    Resent {
+        path: Option<std::path::PathBuf>,
+        sent: Option<bool>,
+        email: String,
+        error: Option<String>,
+    },
+    Swept(usize),
+}
+
+impl Request {
+    /// What the request is, for the roles.
+    pub fn operation(&self) -> Operation {
+        match self {
+            Request::LoadDay { .. } => Operation::DayFull,
+            Request::NextNoShow => Operation::FreeSlots,
+            Request::Search { .. } | Request::Lookup { .. } | Request::Audit { .. } => {
+                Operation::Records
+            }
+            Request::Stats { .. } => Operation::Stats,
+            Request::Change { .. }
+            | Request::Refuse { .. }
+            | Request::Unrefuse { .. }
+            | Request::Book(_)
+            | Request::Reconsent { .. }
+            | Request::Resend { .. }
+            | Request::Sweep => Operation::Change,
+        }
+    }
+
+    /// Whether carrying it out may change what other screens show.
+    pub fn changes(&self) -> bool {
+        self.operation() == Operation::Change
+    }
+
+    /// A name for logs and the audit trail's refusals.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Request::LoadDay { .. } => "load_day",
+            Request::NextNoShow => "next_no_show",
+            Request::Search { .. } => "search",
+            Request::Lookup { .. } => "lookup",
+            Request::Change { .. } => "change",
+            Request::Refuse { .. } => "refuse",
+            Request::Unrefuse { .. } => "unrefuse",
+            Request::Book(_) => "book",
+            Request::Reconsent { .. } => "reconsent",
+            Request::Stats { .. } => "stats",
+            Request::Audit { .. } => "audit",
+            Request::Resend { .. } => "resend",
+            Request::Sweep => "sweep",
+        }
+    }
+}
+
+/// Carries out `req` on `store` as `env` says (who, when, the office).
+/// Whoever calls it has checked the role.
+pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error> {
+    Ok(match req {
+        Request::LoadDay { date } => {
+            let mut data = super::views::load_day(store, date)?;
+            if !env.loaded.config.mail.smtp_host.is_empty() {
+                data.mail_queued =
+                    crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).len();
+            }
+            Response::Day(Box::new(data))
+        }
+        Request::NextNoShow => {
+            Response::NextNoShow(store.next_no_show(env.loaded.office.rules.grace())?)
+        }
+        Request::Search { query } => Response::Found(super::views::search(store, &query)?),
+        Request::Lookup { number, date } => {
+            Response::LookedUp(Box::new(super::views::lookup_seeker(store, number, date)?))
+        }
+        Request::Change { id, event } => {
+            let cancel = matches!(event, Event::Cancel { .. });
+            let b = super::ops::change(env, store, id, &event, None)?;
+            let mail = if cancel {
+                Some(super::mail::after_change(
+                    env,
+                    store,
+                    b.id,
+                    MailKind::Cancellation,
+                )?)
+            } else {
+                None
+            };
+            Response::Changed {
+                booking: Box::new(b),
+                mail,
+            }
+        }
+        Request::Refuse { seeker, reason } => {
+            Response::Refused(store.refuse(&seeker, &reason, &env.ctx(None))?)
+        }
+        Request::Unrefuse { seeker, reason } => {
+            store.unrefuse(&seeker, &reason, &env.ctx(None))?;
+            Response::Unrefused
+        }
+        Request::Book(req) => {
+            let b = super::place(env, store, &req)?;
+            let mail = super::mail::after_change(env, store, b.id, MailKind::Confirmation)?;
+            Response::Booked {
+                booking: Box::new(b),
+                mail,
+            }
+        }
+        Request::Reconsent { id, documents } => {
+            let (b, version) = super::ops::reconsent(env, store, id, documents)?;
+            Response::Reconsented {
+                booking: Box::new(b),
+                version,
+            }
+        }
+        Request::Stats { first } => {
+            let (month, weeks) = super::ops::month_stats(env, store, first)?;
+            Response::Stats {
+                month: Box::new(month),
+                weeks: Box::new(weeks),
+            }
+        }
+        Request::Audit {
+            day,
+            booking,
+            action,
+        } => Response::Audit(super::ops::audit_newest_first(
+            store,
+            day,
+            booking,
+            action.as_deref(),
+        )?),
+        Request::Resend { id } => match super::mail::resend(env, store, id)? {
+            None => return Err(Error::NotFound(id)),
+            Some(r) => match r.delivery {
+                Ok(d) => Response::Resent {
+                    path: Some(d.path),
+                    sent: d.sent.map(|s| s.error.is_none()),
+                    email: r.email,
+                    error: None,
+                },
+                Err(e) => Response::Resent {
+                    path: None,
+                    sent: None,
+                    email: r.email,
+                    error: Some(e.0),
+                },
+            },
+        },
+        Request::Sweep => Response::Swept(super::ops::sweep(env, store)?.len()),
+    })
+}

@@ -1,0 +1,191 @@
+//! What the screens show, read from the store: a day with everything
+//! staff need beside each booking, a search, a job seeker looked up for a
+//! booking. Plain data, so that a server can send it.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::domain::booking::{Booking, BookingId, Refusal, active_refusal, no_show_count};
+use crate::domain::seeker::{JobSeekerNumber, Seeker};
+use crate::store::{AuditEvent, Store, StoreError};
+
+/// One booking of the day with what staff need beside it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Row {
+    pub booking: Booking,
+    pub seeker: Option<Seeker>,
+    pub no_shows: u32,
+    pub refusal: Option<Refusal>,
+    pub history: Vec<AuditEvent>,
+}
+
+/// What the loop loads for a day.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DayData {
+    pub date: Option<NaiveDate>,
+    pub rows: Vec<Row>,
+    /// Live bookings per day of the displayed month.
+    pub month: BTreeMap<NaiveDate, usize>,
+    /// No booking at all in the database yet.
+    pub empty_db: bool,
+    /// Mails waiting for the relay (when one is configured).
+    pub mail_queued: usize,
+}
+
+/// A search result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hit {
+    pub booking: Booking,
+    pub seeker: Option<Seeker>,
+}
+
+/// What the store says of a job seeker.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SeekerInfo {
+    pub number: Option<JobSeekerNumber>,
+    pub known: Option<Seeker>,
+    pub refusal: Option<Refusal>,
+    pub no_shows: u32,
+    pub booked_that_day: Option<BookingId>,
+    /// At the kiosk: this number cannot be booked here (refused, booked
+    /// that day, or another name on record). Nothing else is told, so the
+    /// kiosk never shows what the office knows of anyone.
+    pub kiosk_block: bool,
+}
+
+impl SeekerInfo {
+    /// What the kiosk may hold of a look-up: whether to go on, nothing more.
+    pub fn for_kiosk(self, typed_name: &str) -> SeekerInfo {
+        let other_name = self
+            .known
+            .as_ref()
+            .is_some_and(|k| name_key(k.name.as_str()) != name_key(typed_name));
+        SeekerInfo {
+            kiosk_block: self.refusal.is_some() || self.booked_that_day.is_some() || other_name,
+            number: self.number,
+            ..SeekerInfo::default()
+        }
+    }
+}
+
+/// A name as compared at the kiosk: NFKC, no spaces, lower case.
+pub fn name_key(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Loads `date` and its month from the store.
+pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
+    let mut rows = Vec::new();
+    for booking in store.day(date)? {
+        let seeker = store.seeker(&booking.seeker)?;
+        let no_shows = no_show_count(&store.seeker_bookings(&booking.seeker)?);
+        let refusal = active_refusal(&store.refusals(&booking.seeker)?).cloned();
+        let history = store.booking_audit(booking.id)?;
+        rows.push(Row {
+            booking,
+            seeker,
+            no_shows,
+            refusal,
+            history,
+        });
+    }
+    let first = NaiveDate::from_ymd_opt(date.year(), date.month(), 1).unwrap_or(date);
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(date);
+    let month = store.day_counts(first, last)?;
+    Ok(DayData {
+        date: Some(date),
+        rows,
+        month,
+        empty_db: store.is_empty()?,
+        mail_queued: 0,
+    })
+}
+
+/// The form names are compared in: NFKC, no spaces, lower case, hiragana
+/// as katakana (so やまだ finds ヤマダ).
+fn fold(s: &str) -> String {
+    s.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            other => other,
+        })
+        .collect()
+}
+
+/// What the store says of a job seeker, for booking them on `date`.
+pub fn lookup_seeker(
+    store: &Store,
+    number: JobSeekerNumber,
+    date: NaiveDate,
+) -> Result<SeekerInfo, StoreError> {
+    let known = store.seeker(&number)?;
+    let refusal = active_refusal(&store.refusals(&number)?).cloned();
+    let bookings = store.seeker_bookings(&number)?;
+    let no_shows = no_show_count(&bookings);
+    let booked_that_day = bookings
+        .iter()
+        .find(|b| b.slot.date == date && b.status.is_live())
+        .map(|b| b.id);
+    Ok(SeekerInfo {
+        number: Some(number),
+        known,
+        refusal,
+        no_shows,
+        booked_that_day,
+        kiosk_block: false,
+    })
+}
+
+/// Finds bookings by booking id, 求職番号, or a part of a name or kana.
+pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
+    let mut hits = Vec::new();
+    if let Ok(id) = BookingId::parse(query)
+        && let Some(b) = store.booking(id)?
+    {
+        let seeker = store.seeker(&b.seeker)?;
+        hits.push(Hit { booking: b, seeker });
+    }
+    let numbers: Vec<JobSeekerNumber> = match JobSeekerNumber::parse(query) {
+        Ok(n) => vec![n],
+        Err(_) => {
+            let q = fold(query);
+            store
+                .seekers()?
+                .into_iter()
+                .filter(|s| {
+                    fold(s.name.as_str()).contains(&q)
+                        || s.kana
+                            .as_ref()
+                            .is_some_and(|k| fold(k.as_str()).contains(&q))
+                })
+                .map(|s| s.number)
+                .collect()
+        }
+    };
+    for n in numbers {
+        let seeker = store.seeker(&n)?;
+        for b in store.seeker_bookings(&n)? {
+            if !hits.iter().any(|h| h.booking.id == b.id) {
+                hits.push(Hit {
+                    booking: b,
+                    seeker: seeker.clone(),
+                });
+            }
+        }
+    }
+    hits.sort_by_key(|h| std::cmp::Reverse((h.booking.slot.date, h.booking.slot.start)));
+    hits.truncate(200);
+    Ok(hits)
+}

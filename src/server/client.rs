@@ -1,0 +1,176 @@
+//! A terminal's end of the office's server: connect, say hello, then send
+//! requests and wait for their replies; announcements of changes arrive on
+//! a channel of their own for the screen's loop.
+
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use crate::desk::request::{Request, Response};
+use crate::error::Error;
+use crate::i18n::Lang;
+
+use super::wire::{self, Answer, Envelope, ServerMsg, Welcome, WireError};
+
+/// How long a request may wait for its reply before the server counts as
+/// gone (a booking's fsync takes milliseconds).
+const REPLY_WAIT: Duration = Duration::from_secs(30);
+
+/// What the reader thread hands on.
+enum Incoming {
+    Reply {
+        id: u64,
+        result: Result<Response, wire::Failure>,
+    },
+    Gone(String),
+}
+
+/// A connection to `soudan serve`.
+pub struct Client {
+    path: PathBuf,
+    writer: Mutex<UnixStream>,
+    replies: Mutex<Receiver<Incoming>>,
+    next: AtomicU64,
+    pub welcome: Welcome,
+}
+
+/// What a screen hears from the server besides replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Something changed: reload.
+    Changed(u64),
+    /// The connection is gone (why).
+    Lost(String),
+}
+
+fn unreachable(lang: Lang, path: &Path, why: &str) -> Error {
+    Error::Remote {
+        code: 4,
+        message: crate::tr!(
+            lang,
+            "server.unreachable",
+            path = path.display(),
+            why = crate::i18n::safe(why)
+        ),
+    }
+}
+
+impl Client {
+    /// Connects to the server at `path` and says hello; `notices` receives
+    /// the server's announcements.
+    pub fn connect(
+        path: &Path,
+        terminal: &str,
+        lang: Lang,
+        notices: Sender<Notice>,
+    ) -> Result<Client, Error> {
+        let mut stream =
+            UnixStream::connect(path).map_err(|e| unreachable(lang, path, &e.to_string()))?;
+        stream
+            .set_read_timeout(Some(REPLY_WAIT))
+            .map_err(|e| unreachable(lang, path, &e.to_string()))?;
+        wire::write_frame(&mut stream, &wire::hello(terminal, lang))
+            .map_err(|e| unreachable(lang, path, &e.to_string()))?;
+        let answer: Answer =
+            wire::read_frame(&mut stream).map_err(|e| unreachable(lang, path, &e.to_string()))?;
+        let welcome = match answer {
+            Answer::Welcome(w) => w,
+            Answer::Refused(r) if r.reason == "not_allowed" => {
+                return Err(Error::NotAllowed {
+                    what: path.display().to_string(),
+                    role: None,
+                });
+            }
+            Answer::Refused(r) => {
+                return Err(unreachable(
+                    lang,
+                    path,
+                    &format!("{} (protocol {})", r.reason, r.protocol),
+                ));
+            }
+        };
+        // Replies and announcements come on one stream; the reader sorts them.
+        let mut reader = stream
+            .try_clone()
+            .map_err(|e| unreachable(lang, path, &e.to_string()))?;
+        let _ = reader.set_read_timeout(None);
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("server-reader".into())
+            .spawn(move || {
+                loop {
+                    match wire::read_frame::<ServerMsg>(&mut reader) {
+                        Ok(ServerMsg::Reply { id, result }) => {
+                            if tx.send(Incoming::Reply { id, result }).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(ServerMsg::Changed { seq }) => {
+                            let _ = notices.send(Notice::Changed(seq));
+                        }
+                        Err(e) => {
+                            let why = match e {
+                                WireError::Closed => "closed".to_string(),
+                                other => other.to_string(),
+                            };
+                            let _ = tx.send(Incoming::Gone(why.clone()));
+                            let _ = notices.send(Notice::Lost(why));
+                            break;
+                        }
+                    }
+                }
+            })
+            .map_err(|e| unreachable(lang, path, &e.to_string()))?;
+        Ok(Client {
+            path: path.to_path_buf(),
+            writer: Mutex::new(stream),
+            replies: Mutex::new(rx),
+            next: AtomicU64::new(1),
+            welcome,
+        })
+    }
+
+    /// Sends `request` and waits for its reply.
+    pub fn call(&self, lang: Lang, request: Request) -> Result<Response, Error> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let replies = self
+            .replies
+            .lock()
+            .map_err(|_| unreachable(lang, &self.path, "a reader failed"))?;
+        {
+            let mut w = self
+                .writer
+                .lock()
+                .map_err(|_| unreachable(lang, &self.path, "a writer failed"))?;
+            wire::write_frame(&mut *w, &Envelope { id, request })
+                .map_err(|e| unreachable(lang, &self.path, &e.to_string()))?;
+        }
+        loop {
+            match replies.recv_timeout(REPLY_WAIT) {
+                Ok(Incoming::Reply { id: got, result }) if got == id => {
+                    return result.map_err(|f| Error::Remote {
+                        code: f.code,
+                        message: f.message,
+                    });
+                }
+                // The reply to a request given up on: not this one's.
+                Ok(Incoming::Reply { .. }) => continue,
+                Ok(Incoming::Gone(why)) => return Err(unreachable(lang, &self.path, &why)),
+                Err(_) => return Err(unreachable(lang, &self.path, "no reply")),
+            }
+        }
+    }
+}
+
+/// The socket a data dir's server listens on when none is configured.
+pub fn default_socket(data_dir: &Path) -> PathBuf {
+    data_dir.join("soudan.sock")
+}
+
+/// Whether something answers at `path` (a socket accepting connections).
+pub fn answers(path: &Path) -> bool {
+    UnixStream::connect(path).is_ok()
+}

@@ -1,0 +1,365 @@
+//! `soudan serve`: the one owner of a data dir's database, for every
+//! terminal of the office. Each client connects over a Unix socket; the
+//! kernel says which account it is (SO_PEERCRED), `[access]` gives that
+//! account its role, and the desk runs every request the role allows, with
+//! that account in the audit trail. A change is announced to every client
+//! after it is durable (the store's fsync comes before its reply). The
+//! server's own clock runs the no-show rule and the mail queue. SIGTERM
+//! and SIGINT stop it cleanly; a socket left by a killed server is
+//! replaced.
+//!
+//! - [`wire`]: frames and every message.
+//! - [`client`]: a terminal's end.
+
+pub mod client;
+pub mod wire;
+
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::desk::Env;
+use crate::desk::access::{Role, role_of};
+use crate::desk::identity;
+use crate::desk::request::{self, Request};
+use crate::error::Error;
+use crate::i18n::Lang;
+use crate::store::{Actor, Ctx, Store};
+
+use wire::{Answer, Envelope, Failure, Hello, Refused, ServerMsg, Welcome, WireError};
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// What every client's thread shares.
+struct Shared {
+    env: Env,
+    store: Store,
+    owner: String,
+    /// Every connected client's stream, for the announcements.
+    clients: Mutex<Vec<(u64, Arc<Mutex<UnixStream>>)>>,
+    connected: AtomicUsize,
+    seq: AtomicU64,
+    last_client: Mutex<Instant>,
+}
+
+impl Shared {
+    fn announce(&self) {
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let msg = ServerMsg::Changed { seq };
+        let clients = match self.clients.lock() {
+            Ok(c) => c.clone(),
+            Err(_) => return,
+        };
+        for (_, stream) in clients {
+            if let Ok(mut s) = stream.lock() {
+                let _ = wire::write_frame(&mut *s, &msg);
+            }
+        }
+    }
+}
+
+fn log(line: &str) {
+    eprintln!(
+        "{} soudan serve: {}",
+        chrono::Local::now().format("%Y-%m-%dT%H:%M:%S"),
+        crate::i18n::safe(line)
+    );
+}
+
+/// Binds `path`, replacing a socket nobody answers on (a server that was
+/// killed); refuses when a server answers there, or when `path` is
+/// something other than a socket.
+fn bind(env: &Env, path: &Path) -> Result<UnixListener, Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let in_use = |why: String| Error::Remote {
+        code: 4,
+        message: crate::tr!(
+            env.lang,
+            "server.in_use",
+            path = path.display(),
+            why = crate::i18n::safe(&why)
+        ),
+    };
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if !m.file_type().is_socket() {
+            return Err(in_use("not a socket".into()));
+        }
+        if client::answers(path) {
+            return Err(in_use("a server answers there".into()));
+        }
+        std::fs::remove_file(path).map_err(|e| in_use(e.to_string()))?;
+        log(&format!("replaced the stale socket {}", path.display()));
+    }
+    let listener = UnixListener::bind(path).map_err(|e| in_use(e.to_string()))?;
+    // Only the owner reaches it unless [access] lets others in.
+    use std::os::unix::fs::PermissionsExt;
+    let open = !env.loaded.config.access.staff.is_empty()
+        || !env.loaded.config.access.kiosk.is_empty()
+        || !env.loaded.config.access.viewer.is_empty();
+    let mode = if open { 0o666 } else { 0o600 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| in_use(e.to_string()))?;
+    Ok(listener)
+}
+
+/// Runs the server until SIGTERM or SIGINT, or (with `idle_exit`) until
+/// that long after its last client left.
+pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) -> Result<(), Error> {
+    let path = socket.unwrap_or_else(|| client::default_socket(&env.data_dir));
+    let store = env.open("soudan serve")?;
+    let listener = bind(env, &path)?;
+    // SAFETY: the handler only stores into an atomic.
+    unsafe {
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+    }
+    let owner = identity::account_name(identity::real_uid());
+    log(&format!(
+        "serving {} on {} as {owner}",
+        env.data_dir.display(),
+        path.display()
+    ));
+    let shared = Arc::new(Shared {
+        env: env.clone(),
+        store,
+        owner,
+        clients: Mutex::new(Vec::new()),
+        connected: AtomicUsize::new(0),
+        seq: AtomicU64::new(0),
+        last_client: Mutex::new(Instant::now()),
+    });
+    {
+        let shared = shared.clone();
+        std::thread::Builder::new()
+            .name("clock".into())
+            .spawn(move || clock(&shared))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    let mut next_id = 0u64;
+    while !STOP.load(Ordering::SeqCst) {
+        let mut fds = libc::pollfd {
+            fd: listener.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll reads and writes the one pollfd it is given.
+        let ready = unsafe { libc::poll(&mut fds, 1, 500) };
+        if ready <= 0 {
+            if let Some(idle) = idle_exit
+                && shared.connected.load(Ordering::SeqCst) == 0
+                && shared
+                    .last_client
+                    .lock()
+                    .map(|t| t.elapsed() >= idle)
+                    .unwrap_or(false)
+            {
+                log("no client for the idle time: leaving");
+                break;
+            }
+            continue;
+        }
+        match listener.accept() {
+            Ok((stream, _)) => {
+                next_id += 1;
+                let id = next_id;
+                let shared = shared.clone();
+                let _ = std::thread::Builder::new()
+                    .name(format!("client-{id}"))
+                    .spawn(move || {
+                        shared.connected.fetch_add(1, Ordering::SeqCst);
+                        if let Err(why) = client_loop(&shared, id, stream) {
+                            log(&format!("client {id}: {why}"));
+                        }
+                        if let Ok(mut c) = shared.clients.lock() {
+                            c.retain(|(i, _)| *i != id);
+                        }
+                        if let Ok(mut t) = shared.last_client.lock() {
+                            *t = Instant::now();
+                        }
+                        shared.connected.fetch_sub(1, Ordering::SeqCst);
+                    });
+            }
+            Err(e) => log(&format!("accept: {e}")),
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    let _ = shared.store.flush();
+    log("stopped");
+    Ok(())
+}
+
+/// The server's clock: the no-show rule at its moments and the mail
+/// queue, announced when something changed.
+fn clock(shared: &Shared) {
+    let env = &shared.env;
+    loop {
+        let now = env.clock.local();
+        let next = shared
+            .store
+            .next_no_show(env.loaded.office.rules.grace())
+            .ok()
+            .flatten();
+        let wait = match next {
+            Some(t) if t > now => (t - now).to_std().unwrap_or(Duration::from_secs(60)),
+            Some(_) => Duration::ZERO,
+            None => Duration::from_secs(60),
+        }
+        .min(Duration::from_secs(60));
+        std::thread::sleep(wait.max(Duration::from_millis(200)));
+        if STOP.load(Ordering::SeqCst) {
+            return;
+        }
+        match crate::desk::ops::sweep(env, &shared.store) {
+            Ok(swept) if !swept.is_empty() => {
+                log(&format!("{} no-show(s)", swept.len()));
+                shared.announce();
+            }
+            Ok(_) => {}
+            Err(e) => log(&format!("sweep: {e:?}")),
+        }
+    }
+}
+
+fn lang_of(hello: &Hello) -> Lang {
+    Lang::parse(&hello.lang).unwrap_or(Lang::Ja)
+}
+
+/// One client: the handshake, then its requests until it leaves.
+fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), String> {
+    let peer = identity::peer(&stream).map_err(|e| format!("peer credentials: {e}"))?;
+    let account = identity::account_name(peer.uid);
+    let groups = identity::groups_of(&account, peer.gid);
+    let role = role_of(
+        &shared.env.loaded.config.access,
+        &account,
+        &groups,
+        &shared.owner,
+    );
+    let mut reader = stream.try_clone().map_err(|e| e.to_string())?;
+    let writer = Arc::new(Mutex::new(stream));
+    // A client that says nothing is not waited for long.
+    let _ = reader.set_read_timeout(Some(Duration::from_secs(10)));
+    let hello: Hello = wire::read_frame(&mut reader).map_err(|e| format!("hello: {e}"))?;
+    let send = |msg: &dyn erased::Frame| -> Result<(), String> {
+        let mut w = writer.lock().map_err(|_| "a writer failed".to_string())?;
+        msg.write_to(&mut w).map_err(|e| e.to_string())
+    };
+    if hello.protocol != wire::PROTOCOL {
+        send(&Answer::Refused(Refused {
+            reason: "protocol".into(),
+            protocol: wire::PROTOCOL,
+        }))?;
+        return Err(format!(
+            "{account}: protocol {} (this server speaks {})",
+            hello.protocol,
+            wire::PROTOCOL
+        ));
+    }
+    let Some(role) = role else {
+        send(&Answer::Refused(Refused {
+            reason: "not_allowed".into(),
+            protocol: wire::PROTOCOL,
+        }))?;
+        let ctx = Ctx {
+            at: shared.env.clock.now(),
+            actor: Actor {
+                user: account.clone(),
+                terminal: hello.terminal.clone(),
+            },
+            channel: None,
+        };
+        let _ = shared.store.record("refused.connect", &ctx);
+        return Err(format!("{account} has no role: refused"));
+    };
+    let mut env = shared.env.clone();
+    env.lang = lang_of(&hello);
+    env.actor = Actor {
+        user: account.clone(),
+        terminal: hello.terminal.clone(),
+    };
+    send(&Answer::Welcome(Welcome {
+        protocol: wire::PROTOCOL,
+        soudan: env!("CARGO_PKG_VERSION").into(),
+        office: env.loaded.config.office.code.clone(),
+        clock: env.clock.now().to_rfc3339(),
+        account: account.clone(),
+        role,
+    }))?;
+    log(&format!(
+        "client {id}: {account} ({}) from {}",
+        role.id(),
+        hello.terminal
+    ));
+    if let Ok(mut c) = shared.clients.lock() {
+        c.push((id, writer.clone()));
+    }
+    let _ = reader.set_read_timeout(None);
+    loop {
+        let envelope: Envelope = match wire::read_frame(&mut reader) {
+            Ok(e) => e,
+            Err(WireError::Closed) => return Ok(()),
+            Err(e) => {
+                return Err(format!("{account}: {e}"));
+            }
+        };
+        let result = answer(shared, &env, role, envelope.request);
+        let changed = result.as_ref().is_ok_and(|(_, changed)| *changed);
+        let reply = ServerMsg::Reply {
+            id: envelope.id,
+            result: result.map(|(r, _)| r),
+        };
+        send(&reply)?;
+        if changed {
+            shared.announce();
+        }
+    }
+}
+
+/// Carries out one request for a client of `role`: refused (exit 5, and
+/// an audit event) when the role does not allow it.
+fn answer(
+    shared: &Shared,
+    env: &Env,
+    role: Role,
+    req: Request,
+) -> Result<(request::Response, bool), Failure> {
+    let fail = |e: Error| Failure {
+        code: e.exit_code(),
+        message: e.message(env.lang),
+    };
+    if !role.allows(req.operation()) {
+        let _ = shared
+            .store
+            .record(&format!("refused.{}", req.id()), &env.ctx(None));
+        return Err(fail(Error::NotAllowed {
+            what: req.id().into(),
+            role: Some(role.id().into()),
+        }));
+    }
+    let changes = req.changes();
+    request::handle(env, &shared.store, req)
+        .map(|r| (r, changes))
+        .map_err(fail)
+}
+
+/// Writing any of the messages through one closure.
+mod erased {
+    use super::wire;
+
+    pub trait Frame {
+        fn write_to(&self, w: &mut std::os::unix::net::UnixStream) -> Result<(), wire::WireError>;
+    }
+
+    impl<T: serde::Serialize> Frame for T {
+        fn write_to(&self, w: &mut std::os::unix::net::UnixStream) -> Result<(), wire::WireError> {
+            wire::write_frame(w, self)
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! `soudan serve` as a real process on a real Unix socket: clients speak
+//! the protocol, book, see each other's changes announced, and are told
+//! apart by the kernel's account of them; bad clients do not take the
+//! server down; SIGTERM stops it and removes its socket; a stale socket is
+//! replaced.
+
+mod common;
+
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use soudan::desk::BookingRequest;
+use soudan::desk::request::{Request, Response};
+use soudan::domain::booking::{Channel, Event};
+use soudan::domain::office::{Override, SlotRequest};
+use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
+use soudan::domain::terms::{Document, checklist_all_yes};
+use soudan::i18n::Lang;
+use soudan::server::client::{Client, Notice};
+use soudan::server::wire;
+
+const NOW: &str = "2026-12-01T09:00";
+
+struct Server {
+    child: Child,
+    socket: PathBuf,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let log = dir.with_extension("log");
+        let child = Command::new(env!("CARGO_BIN_EXE_soudan"))
+            .env_remove("SOUDAN_CONFIG")
+            .env_remove("SOUDAN_SERVER")
+            .env("SOUDAN_DATA_DIR", dir)
+            .env("SOUDAN_NOW", NOW)
+            .env("SOUDAN_LANG", "en")
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let socket = dir.join("soudan.sock");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !soudan::server::client::answers(&socket) {
+            assert!(
+                Instant::now() < deadline,
+                "the server never listened: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child, socket, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        // SAFETY: kill(2) of our own child.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        common::wait_child(&mut self.child, "the server after SIGTERM")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client(s: &Server, terminal: &str) -> (Client, mpsc::Receiver<Notice>) {
+    let (tx, rx) = mpsc::channel();
+    let c = Client::connect(&s.socket, terminal, Lang::En, tx).unwrap();
+    (c, rx)
+}
+
+fn request(number: &str, date: &str, time: &str, booth: u8) -> Request {
+    Request::Book(Box::new(BookingRequest {
+        slot: SlotRequest {
+            date: chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+            time: chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap(),
+            booth,
+        },
+        late: Override::None,
+        seeker: Seeker {
+            number: JobSeekerNumber::parse(number).unwrap(),
+            name: PersonName::parse("試験 太郎").unwrap(),
+            kana: None,
+            email: Email::parse("t@example.jp").unwrap(),
+            phone: None,
+            registered_on: None,
+        },
+        channel: Channel::Counter,
+        documents: Document::ALL.to_vec(),
+        checklist: checklist_all_yes(),
+        interpreter: None,
+        caregiver: false,
+        contact: soudan::store::Contact::Keep,
+    }))
+}
+
+fn day(c: &Client, date: &str) -> soudan::desk::views::DayData {
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    match c.call(Lang::En, Request::LoadDay { date }).unwrap() {
+        Response::Day(d) => *d,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn two_clients_book_and_each_hears_of_the_others_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    let (a, a_notices) = client(&server, "counter-1");
+    let (b, b_notices) = client(&server, "counter-2");
+    assert_eq!(a.welcome.role, soudan::desk::access::Role::Staff);
+    assert_eq!(a.welcome.office, "46010");
+    assert!(day(&b, "2026-12-10").rows.is_empty());
+    let booked = match a.call(Lang::En, request("46010-1", "2026-12-10", "10:00", 1)) {
+        Ok(Response::Booked { booking, .. }) => booking,
+        other => panic!("{other:?}"),
+    };
+    // b hears of it, and then sees it.
+    let started = Instant::now();
+    assert!(matches!(
+        b_notices.recv_timeout(Duration::from_secs(10)),
+        Ok(Notice::Changed(_))
+    ));
+    eprintln!("announced to the other client in {:?}", started.elapsed());
+    let d = day(&b, "2026-12-10");
+    assert_eq!(d.rows.len(), 1);
+    assert_eq!(d.rows[0].booking.id, booked.id);
+    // The same slot from b: refused by the rule, exit 3, nothing announced.
+    match b.call(Lang::En, request("46010-2", "2026-12-10", "10:00", 1)) {
+        Err(e) => {
+            assert_eq!(e.exit_code(), 3, "{}", e.message(Lang::En));
+            assert!(
+                e.message(Lang::En).contains("already booked"),
+                "{}",
+                e.message(Lang::En)
+            );
+        }
+        Ok(r) => panic!("booked twice: {r:?}"),
+    }
+    // a's own change was announced to a too; nothing more came.
+    assert!(matches!(
+        a_notices.recv_timeout(Duration::from_secs(5)),
+        Ok(Notice::Changed(_))
+    ));
+    assert!(b_notices.recv_timeout(Duration::from_millis(300)).is_err());
+    // b cancels it; a hears.
+    let r = b
+        .call(
+            Lang::En,
+            Request::Change {
+                id: booked.id,
+                event: Event::Cancel {
+                    reason: "本人から電話".into(),
+                },
+            },
+        )
+        .unwrap();
+    assert!(matches!(r, Response::Changed { .. }), "{r:?}");
+    assert!(matches!(
+        a_notices.recv_timeout(Duration::from_secs(10)),
+        Ok(Notice::Changed(_))
+    ));
+    drop((a, b));
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+    // The audit trail names the account the kernel gave, and each terminal.
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .arg("audit")
+        .output()
+        .unwrap();
+    let audit = String::from_utf8_lossy(&o.stdout).into_owned();
+    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    for action in ["book", "cancel"] {
+        let line = audit
+            .lines()
+            .find(|l| l.contains(&format!("\"action\":\"{action}\"")))
+            .unwrap_or_else(|| panic!("no {action}:\n{audit}"));
+        assert!(
+            line.contains(&format!("\"user\":\"{}\"", me.trim())),
+            "{line}"
+        );
+    }
+    // The terminal each client named is kept (never printed per device).
+    let store = soudan::store::Store::open(&dir, "test").unwrap();
+    let events = store.audit().unwrap();
+    let terminal = |a: &str| {
+        events
+            .iter()
+            .find(|e| e.action == a)
+            .map(|e| e.terminal.clone())
+    };
+    assert_eq!(terminal("book").as_deref(), Some("counter-1"));
+    assert_eq!(terminal("cancel").as_deref(), Some("counter-2"));
+    drop(store);
+    assert!(!dir.join("soudan.sock").exists(), "the socket was left");
+}
+
+#[test]
+fn sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
+    let handles: Vec<_> = (0..16)
+        .map(|i| {
+            let socket = server.socket.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let (tx, _rx) = mpsc::channel();
+                let c = Client::connect(&socket, &format!("racer-{i}"), Lang::En, tx).unwrap();
+                barrier.wait();
+                c.call(
+                    Lang::En,
+                    request(&format!("46010-{}", 100 + i), "2026-12-11", "11:00", 2),
+                )
+                .is_ok()
+            })
+        })
+        .collect();
+    let won = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|ok| *ok)
+        .count();
+    assert_eq!(won, 1, "exactly one of 16 gets the slot");
+    // 50 different slots from 16 clients: all booked.
+    let times = [
+        "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:00", "13:30", "14:00", "14:30",
+        "15:00", "15:30", "16:00",
+    ];
+    let mut slots = Vec::new();
+    for date in ["2026-12-14", "2026-12-15"] {
+        for t in times {
+            for booth in 1..=2u8 {
+                slots.push((date, t, booth));
+            }
+        }
+    }
+    slots.truncate(50);
+    let slots = std::sync::Arc::new(slots);
+    let handles: Vec<_> = (0..16)
+        .map(|i| {
+            let socket = server.socket.clone();
+            let slots = slots.clone();
+            std::thread::spawn(move || {
+                let (tx, _rx) = mpsc::channel();
+                let c = Client::connect(&socket, &format!("client-{i}"), Lang::En, tx).unwrap();
+                let mut ok = 0;
+                for (k, (date, t, booth)) in slots.iter().enumerate() {
+                    if k % 16 == i {
+                        let r = c.call(
+                            Lang::En,
+                            request(&format!("46010-{}", 1000 + k), date, t, *booth),
+                        );
+                        assert!(r.is_ok(), "{date} {t} {booth}: {:?}", r.err());
+                        ok += 1;
+                    }
+                }
+                ok
+            })
+        })
+        .collect();
+    let booked: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(booked, 50);
+    assert!(server.stop().success());
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .args(["check", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["bookings"], 51, "{report}");
+}
+
+#[test]
+fn bad_clients_do_not_take_the_server_down() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    // Random bytes; an oversized frame; a wrong protocol version; a client
+    // that says nothing and one killed mid-request.
+    let mut rng = fastrand::Rng::with_seed(3);
+    for _ in 0..20 {
+        let mut s = UnixStream::connect(&server.socket).unwrap();
+        let bytes: Vec<u8> = (0..rng.usize(1..200)).map(|_| rng.u8(..)).collect();
+        let _ = s.write_all(&bytes);
+    }
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    let _ = s.write_all(&u32::MAX.to_be_bytes());
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    let mut hello = wire::hello("old", Lang::En);
+    hello.protocol = 99;
+    wire::write_frame(&mut s, &hello).unwrap();
+    let answer: wire::Answer = wire::read_frame(&mut s).unwrap();
+    assert!(
+        matches!(answer, wire::Answer::Refused(ref r) if r.reason == "protocol"),
+        "{answer:?}"
+    );
+    let _silent = UnixStream::connect(&server.socket).unwrap();
+    {
+        let mut s = UnixStream::connect(&server.socket).unwrap();
+        wire::write_frame(&mut s, &wire::hello("half", Lang::En)).unwrap();
+        let _: wire::Answer = wire::read_frame(&mut s).unwrap();
+        // Half a request, then gone.
+        let _ = s.write_all(&100u32.to_be_bytes());
+        let _ = s.write_all(b"{\"id\":1,");
+    }
+    // Everyone else is served as before.
+    let (c, _rx) = client(&server, "counter-1");
+    let r = c.call(Lang::En, request("46010-7", "2026-12-10", "13:00", 1));
+    assert!(matches!(r, Ok(Response::Booked { .. })), "{r:?}");
+    let log = server.log();
+    assert!(log.contains("protocol 99"), "{log}");
+    assert!(log.contains("frame of 4294967295 bytes"), "{log}");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_stale_socket_is_replaced_and_a_live_one_is_not_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A socket file nobody listens on (a server that was killed).
+    let stale = dir.join("soudan.sock");
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    assert!(stale.exists() && !soudan::server::client::answers(&stale));
+    let server = Server::start(&dir);
+    assert!(
+        server.log().contains("replaced the stale socket"),
+        "{}",
+        server.log()
+    );
+    // A second server on the same folder: refused, exit 4, the first goes on.
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (c, _rx) = client(&server, "counter-1");
+    assert!(day(&c, "2026-12-10").rows.is_empty());
+    assert!(server.stop().success());
+}
+
+/// An account the server does not know is refused at the handshake, and
+/// the refusal is in the audit trail; run as `nobody` (when the tests run
+/// as root) against a server of root's with a socket others may reach.
+#[test]
+fn an_account_without_a_role_is_refused_at_the_handshake() {
+    if unsafe { libc::geteuid() } != 0 {
+        let why = "running a client as another account needs root";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("\n!!! NOT RUN: {why}\n");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    // Reachable for the test: the folder opened up (an office puts the
+    // socket in a runtime folder instead).
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(&server.socket, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let script = format!(
+        "import socket,struct,json\ns=socket.socket(socket.AF_UNIX)\ns.connect({:?})\nb=json.dumps({{'protocol':1,'soudan':'x','terminal':'t','lang':'en'}}).encode()\ns.sendall(struct.pack('>I',len(b))+b)\nn=struct.unpack('>I',s.recv(4))[0]\nprint(s.recv(n).decode())\n",
+        server.socket.display().to_string()
+    );
+    let o = Command::new("runuser")
+        .args(["-u", "nobody", "--", "python3", "-c", &script])
+        .output()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        answer.contains("not_allowed"),
+        "{answer} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(server.stop().success());
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .args(["audit", "--action", "refused"])
+        .output()
+        .unwrap();
+    let audit = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        audit.contains("\"user\":\"nobody\""),
+        "{audit} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
