@@ -419,3 +419,149 @@ fn an_account_without_a_role_is_refused_at_the_handshake() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A dashboard in a pseudo-terminal, reading its screen as it comes.
+struct Dash {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    parser: vt100::Parser,
+    rx: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Dash {
+    fn spawn(dir: &Path, lang: &str) -> Dash {
+        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+        use std::io::Read;
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_soudan"));
+        cmd.env("SOUDAN_DATA_DIR", dir);
+        cmd.env("SOUDAN_NOW", NOW);
+        cmd.env("SOUDAN_LANG", lang);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("SOUDAN_SERVER");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Dash {
+            child,
+            _master: pair.master,
+            writer,
+            parser: vt100::Parser::new(24, 80, 0),
+            rx,
+        }
+    }
+
+    /// Waits until the screen shows `what` (at most 10 s); how long it took.
+    fn wait_for(&mut self, what: &str) -> Duration {
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(10);
+        while !self.parser.screen().contents().contains(what) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "{what:?} never showed:\n{}",
+                self.parser.screen().contents()
+            );
+            if let Ok(chunk) = self.rx.recv_timeout(left.min(Duration::from_millis(50))) {
+                self.parser.process(&chunk);
+            }
+        }
+        started.elapsed()
+    }
+
+    fn keys(&mut self, k: &[u8]) {
+        self.writer.write_all(k).unwrap();
+        self.writer.flush().unwrap();
+    }
+}
+
+/// Two dashboards and the shell on one data dir through its server: a
+/// booking and a cancellation made from the shell show on both screens
+/// without a key; the server stopping is said on screen, its return too.
+#[test]
+fn two_dashboards_show_a_change_from_the_shell_without_a_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    let mut a = Dash::spawn(&dir, "en");
+    let mut b = Dash::spawn(&dir, "ja");
+    a.wait_for("Terms 2025-02-07");
+    b.wait_for("規約 2025-02-07");
+    // Both to 3 December.
+    a.keys(b"]]");
+    b.keys(b"]]");
+    a.wait_for("Thu 3 Dec 2026");
+    b.wait_for("12/3(木)");
+    let shell = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_soudan"))
+            .env("SOUDAN_DATA_DIR", &dir)
+            .env("SOUDAN_NOW", NOW)
+            .env("SOUDAN_LANG", "en")
+            .env_remove("SOUDAN_SERVER")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let before = Instant::now();
+    let o = shell(&[
+        "book",
+        "--date",
+        "2026-12-03",
+        "--time",
+        "10:00",
+        "--booth",
+        "1",
+        "--seeker",
+        "46010-5",
+        "--name",
+        "鹿児島 花子",
+        "--email",
+        "h@example.jp",
+        "--consent",
+        "--checklist",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let id = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let took = before.elapsed();
+    a.wait_for("booked 鹿児島");
+    b.wait_for("予約 鹿児島");
+    eprintln!(
+        "`soudan book` through the server took {took:?}; both dashboards showed it {:?} after it began",
+        before.elapsed()
+    );
+    let o = shell(&["cancel", &id, "--reason", "本人から電話"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    a.wait_for("cancel 鹿児島");
+    b.wait_for("取消 鹿児島");
+    // The server goes away: both say so and stay.
+    assert!(server.stop().success());
+    a.wait_for("server was lost");
+    b.wait_for("接続が切れました");
+    assert!(a.child.try_wait().unwrap().is_none() && b.child.try_wait().unwrap().is_none());
+    // It comes back: both reconnect by themselves.
+    let _server = Server::start(&dir);
+    a.wait_for("Connected to the office's server again");
+    b.wait_for("再接続しました");
+    a.keys(b"q");
+    b.keys(b"q");
+    common::wait_pty(&mut a.child, "dashboard a");
+    common::wait_pty(&mut b.child, "dashboard b");
+}

@@ -9,6 +9,7 @@ pub mod args;
 pub mod backup;
 pub mod help;
 mod output;
+mod remote;
 pub mod stats;
 
 pub use crate::desk::{
@@ -31,6 +32,7 @@ use crate::domain::seeker::{
 use crate::domain::terms::{Document, checklist_all_yes};
 use crate::error::Error;
 use crate::i18n::Lang;
+use crate::server::client::Client;
 use crate::store::Store;
 use crate::tr;
 pub use args::{Cli, Command};
@@ -178,10 +180,23 @@ fn reason(field: &'static str, s: &str) -> Result<String, Invalid> {
     })
 }
 
-/// Runs a command (not the dashboard).
+/// Runs a command (not the dashboard). With the office's server given or
+/// answering at the data dir, a command that uses the database goes
+/// through it (or is refused saying so), never to the folder itself.
 pub fn run(env: &Env, command: Command) -> Result<(), Error> {
+    if !matches!(
+        command,
+        Command::Config | Command::Serve { .. } | Command::Kiosk { .. }
+    ) && let Some(socket) = crate::server::client::server_for(env)
+    {
+        let client = remote::connect(env, &socket)?;
+        return match command {
+            Command::Book(a) => book(env, a, Some(&client)),
+            other => remote::run(env, &client, other),
+        };
+    }
     match command {
-        Command::Book(a) => book(env, a),
+        Command::Book(a) => book(env, a, None),
         Command::Cancel {
             id,
             reason: r,
@@ -315,7 +330,7 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
     }
 }
 
-fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
+fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<(), Error> {
     let office = &env.loaded.office;
     let lang = env.lang;
     // Every value is checked before anything is opened or written.
@@ -384,6 +399,10 @@ fn book(env: &Env, a: Box<args::BookArgs>) -> Result<(), Error> {
     };
     // The pure checks before the database is opened (the same for every booth).
     check_request(office, &request(booths[0]), env.clock.now())?;
+    if let Some(link) = remote {
+        let requests: Vec<BookingRequest> = booths.iter().map(|b| request(*b)).collect();
+        return remote::book(env, link, requests, a.json);
+    }
 
     let store = env.open("soudan book")?;
     let before = store.seeker(&seeker.number)?;

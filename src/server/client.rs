@@ -174,3 +174,35 @@ pub fn default_socket(data_dir: &Path) -> PathBuf {
 pub fn answers(path: &Path) -> bool {
     UnixStream::connect(path).is_ok()
 }
+
+/// Where a screen's requests go: the database in this process, or the
+/// office's server.
+pub enum Link<'a> {
+    Local(&'a crate::store::Store),
+    Remote(&'a Client),
+    /// The server at this path was lost: every request says so, and what
+    /// the screen holds stays.
+    Down(&'a Path),
+}
+
+impl Link<'_> {
+    /// Carries out `req`: in-process, or by the server (which checks the
+    /// account's role).
+    pub fn call(&self, env: &crate::desk::Env, req: Request) -> Result<Response, Error> {
+        match self {
+            Link::Local(store) => crate::desk::request::handle(env, store, req),
+            Link::Remote(c) => c.call(env.lang, req),
+            Link::Down(path) => Err(unreachable(env.lang, path, "reconnecting")),
+        }
+    }
+}
+
+/// The office's server a front end is to use: the one given (`--server`,
+/// `SOUDAN_SERVER`, `server.socket`: that one or none), else one answering
+/// at the data dir's socket.
+pub fn server_for(env: &crate::desk::Env) -> Option<PathBuf> {
+    env.server.clone().or_else(|| {
+        let d = default_socket(&env.data_dir);
+        answers(&d).then_some(d)
+    })
+}

@@ -246,7 +246,12 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
     let writer = Arc::new(Mutex::new(stream));
     // A client that says nothing is not waited for long.
     let _ = reader.set_read_timeout(Some(Duration::from_secs(10)));
-    let hello: Hello = wire::read_frame(&mut reader).map_err(|e| format!("hello: {e}"))?;
+    let hello: Hello = match wire::read_frame(&mut reader) {
+        Ok(h) => h,
+        // A probe (is anyone there?) connects and leaves: nothing to log.
+        Err(WireError::Closed) => return Ok(()),
+        Err(e) => return Err(format!("hello: {e}")),
+    };
     let send = |msg: &dyn erased::Frame| -> Result<(), String> {
         let mut w = writer.lock().map_err(|_| "a writer failed".to_string())?;
         msg.write_to(&mut w).map_err(|e| e.to_string())
@@ -345,7 +350,11 @@ fn answer(
     }
     let changes = req.changes();
     request::handle(env, &shared.store, req)
-        .map(|r| (r, changes))
+        .map(|r| {
+            // A sweep that found nothing changed nothing.
+            let changed = changes && !matches!(r, request::Response::Swept(0));
+            (r, changed)
+        })
         .map_err(fail)
 }
 

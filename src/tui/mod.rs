@@ -24,7 +24,8 @@ use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use crate::desk::Env;
 pub use crate::desk::views::{load_day, lookup_seeker, search};
 use crate::error::Error;
-use crate::store::{OpError, Store, StoreError};
+use crate::server::client::Link;
+use crate::store::{Store, StoreError};
 use crate::tr;
 use app::{Action, App, Effect};
 use keymap::Mode;
@@ -57,14 +58,44 @@ pub fn key_action(mode: Mode, key: &event::KeyEvent) -> Option<Action> {
     }
 }
 
-/// Carries out an effect: one call to the desk each, and its answer put
-/// into words as an action. No rule, consent, mail or statistics here.
-fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, StoreError> {
+/// The request an effect is.
+fn request_of(effect: Effect) -> crate::desk::request::Request {
+    use crate::desk::request::Request as R;
+    match effect {
+        Effect::Load(date) => R::LoadDay { date },
+        Effect::Apply { id, event } => R::Change { id, event },
+        Effect::Refuse { seeker, reason } => R::Refuse { seeker, reason },
+        Effect::Unrefuse { seeker, reason } => R::Unrefuse { seeker, reason },
+        Effect::Search(query) => R::Search { query },
+        Effect::Lookup(number, date) => R::Lookup { number, date },
+        Effect::Book(req) => R::Book(req),
+        Effect::Sweep => R::Sweep,
+        Effect::Reconsent(id, documents) => R::Reconsent { id, documents },
+        Effect::Stats(first) => R::Stats { first },
+        Effect::Audit {
+            day,
+            booking,
+            action,
+        } => R::Audit {
+            day,
+            booking,
+            action: action.map(String::from),
+        },
+        Effect::Resend(id) => R::Resend { id },
+    }
+}
+
+/// Carries out an effect: one request to the desk (in-process or through
+/// the office's server), and its answer put into words as an action. No
+/// rule, consent, mail or statistics here. A database that cannot be used
+/// in-process ends the screen; anything else is said on the status line.
+fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>, StoreError> {
+    use crate::desk::request::Response as R;
     let lang = env.lang;
-    let message = |r: Result<String, OpError>| match r {
-        Ok(m) => Ok(Some(Action::Done(Ok(m)))),
-        Err(OpError::Store(e)) => Err(e),
-        Err(e) => Ok(Some(Action::Done(Err(Error::from(e).message(lang))))),
+    let wizard_effect = matches!(effect, Effect::Book(_) | Effect::Reconsent(..));
+    let number = match &effect {
+        Effect::Refuse { seeker, .. } | Effect::Unrefuse { seeker, .. } => seeker.to_string(),
+        _ => String::new(),
     };
     let booked = |b: &crate::domain::booking::Booking, booth: bool, mail: String| {
         let mut when = format!(
@@ -84,113 +115,56 @@ fn perform(env: &Env, store: &Store, effect: Effect) -> Result<Option<Action>, S
             mail,
         }))
     };
-    match effect {
-        Effect::Load(date) => {
-            let mut data = load_day(store, date)?;
-            if !env.loaded.config.mail.smtp_host.is_empty() {
-                data.mail_queued =
-                    crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).len();
+    let response = match link.call(env, request_of(effect)) {
+        Ok(r) => r,
+        Err(Error::Store(e)) => return Err(e),
+        Err(e) if wizard_effect => return Ok(Some(Action::Booked(Err(e.message(lang))))),
+        Err(e) => return Ok(Some(Action::Done(Err(e.message(lang))))),
+    };
+    Ok(Some(match response {
+        R::Day(data) => Action::Loaded(data),
+        R::Found(hits) => Action::Found(hits),
+        R::LookedUp(info) => Action::LookedUp(info),
+        R::Changed { booking, mail } => {
+            let mut msg = crate::desk::changed_line(lang, &booking);
+            if let Some(note) = mail {
+                msg.push(' ');
+                msg.push_str(&mail_note_line(lang, &note));
             }
-            Ok(Some(Action::Loaded(Box::new(data))))
+            Action::Done(Ok(msg))
         }
-        Effect::Apply { id, event } => {
-            let cancel = matches!(event, crate::domain::booking::Event::Cancel { .. });
-            match crate::desk::ops::change(env, store, id, &event, None) {
-                Ok(b) => {
-                    let mut msg = crate::desk::changed_line(lang, &b);
-                    if cancel {
-                        let note = crate::desk::mail::after_change(
-                            env,
-                            store,
-                            b.id,
-                            crate::store::MailKind::Cancellation,
-                        )?;
-                        msg.push(' ');
-                        msg.push_str(&mail_note_line(lang, &note));
-                    }
-                    Ok(Some(Action::Done(Ok(msg))))
-                }
-                Err(Error::Store(e)) => Err(e),
-                Err(e) => Ok(Some(Action::Done(Err(e.message(lang))))),
-            }
-        }
-        Effect::Refuse { seeker, reason } => {
-            message(store.refuse(&seeker, &reason, &env.ctx(None)).map(|r| {
-                tr!(
-                    lang,
-                    "refuse.done",
-                    number = seeker,
-                    since = r.since.format("%Y-%m-%d %H:%M")
-                )
-            }))
-        }
-        Effect::Unrefuse { seeker, reason } => message(
-            store
-                .unrefuse(&seeker, &reason, &env.ctx(None))
-                .map(|_| tr!(lang, "unrefuse.done", number = seeker)),
-        ),
-        Effect::Search(q) => Ok(Some(Action::Found(search(store, &q)?))),
-        Effect::Lookup(number, date) => Ok(Some(Action::LookedUp(Box::new(lookup_seeker(
-            store, number, date,
-        )?)))),
-        Effect::Book(req) => match crate::desk::place(env, store, &req) {
-            Ok(b) => {
-                let note = crate::desk::mail::after_change(
-                    env,
-                    store,
-                    b.id,
-                    crate::store::MailKind::Confirmation,
-                )?;
-                Ok(Some(booked(&b, true, mail_note_line(lang, &note))))
-            }
-            Err(Error::Store(e)) => Err(e),
-            Err(e) => Ok(Some(Action::Booked(Err(e.message(lang))))),
-        },
-        Effect::Sweep => {
-            let swept = crate::desk::ops::sweep(env, store)?;
-            Ok(Some(Action::Swept(swept.len())))
-        }
-        Effect::Reconsent(id, documents) => {
-            match crate::desk::ops::reconsent(env, store, id, documents) {
-                Ok((b, version)) => {
-                    let mail = tr!(lang, "reconsent.done", id = b.id, version = version);
-                    Ok(Some(booked(&b, false, mail)))
-                }
-                Err(Error::Store(e)) => Err(e),
-                Err(e) => Ok(Some(Action::Booked(Err(e.message(lang))))),
-            }
-        }
-        Effect::Stats(first) => {
-            let (month, weeks) = crate::desk::ops::month_stats(env, store, first)?;
-            Ok(Some(Action::StatsLoaded(Box::new(app::StatsView {
-                month,
-                weeks,
-            }))))
-        }
-        Effect::Audit {
-            day,
-            booking,
-            action,
-        } => Ok(Some(Action::AuditLoaded(
-            crate::desk::ops::audit_newest_first(store, day, booking, action)?,
+        R::Refused(r) => Action::Done(Ok(tr!(
+            lang,
+            "refuse.done",
+            number = number,
+            since = r.since.format("%Y-%m-%d %H:%M")
         ))),
-        Effect::Resend(id) => match crate::desk::mail::resend(env, store, id)? {
-            None => Ok(Some(Action::Done(Err(Error::NotFound(id).message(lang))))),
-            Some(crate::desk::mail::Resent { delivery, email }) => {
-                let line = match delivery {
-                    Ok(d) => match d.sent {
-                        Some(r) if r.error.is_some() => {
-                            tr!(lang, "wizard.mail_queued", path = d.path.display())
-                        }
-                        Some(_) => tr!(lang, "wizard.mail_sent", email = email),
-                        None => tr!(lang, "wizard.mail_written", path = d.path.display()),
-                    },
-                    Err(e) => tr!(lang, "mail.failed", error = e.0),
-                };
-                Ok(Some(Action::Done(Ok(line))))
-            }
-        },
-    }
+        R::Unrefused => Action::Done(Ok(tr!(lang, "unrefuse.done", number = number))),
+        R::Booked { booking, mail } => booked(&booking, true, mail_note_line(lang, &mail)),
+        R::Reconsented { booking, version } => {
+            let mail = tr!(lang, "reconsent.done", id = booking.id, version = version);
+            booked(&booking, false, mail)
+        }
+        R::Stats { month, weeks } => Action::StatsLoaded(Box::new(app::StatsView {
+            month: *month,
+            weeks: *weeks,
+        })),
+        R::Audit(events) => Action::AuditLoaded(events),
+        R::Resent {
+            path,
+            sent,
+            email,
+            error,
+        } => Action::Done(Ok(match (path, sent, error) {
+            (_, _, Some(e)) => tr!(lang, "mail.failed", error = crate::i18n::safe(&e)),
+            (Some(p), Some(false), _) => tr!(lang, "wizard.mail_queued", path = p.display()),
+            (_, Some(true), _) => tr!(lang, "wizard.mail_sent", email = email),
+            (Some(p), None, _) => tr!(lang, "wizard.mail_written", path = p.display()),
+            (None, _, None) => tr!(lang, "mail.failed", error = "-"),
+        })),
+        R::Swept(n) => Action::Swept(n),
+        R::NextNoShow(_) => return Ok(None),
+    }))
 }
 
 /// Where the mail about a change went, in one line.
@@ -209,10 +183,20 @@ fn mail_note_line(lang: crate::i18n::Lang, note: &crate::desk::mail::Note) -> St
 
 /// Runs `action` and every effect it leads to.
 pub fn dispatch(env: &Env, store: &Store, app: &mut App, action: Action) -> Result<(), StoreError> {
+    dispatch_on(env, &Link::Local(store), app, action)
+}
+
+/// [`dispatch`] through `link`: in-process or through the office's server.
+pub fn dispatch_on(
+    env: &Env,
+    link: &Link<'_>,
+    app: &mut App,
+    action: Action,
+) -> Result<(), StoreError> {
     let mut next = Some(action);
     while let Some(action) = next.take() {
         if let Some(effect) = app::update(app, action) {
-            next = perform(env, store, effect)?;
+            next = perform(env, link, effect)?;
         }
     }
     Ok(())
@@ -239,7 +223,12 @@ pub(crate) fn theme(env: &Env) -> Theme {
 }
 
 /// Opens the dashboard on the terminal.
+pub use crate::server::client::server_for;
+
 pub fn run(env: &Env) -> Result<(), Error> {
+    if let Some(socket) = server_for(env) {
+        return run_remote(env, &socket);
+    }
     let store = env.store("dashboard")?;
     let loaded = Arc::new(env.loaded.clone());
     let mut app = App::new(env.lang, theme(env), loaded, env.clock.local());
@@ -316,6 +305,171 @@ fn event_loop(
         }
     }
     Ok(())
+}
+
+/// What the screen's loop waits on, through one channel: the terminal,
+/// the server, and (by the wait's timeout) the clock.
+enum LoopEvent {
+    Term(TermEvent),
+    Server(crate::server::client::Notice),
+}
+
+/// Connects to the server at `socket`, its announcements forwarded to `tx`.
+fn connect(
+    env: &Env,
+    socket: &std::path::Path,
+    tx: &std::sync::mpsc::Sender<LoopEvent>,
+) -> Result<crate::server::client::Client, Error> {
+    let (ntx, nrx) = std::sync::mpsc::channel();
+    let client =
+        crate::server::client::Client::connect(socket, &env.actor.terminal, env.lang, ntx)?;
+    let tx = tx.clone();
+    std::thread::Builder::new()
+        .name("notices".into())
+        .spawn(move || {
+            for n in nrx {
+                if tx.send(LoopEvent::Server(n)).is_err() {
+                    break;
+                }
+            }
+        })
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(client)
+}
+
+/// Reloads the day after a change elsewhere; says so when the booking
+/// under the cursor is one that changed.
+fn reload(env: &Env, link: &Link<'_>, app: &mut App) -> Result<(), StoreError> {
+    let before = app.selected().map(|r| (r.booking.id, r.booking.status));
+    if let Some(a) = perform(env, link, Effect::Load(app.date))? {
+        dispatch_on(env, link, app, a)?;
+    }
+    let after = app.selected().map(|r| (r.booking.id, r.booking.status));
+    if before != after
+        && app.mode == Mode::Normal
+        && let Some(r) = app.selected()
+    {
+        let line = crate::desk::changed_line(env.lang, &r.booking);
+        app.status = Some(app::StatusLine {
+            tone: app::Tone::Info,
+            text: tr!(env.lang, "dash.changed_elsewhere", change = line),
+        });
+    }
+    Ok(())
+}
+
+/// The dashboard as a client of the office's server: every change made at
+/// another terminal shows without a key; a lost server is said on screen,
+/// what was typed stays, and the screen reconnects by itself.
+fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    let (tx, rx) = channel::<LoopEvent>();
+    let mut client = Some(connect(env, socket, &tx)?);
+    let loaded = Arc::new(env.loaded.clone());
+    let mut app = App::new(env.lang, theme(env), loaded, env.clock.local());
+    {
+        let link = Link::Remote(
+            client
+                .as_ref()
+                .ok_or_else(|| Error::Internal("no client".into()))?,
+        );
+        dispatch_on(env, &link, &mut app, Action::Tick(env.clock.local()))?;
+        if let Some(a) = perform(env, &link, Effect::Load(app.date))? {
+            dispatch_on(env, &link, &mut app, a)?;
+        }
+    }
+    let mut terminal = ratatui::try_init().map_err(|e| Error::Internal(e.to_string()))?;
+    if let Ok(size) = terminal.size() {
+        app.size = (size.width, size.height);
+    }
+    crate::store::wrap_panic_hook();
+    {
+        let tx = tx.clone();
+        std::thread::Builder::new()
+            .name("terminal".into())
+            .spawn(move || {
+                while let Ok(ev) = event::read() {
+                    if tx.send(LoopEvent::Term(ev)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    let io_err = |e: io::Error| Error::Internal(e.to_string());
+    let result = (|| -> Result<(), Error> {
+        let mut dirty = true;
+        while !app.quit {
+            if dirty {
+                terminal.draw(|f| view::render(&app, f)).map_err(io_err)?;
+                dirty = false;
+            }
+            let link = match &client {
+                Some(c) => Link::Remote(c),
+                None => Link::Down(socket),
+            };
+            let next = match link.call(env, crate::desk::request::Request::NextNoShow) {
+                Ok(crate::desk::request::Response::NextNoShow(t)) => t,
+                _ => None,
+            };
+            let mut wait = until_next_deadline(env.clock.local(), next);
+            if client.is_none() {
+                wait = wait.min(StdDuration::from_secs(2));
+            }
+            match rx.recv_timeout(wait) {
+                Ok(LoopEvent::Term(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+                    if let Some(a) = key_action(app.mode, &key) {
+                        dispatch_on(env, &link, &mut app, a)?;
+                        dirty = true;
+                    }
+                }
+                Ok(LoopEvent::Term(TermEvent::Paste(text))) if app.mode == Mode::Prompt => {
+                    for c in text.chars() {
+                        dispatch_on(env, &link, &mut app, Action::Char(c))?;
+                    }
+                    dirty = true;
+                }
+                Ok(LoopEvent::Term(TermEvent::Resize(w, h))) => {
+                    dispatch_on(env, &link, &mut app, Action::Resize(w, h))?;
+                    dirty = true;
+                }
+                Ok(LoopEvent::Term(_)) => {}
+                Ok(LoopEvent::Server(crate::server::client::Notice::Changed(_))) => {
+                    reload(env, &link, &mut app)?;
+                    dirty = true;
+                }
+                Ok(LoopEvent::Server(crate::server::client::Notice::Lost(why))) => {
+                    client = None;
+                    app.status = Some(app::StatusLine {
+                        tone: app::Tone::Error,
+                        text: tr!(env.lang, "server.lost", why = crate::i18n::safe(&why)),
+                    });
+                    dirty = true;
+                }
+                Err(RecvTimeoutError::Timeout) if client.is_none() => {
+                    if let Ok(c) = connect(env, socket, &tx) {
+                        client = Some(c);
+                        if let Some(c) = &client {
+                            reload(env, &Link::Remote(c), &mut app)?;
+                        }
+                        app.status = Some(app::StatusLine {
+                            tone: app::Tone::Ok,
+                            text: tr!(env.lang, "server.back"),
+                        });
+                        dirty = true;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    dispatch_on(env, &link, &mut app, Action::Tick(env.clock.local()))?;
+                    dirty = true;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        Ok(())
+    })();
+    ratatui::restore();
+    result
 }
 
 #[cfg(test)]
