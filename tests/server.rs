@@ -344,8 +344,23 @@ fn a_stale_socket_is_replaced_and_a_live_one_is_not_taken() {
     std::fs::create_dir_all(&dir).unwrap();
     // A socket file nobody listens on (a server that was killed).
     let stale = dir.join("soudan.sock");
-    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
-    assert!(stale.exists() && !soudan::server::client::answers(&stale));
+    // Made by a process that then ends: a listener made here could live on
+    // for a moment in a child another test is forking.
+    let made = Command::new("python3")
+        .args([
+            "-c",
+            "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)",
+        ])
+        .arg(&stale)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert!(stale.exists(), "the stale socket file was not made");
+    let probe = UnixStream::connect(&stale);
+    assert!(
+        probe.is_err(),
+        "something answers on the stale socket: {probe:?}"
+    );
     let server = Server::start(&dir);
     assert!(
         server.log().contains("replaced the stale socket"),
@@ -564,4 +579,109 @@ fn two_dashboards_show_a_change_from_the_shell_without_a_key() {
     b.keys(b"q");
     common::wait_pty(&mut a.child, "dashboard a");
     common::wait_pty(&mut b.child, "dashboard b");
+}
+
+/// A server started for a screen leaves by itself when idle, and a command
+/// that works on the folder itself asks an idle one to make way.
+#[test]
+fn a_server_started_for_a_screen_leaves_when_idle_or_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let serve = |idle: &str| {
+        Command::new(env!("CARGO_BIN_EXE_soudan"))
+            .env("SOUDAN_DATA_DIR", &dir)
+            .env("SOUDAN_NOW", NOW)
+            .env("SOUDAN_LANG", "en")
+            .args(["serve", "--idle-exit", idle])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let socket = dir.join("soudan.sock");
+    let wait_up = || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !soudan::server::client::answers(&socket) {
+            assert!(Instant::now() < deadline, "never listened");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let mut child = serve("1s");
+    wait_up();
+    let status = common::wait_child(&mut child, "an idle server");
+    assert!(status.success());
+    assert!(!socket.exists());
+    // Ten minutes of idle time: a command that is not carried over asks it
+    // to leave, and runs on the folder itself.
+    let mut child = serve("10");
+    wait_up();
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .arg("export")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("soudan-backup"));
+    assert!(common::wait_child(&mut child, "the server asked to leave").success());
+    // With a client connected it stays, and the command says why.
+    let mut child = serve("10");
+    wait_up();
+    let (tx, _rx) = mpsc::channel();
+    let c = Client::connect(&socket, "counter-1", Lang::En, tx).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .arg("export")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("1 other terminal"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(day(&c, "2026-12-10").rows.is_empty());
+    drop(c);
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    assert!(common::wait_child(&mut child, "the server after SIGTERM").success());
+}
+
+/// `cargo run --release` in two terminals: the first dashboard starts a
+/// server for the folder in the background, the second joins it.
+#[test]
+fn two_dashboards_on_one_folder_share_the_server_the_first_started() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let mut a = Dash::spawn(&dir, "en");
+    a.wait_for("Terms 2025-02-07");
+    assert!(dir.join("soudan.sock").exists(), "no server was started");
+    let mut b = Dash::spawn(&dir, "en");
+    b.wait_for("Terms 2025-02-07");
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap();
+    assert_eq!(log.matches("(staff) from").count(), 2, "{log}");
+    assert_eq!(log.matches("serving").count(), 1, "{log}");
+    a.keys(b"q");
+    b.keys(b"q");
+    assert!(common::wait_pty(&mut a.child, "dashboard a").success());
+    assert!(common::wait_pty(&mut b.child, "dashboard b").success());
+    // The server stays for its idle time; a command asks it to leave.
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!dir.join("soudan.sock").exists());
 }

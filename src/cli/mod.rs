@@ -180,21 +180,39 @@ fn reason(field: &'static str, s: &str) -> Result<String, Invalid> {
     })
 }
 
+/// Sends `command` to the office's server when one is given or answers
+/// (done: `None`); hands it back to run on the folder itself when there is
+/// none, or when the one there was started for a screen, is idle, and left
+/// when asked.
+fn server_route(env: &Env, command: Command) -> Result<Option<Command>, Error> {
+    if matches!(
+        command,
+        Command::Config | Command::Serve { .. } | Command::Kiosk { .. }
+    ) {
+        return Ok(Some(command));
+    }
+    let Some(socket) = crate::server::client::server_for(env) else {
+        return Ok(Some(command));
+    };
+    let client = remote::connect(env, &socket)?;
+    match command {
+        Command::Book(a) => book(env, a, Some(&client)).map(|()| None),
+        c if remote::carried(&c) => remote::run(env, &client, c).map(|()| None),
+        c => {
+            remote::leave_if_idle(env, client, &socket, &c)?;
+            Ok(Some(c))
+        }
+    }
+}
+
 /// Runs a command (not the dashboard). With the office's server given or
 /// answering at the data dir, a command that uses the database goes
 /// through it (or is refused saying so), never to the folder itself.
 pub fn run(env: &Env, command: Command) -> Result<(), Error> {
-    if !matches!(
-        command,
-        Command::Config | Command::Serve { .. } | Command::Kiosk { .. }
-    ) && let Some(socket) = crate::server::client::server_for(env)
-    {
-        let client = remote::connect(env, &socket)?;
-        return match command {
-            Command::Book(a) => book(env, a, Some(&client)),
-            other => remote::run(env, &client, other),
-        };
-    }
+    let command = match server_route(env, command)? {
+        Some(command) => command,
+        None => return Ok(()),
+    };
     match command {
         Command::Book(a) => book(env, a, None),
         Command::Cancel {
@@ -277,21 +295,23 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             backup::audit(env, &filter)
         }
         Command::Serve { socket, idle_exit } => {
+            // Minutes (1 to 1440), or seconds written `Ns`.
             let idle = idle_exit
                 .as_deref()
                 .map(|s| {
-                    s.trim()
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|n| (1..=1440).contains(n))
-                        .ok_or_else(|| Invalid::new("idle-exit", s, "idle_exit"))
+                    let t = s.trim();
+                    let secs = match t.strip_suffix('s') {
+                        Some(n) => n.parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)),
+                        None => t
+                            .parse::<u64>()
+                            .ok()
+                            .filter(|n| (1..=1440).contains(n))
+                            .map(|m| m * 60),
+                    };
+                    secs.ok_or_else(|| Invalid::new("idle-exit", s, "idle_exit"))
                 })
                 .transpose()?;
-            crate::server::serve(
-                env,
-                socket,
-                idle.map(|m| std::time::Duration::from_secs(m * 60)),
-            )
+            crate::server::serve(env, socket, idle.map(std::time::Duration::from_secs))
         }
         Command::Kiosk { set_pin: true, .. } => set_pin(env),
         // The kiosk's screen is the terminal front end's: `main` starts it.

@@ -110,6 +110,39 @@ fn change(env: &Env, c: &Client, id: &str, event: Event, json: bool) -> Result<(
     }
 }
 
+/// Whether `command` goes through the server.
+pub fn carried(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Cancel { .. }
+            | Command::Start { .. }
+            | Command::Finish { .. }
+            | Command::Stop { .. }
+            | Command::Correct { .. }
+            | Command::Day { .. }
+            | Command::Sweep { .. }
+    )
+}
+
+/// A command that works on the folder itself, with a server there: one
+/// started for a screen and now idle is asked to leave (and is waited for);
+/// otherwise the command is refused, saying why.
+pub fn leave_if_idle(env: &Env, c: Client, socket: &Path, command: &Command) -> Result<(), Error> {
+    let not_through = || Error::Remote {
+        code: 4,
+        message: tr!(
+            env.lang,
+            "server.not_through",
+            command = command_name(command)
+        ),
+    };
+    if crate::server::client::ask_idle_to_leave(env, c, socket)? {
+        Ok(())
+    } else {
+        Err(not_through())
+    }
+}
+
 /// Runs `command` through the server.
 pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
     match command {

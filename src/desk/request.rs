@@ -66,6 +66,9 @@ pub enum Request {
     },
     /// Let the no-show rule catch up with the clock.
     Sweep,
+    /// A server started for a screen, asked by a command that works on
+    /// the folder itself: leave now if nobody else is connected.
+    Leave,
 }
 
 /// The desk's answer.
@@ -103,6 +106,8 @@ pub enum Response {
         error: Option<String>,
     },
     Swept(usize),
+    /// The server is leaving (it was asked to and nobody else is there).
+    Leaving,
 }
 
 impl Request {
@@ -122,12 +127,13 @@ impl Request {
             | Request::Reconsent { .. }
             | Request::Resend { .. }
             | Request::Sweep => Operation::Change,
+            Request::Leave => Operation::Admin,
         }
     }
 
     /// Whether carrying it out may change what other screens show.
     pub fn changes(&self) -> bool {
-        self.operation() == Operation::Change
+        self.operation() == Operation::Change && !matches!(self, Request::Leave)
     }
 
     /// A name for logs and the audit trail's refusals.
@@ -146,6 +152,7 @@ impl Request {
             Request::Audit { .. } => "audit",
             Request::Resend { .. } => "resend",
             Request::Sweep => "sweep",
+            Request::Leave => "leave",
         }
     }
 }
@@ -244,5 +251,7 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
             },
         },
         Request::Sweep => Response::Swept(super::ops::sweep(env, store)?.len()),
+        // Only a server can leave; in-process there is nothing to do.
+        Request::Leave => Response::Leaving,
     })
 }

@@ -206,3 +206,94 @@ pub fn server_for(env: &crate::desk::Env) -> Option<PathBuf> {
         answers(&d).then_some(d)
     })
 }
+
+/// Asks a server started for a screen to leave, when nobody else is
+/// connected, and waits for it to be gone: then the folder itself may be
+/// used. False when it is the office's own server (it stays); an error when
+/// others are connected to it.
+pub fn ask_idle_to_leave(env: &crate::desk::Env, c: Client, socket: &Path) -> Result<bool, Error> {
+    if !c.welcome.for_screen {
+        return Ok(false);
+    }
+    match c.call(env.lang, Request::Leave)? {
+        Response::Leaving => {}
+        other => {
+            return Err(Error::Internal(format!(
+                "an answer of another kind: {other:?}"
+            )));
+        }
+    }
+    drop(c);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while answers(socket) || socket.exists() {
+        if std::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(true)
+}
+
+/// Starts a server for a screen on `env`'s data dir, in the background and
+/// in a session of its own (closing the terminal does not stop it), its
+/// log in `<data-dir>/server.log`; it leaves `server.idle_exit_minutes`
+/// after its last client. The socket, once it answers; None if it could
+/// not start (the folder in use in-process, say): the screen then opens the
+/// folder itself and says what holds it.
+pub fn autostart(env: &crate::desk::Env) -> Option<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::process::CommandExt;
+    let socket = default_socket(&env.data_dir);
+    let _ = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&env.data_dir);
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(env.data_dir.join("server.log"))
+        .ok()?;
+    let exe = std::env::current_exe().ok()?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--data-dir").arg(&env.data_dir);
+    if let Some(c) = &env.config_path {
+        cmd.arg("--config").arg(c);
+    }
+    if let Some(n) = &env.now_text {
+        cmd.arg("--now").arg(n);
+    }
+    cmd.args([
+        "serve",
+        "--idle-exit",
+        &env.loaded.config.server.idle_exit_minutes.to_string(),
+    ])
+    .env_remove("SOUDAN_SERVER")
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(log);
+    // SAFETY: setsid(2) in the child before exec, async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().ok()?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if answers(&socket) {
+            // Reaped when it leaves, so that it never lingers as a zombie.
+            std::thread::spawn(move || child.wait());
+            return Some(socket);
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            // Another screen's server may have won the race.
+            return answers(&socket).then_some(socket);
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -47,6 +47,8 @@ struct Shared {
     connected: AtomicUsize,
     seq: AtomicU64,
     last_client: Mutex<Instant>,
+    /// Started for a screen (`--idle-exit`).
+    for_screen: bool,
 }
 
 impl Shared {
@@ -134,6 +136,7 @@ pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) ->
         connected: AtomicUsize::new(0),
         seq: AtomicU64::new(0),
         last_client: Mutex::new(Instant::now()),
+        for_screen: idle_exit.is_some(),
     });
     {
         let shared = shared.clone();
@@ -296,6 +299,7 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
         clock: env.clock.now().to_rfc3339(),
         account: account.clone(),
         role,
+        for_screen: shared.for_screen,
     }))?;
     log(&format!(
         "client {id}: {account} ({}) from {}",
@@ -347,6 +351,18 @@ fn answer(
             what: req.id().into(),
             role: Some(role.id().into()),
         }));
+    }
+    if matches!(req, Request::Leave) {
+        let others = shared.connected.load(Ordering::SeqCst).saturating_sub(1);
+        if shared.for_screen && others == 0 {
+            log(&format!("{} asked it to leave: leaving", env.actor.user));
+            STOP.store(true, Ordering::SeqCst);
+            return Ok((request::Response::Leaving, false));
+        }
+        return Err(Failure {
+            code: 4,
+            message: crate::tr!(env.lang, "server.busy", count = others),
+        });
     }
     let changes = req.changes();
     request::handle(env, &shared.store, req)

@@ -77,6 +77,10 @@ pub struct Welcome {
     /// The account the server sees, and its role.
     pub account: String,
     pub role: crate::desk::access::Role,
+    /// Started for a screen (it leaves when idle, or when a command that
+    /// works on the folder itself asks and nobody else is connected).
+    #[serde(default)]
+    pub for_screen: bool,
 }
 
 /// The server's answer to a [`Hello`] it does not accept; the connection

@@ -184,6 +184,18 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
     if let Some(s) = idle {
         loaded.config.kiosk.idle_seconds = s;
     }
+    // The kiosk does not go through the office's server yet: a server
+    // started for a screen and idle makes way; any other is said.
+    if let Some(socket) = crate::server::client::server_for(env) {
+        let (tx, _rx) = std::sync::mpsc::channel();
+        let c = crate::server::client::Client::connect(&socket, &env.actor.terminal, env.lang, tx)?;
+        if !crate::server::client::ask_idle_to_leave(env, c, &socket)? {
+            return Err(Error::Remote {
+                code: 4,
+                message: tr!(env.lang, "server.not_through", command = "kiosk"),
+            });
+        }
+    }
     let store = env.store("kiosk")?;
     let mut k = Kiosk::new(
         env.lang,

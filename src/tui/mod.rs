@@ -163,7 +163,7 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
             (None, _, None) => tr!(lang, "mail.failed", error = "-"),
         })),
         R::Swept(n) => Action::Swept(n),
-        R::NextNoShow(_) => return Ok(None),
+        R::NextNoShow(_) | R::Leaving => return Ok(None),
     }))
 }
 
@@ -226,7 +226,15 @@ pub(crate) fn theme(env: &Env) -> Theme {
 pub use crate::server::client::server_for;
 
 pub fn run(env: &Env) -> Result<(), Error> {
-    if let Some(socket) = server_for(env) {
+    // The office's server, or one started for this screen (none configured):
+    // then a second screen on the same folder joins it.
+    let socket = server_for(env).or_else(|| {
+        env.server
+            .is_none()
+            .then(|| crate::server::client::autostart(env))
+            .flatten()
+    });
+    if let Some(socket) = socket {
         return run_remote(env, &socket);
     }
     let store = env.store("dashboard")?;
