@@ -407,6 +407,10 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
     let io_err = |e: io::Error| Error::Internal(e.to_string());
     let result = (|| -> Result<(), Error> {
         let mut dirty = true;
+        // The next no-show, asked again only when something changed (every
+        // change is announced, our own too) or the clock ticked: a cursor
+        // move costs no round trip.
+        let mut next_no_show: Option<Option<NaiveDateTime>> = None;
         while !app.quit {
             if dirty {
                 terminal.draw(|f| view::render(&app, f)).map_err(io_err)?;
@@ -416,9 +420,18 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                 Some(c) => Link::Remote(c),
                 None => Link::Down(socket),
             };
-            let next = match link.call(env, crate::desk::request::Request::NextNoShow) {
-                Ok(crate::desk::request::Response::NextNoShow(t)) => t,
-                _ => None,
+            let next = match next_no_show {
+                Some(n) => n,
+                None => {
+                    let n = match link.call(env, crate::desk::request::Request::NextNoShow) {
+                        Ok(crate::desk::request::Response::NextNoShow(t)) => t,
+                        _ => None,
+                    };
+                    if client.is_some() {
+                        next_no_show = Some(n);
+                    }
+                    n
+                }
             };
             let mut wait = until_next_deadline(env.clock.local(), next);
             if client.is_none() {
@@ -443,6 +456,7 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                 }
                 Ok(LoopEvent::Term(_)) => {}
                 Ok(LoopEvent::Server(crate::server::client::Notice::Changed(_))) => {
+                    next_no_show = None;
                     reload(env, &link, &mut app)?;
                     dirty = true;
                 }
@@ -468,6 +482,7 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
+                    next_no_show = None;
                     dispatch_on(env, &link, &mut app, Action::Tick(env.clock.local()))?;
                     dirty = true;
                 }
