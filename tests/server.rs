@@ -685,3 +685,113 @@ fn two_dashboards_on_one_folder_share_the_server_the_first_started() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!dir.join("soudan.sock").exists());
 }
+
+/// At least 100 SIGKILLs of the server at random moments while 4 clients
+/// book: every booking a client was told about is there after the restart,
+/// none is stored twice (`soudan check` clean), and clients connect again.
+#[test]
+fn every_acknowledged_booking_survives_killing_the_server() {
+    let kills: usize = std::env::var("SOUDAN_SERVER_KILLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let times = [
+        "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:00", "13:30", "14:00", "14:30",
+        "15:00", "15:30", "16:00",
+    ];
+    let office = soudan::config::Config::builtin().office;
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let days: Vec<String> = (0..90)
+        .map(|d| first + chrono::Days::new(d))
+        .filter(|d| office.calendar.is_open(*d))
+        .take(55)
+        .map(|d| d.to_string())
+        .collect();
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, u64)>::new()));
+    let mut rng = fastrand::Rng::with_seed(41);
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    for kill in 0..kills {
+        let mut server = Server::start(&dir);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let socket = server.socket.clone();
+                let acked = acked.clone();
+                let stop = stop.clone();
+                let counter = counter.clone();
+                let days = days.clone();
+                std::thread::spawn(move || {
+                    let (tx, _rx) = mpsc::channel();
+                    let Ok(c) = Client::connect(&socket, &format!("k{i}"), Lang::En, tx) else {
+                        return;
+                    };
+                    let mut r = fastrand::Rng::with_seed(kill as u64 * 10 + i as u64);
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let date = &days[r.usize(..days.len())];
+                        let time = times[r.usize(..times.len())];
+                        let booth = 1 + r.u8(0..2);
+                        match c.call(
+                            Lang::En,
+                            request(&format!("46010-{}", 20_000 + n), date, time, booth),
+                        ) {
+                            Ok(Response::Booked { booking, .. }) => {
+                                acked.lock().unwrap().push((booking.id.to_string(), n));
+                            }
+                            Ok(other) => panic!("{other:?}"),
+                            // Taken: another try. The server gone: stop.
+                            Err(e) if e.exit_code() == 3 => {}
+                            Err(_) => return,
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(rng.u64(10..120)));
+        let _ = server.child.kill();
+        let _ = server.child.wait();
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for h in handles {
+            h.join().unwrap();
+        }
+        drop(server);
+    }
+    // After the last kill: a new server finds every acknowledged booking.
+    let server = Server::start(&dir);
+    let (c, _rx) = client(&server, "checker");
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() > kills,
+        "too few bookings to mean much: {}",
+        acked.len()
+    );
+    let mut stored = std::collections::BTreeSet::new();
+    for d in &days {
+        for r in day(&c, d).rows {
+            stored.insert(r.booking.id.to_string());
+        }
+    }
+    for (id, _) in &acked {
+        assert!(
+            stored.contains(id),
+            "booking {id} was acknowledged and is gone"
+        );
+    }
+    drop(c);
+    assert!(server.stop().success());
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .args(["check", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    eprintln!(
+        "{kills} SIGKILLs of the server: {} bookings acknowledged, all present; {} stored; check clean",
+        acked.len(),
+        stored.len()
+    );
+}

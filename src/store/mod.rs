@@ -560,6 +560,9 @@ pub struct Store {
     /// `<data-dir>/last-event`, rewritten in place and fsynced after every
     /// flush (see [`Store::check_last_event`]).
     note: Arc<fs::File>,
+    /// The newest event the note holds: threads flushing at once never
+    /// move it back, and never write it at the same moment.
+    noted: Arc<std::sync::Mutex<Option<u64>>>,
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<OpError>>;
@@ -657,6 +660,7 @@ impl Store {
             dir: dir.clone(),
             log: Arc::new(log),
             note: Arc::new(note),
+            noted: Arc::new(std::sync::Mutex::new(None)),
         };
         store.check_schema()?;
         store.check_last_event(note_is_new)?;
@@ -896,10 +900,22 @@ impl Store {
             dir: self.dir.clone(),
             detail: e.to_string(),
         };
+        // The newest event read before the flush: every event up to it was
+        // committed before the flush began, so the flush holds it. Read after,
+        // another thread's change committed meanwhile could be noted without
+        // being on disk, and a crash would then look like lost changes.
+        let seq = self.last_event()?;
         self.sled(|| self.db.flush().map(|_| ()))?;
         self.log.sync_data().map_err(io_err)?;
-        if let Some(seq) = self.last_event()? {
-            write_note(&self.note, seq).map_err(io_err)?;
+        if let Some(seq) = seq {
+            let mut noted = self.noted.lock().map_err(|_| StoreError::Io {
+                dir: self.dir.clone(),
+                detail: "the note's lock was poisoned".into(),
+            })?;
+            if noted.is_none_or(|n| seq > n) {
+                write_note(&self.note, seq).map_err(io_err)?;
+                *noted = Some(seq);
+            }
         }
         Ok(())
     }
