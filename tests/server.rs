@@ -795,3 +795,164 @@ fn every_acknowledged_booking_survives_killing_the_server() {
         stored.len()
     );
 }
+
+/// Each role against each kind of request, spoken on the socket by another
+/// OS account (`nobody`, when the tests run as root): what the role does
+/// not allow is refused with exit 5 and an audit event.
+#[test]
+fn each_role_against_each_request_over_the_protocol() {
+    if unsafe { libc::geteuid() } != 0 {
+        let why = "running a client as another account needs root";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("\n!!! NOT RUN: {why}\n");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let requests = [
+        ("load_day", r#"{"load_day":{"date":"2026-12-10"}}"#),
+        ("search", r#"{"search":{"query":"46010"}}"#),
+        ("stats", r#"{"stats":{"first":"2026-12-01"}}"#),
+        ("sweep", r#""sweep""#),
+        ("kiosk_free", r#""kiosk_free""#),
+        (
+            "kiosk_check",
+            r#"{"kiosk_check":{"number":"46010-1","date":"2026-12-10","name":"x"}}"#,
+        ),
+        ("leave", r#""leave""#),
+    ];
+    let mut cases = 0;
+    for (role, allowed) in [
+        ("kiosk", &["kiosk_free", "kiosk_check"][..]),
+        ("viewer", &["stats", "kiosk_free"][..]),
+        (
+            "staff",
+            &[
+                "load_day",
+                "search",
+                "stats",
+                "sweep",
+                "kiosk_free",
+                "kiosk_check",
+            ][..],
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = tmp.path().join("d");
+        let run = tmp.path().join("run");
+        std::fs::create_dir(&run).unwrap();
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let config = tmp.path().join("office.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "{}\n[access]\n{role} = [\"nobody\"]\n{}",
+                soudan::config::BUILTIN,
+                if role == "staff" {
+                    ""
+                } else {
+                    "staff = [\"root\"]\n"
+                }
+            ),
+        )
+        .unwrap();
+        let socket = run.join("soudan.sock");
+        let log = tmp.path().join("serve.log");
+        let mut server = Command::new(env!("CARGO_BIN_EXE_soudan"))
+            .env("SOUDAN_DATA_DIR", &dir)
+            .env("SOUDAN_NOW", NOW)
+            .env("SOUDAN_LANG", "en")
+            .arg("--config")
+            .arg(&config)
+            .args(["serve", "--socket"])
+            .arg(&socket)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !soudan::server::client::answers(&socket) {
+            assert!(
+                Instant::now() < deadline,
+                "{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let list: Vec<String> = requests.iter().map(|(_, r)| r.to_string()).collect();
+        let script = format!(
+            r#"
+import socket,struct,json,sys
+s=socket.socket(socket.AF_UNIX); s.connect({sock:?})
+def send(o):
+    b=json.dumps(o).encode(); s.sendall(struct.pack('>I',len(b))+b)
+def recv():
+    n=struct.unpack('>I',s.recv(4,socket.MSG_WAITALL))[0]
+    d=b''
+    while len(d)<n: d+=s.recv(n-len(d))
+    return json.loads(d)
+send({{'protocol':1,'soudan':'t','terminal':'role-test','lang':'en'}})
+w=recv()
+print('ROLE', w['welcome']['role'])
+for i,r in enumerate({list}):
+    send({{'id':i+1,'request':json.loads(r)}})
+    while True:
+        m=recv()
+        if 'reply' in m: break
+    res=m['reply']['result']
+    print('R', i, 'ok' if 'Ok' in res else res['Err']['code'])
+"#,
+            sock = socket.display().to_string(),
+            list = serde_json::to_string(&list).unwrap()
+        );
+        let o = Command::new("runuser")
+            .args(["-u", "nobody", "--", "python3", "-c", &script])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            out.contains(&format!("ROLE {role}")),
+            "{out}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for (i, (name, _)) in requests.iter().enumerate() {
+            let line = out
+                .lines()
+                .find(|l| l.starts_with(&format!("R {i} ")))
+                .unwrap_or_else(|| panic!("{role} {name}: no answer\n{out}"));
+            // Leave: staff may ask, but the office's server (not one started
+            // for a screen) never leaves: exit 4 then.
+            let want = if allowed.contains(name) {
+                "ok"
+            } else if *name == "leave" && role == "staff" {
+                "4"
+            } else {
+                "5"
+            };
+            assert!(line.ends_with(want), "{role} {name}: {line}");
+            cases += 1;
+        }
+        unsafe {
+            libc::kill(server.id() as i32, libc::SIGTERM);
+        }
+        assert!(common::wait_child(&mut server, "the server").success());
+        // Every refusal is in the audit trail, with the account.
+        let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+            .env("SOUDAN_DATA_DIR", &dir)
+            .env("SOUDAN_NOW", NOW)
+            .arg("--config")
+            .arg(&config)
+            .args(["audit", "--action", "refused"])
+            .output()
+            .unwrap();
+        let audit = String::from_utf8_lossy(&o.stdout);
+        let refused = requests.len() - allowed.len() - usize::from(role == "staff");
+        assert_eq!(audit.lines().count(), refused, "{role}: {audit}");
+        assert!(
+            audit.lines().all(|l| l.contains("\"user\":\"nobody\"")),
+            "{audit}"
+        );
+    }
+    assert_eq!(cases, 21);
+}

@@ -66,6 +66,26 @@ pub enum Request {
     },
     /// Let the no-show rule catch up with the clock.
     Sweep,
+    /// The kiosk: free or full for each slot time of the next bookable days.
+    KioskFree,
+    /// The kiosk: go on, or ask at the counter, for a typed number and name
+    /// (nothing else of the record leaves the desk).
+    KioskCheck {
+        number: JobSeekerNumber,
+        date: NaiveDate,
+        name: String,
+    },
+    /// The kiosk's booking: its own channel, no deadline override, the
+    /// record's contact details kept, whatever the request says.
+    KioskBook(Box<BookingRequest>),
+    /// The staff PIN typed at the kiosk, checked where the hash is.
+    PinCheck {
+        typed: String,
+    },
+    /// One of the kiosk's own audit events (`kiosk.pin_wrong`, `kiosk.leave`).
+    KioskRecord {
+        action: String,
+    },
     /// A server started for a screen, asked by a command that works on
     /// the folder itself: leave now if nobody else is connected.
     Leave,
@@ -108,6 +128,9 @@ pub enum Response {
     Swept(usize),
     /// The server is leaving (it was asked to and nobody else is there).
     Leaving,
+    Free(Vec<super::views::FreeDay>),
+    Pin(bool),
+    Recorded,
 }
 
 impl Request {
@@ -128,12 +151,17 @@ impl Request {
             | Request::Resend { .. }
             | Request::Sweep => Operation::Change,
             Request::Leave => Operation::Admin,
+            Request::KioskFree => Operation::FreeSlots,
+            Request::KioskCheck { .. } => Operation::KioskCheck,
+            Request::KioskBook(_) => Operation::KioskBook,
+            Request::PinCheck { .. } | Request::KioskRecord { .. } => Operation::PinCheck,
         }
     }
 
     /// Whether carrying it out may change what other screens show.
     pub fn changes(&self) -> bool {
-        self.operation() == Operation::Change && !matches!(self, Request::Leave)
+        (self.operation() == Operation::Change && !matches!(self, Request::Leave))
+            || matches!(self, Request::KioskBook(_))
     }
 
     /// A name for logs and the audit trail's refusals.
@@ -153,6 +181,11 @@ impl Request {
             Request::Resend { .. } => "resend",
             Request::Sweep => "sweep",
             Request::Leave => "leave",
+            Request::KioskFree => "kiosk_free",
+            Request::KioskCheck { .. } => "kiosk_check",
+            Request::KioskBook(_) => "kiosk_book",
+            Request::PinCheck { .. } => "pin_check",
+            Request::KioskRecord { .. } => "kiosk_record",
         }
     }
 }
@@ -253,5 +286,42 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
         Request::Sweep => Response::Swept(super::ops::sweep(env, store)?.len()),
         // Only a server can leave; in-process there is nothing to do.
         Request::Leave => Response::Leaving,
+        Request::KioskFree => Response::Free(super::views::free_days(
+            store,
+            &env.loaded.office,
+            env.clock.local(),
+        )?),
+        Request::KioskCheck { number, date, name } => Response::LookedUp(Box::new(
+            super::views::lookup_seeker(store, number, date)?.for_kiosk(&name),
+        )),
+        Request::KioskBook(mut req) => {
+            req.channel = crate::domain::booking::Channel::Kiosk;
+            req.late = crate::domain::office::Override::None;
+            req.contact = crate::store::Contact::Keep;
+            let b = super::place(env, store, &req)?;
+            let mail = super::mail::after_change(env, store, b.id, MailKind::Confirmation)?;
+            Response::Booked {
+                booking: Box::new(b),
+                mail,
+            }
+        }
+        Request::PinCheck { typed } => {
+            let typed: String = typed.chars().take(64).collect();
+            Response::Pin(crate::pin::verify(
+                &typed,
+                &env.loaded.config.kiosk.pin_hash,
+            ))
+        }
+        Request::KioskRecord { action } => {
+            let action = match action.as_str() {
+                "kiosk.pin_wrong" => "kiosk.pin_wrong",
+                "kiosk.leave" => "kiosk.leave",
+                other => {
+                    return Err(crate::domain::Invalid::new("action", other, "audit_action").into());
+                }
+            };
+            store.record(action, &env.ctx(None))?;
+            Response::Recorded
+        }
     })
 }

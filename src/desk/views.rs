@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
@@ -188,4 +188,71 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
     hits.sort_by_key(|h| std::cmp::Reverse((h.booking.slot.date, h.booking.slot.start)));
     hits.truncate(200);
     Ok(hits)
+}
+
+/// How many bookable days the kiosk offers.
+pub const KIOSK_DAYS: usize = 5;
+
+/// One slot time of a day: a booth to book it in, or none (full).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeSlot {
+    pub time: NaiveTime,
+    pub booth: Option<u8>,
+}
+
+/// A bookable day and whether each of its slot times is free.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeDay {
+    pub date: NaiveDate,
+    pub slots: Vec<FreeSlot>,
+}
+
+/// The free slots of the next [`KIOSK_DAYS`] bookable days after `now`: for each
+/// slot time the first booth without a live booking, or none.
+pub fn free_days(
+    store: &Store,
+    office: &crate::domain::office::Office,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<FreeDay>, StoreError> {
+    let mut out = Vec::new();
+    let Some(mut day) = office
+        .calendar
+        .first_bookable(now.date(), office.rules.deadline_open_days)
+    else {
+        return Ok(out);
+    };
+    let mut tries = 0;
+    while out.len() < KIOSK_DAYS && tries < 60 {
+        tries += 1;
+        let slots = office.slots_of(day);
+        if !slots.is_empty() {
+            let taken: Vec<_> = store
+                .day(day)?
+                .into_iter()
+                .filter(|b| b.status.is_live())
+                .map(|b| (b.slot.start, b.slot.booth))
+                .collect();
+            let mut free: Vec<FreeSlot> = Vec::new();
+            for s in slots {
+                let open = !taken.contains(&(s.start, s.booth));
+                match free.iter_mut().find(|f| f.time == s.start) {
+                    Some(f) if f.booth.is_none() && open => f.booth = Some(s.booth),
+                    Some(_) => {}
+                    None => free.push(FreeSlot {
+                        time: s.start,
+                        booth: open.then_some(s.booth),
+                    }),
+                }
+            }
+            out.push(FreeDay {
+                date: day,
+                slots: free,
+            });
+        }
+        day = match day.succ_opt() {
+            Some(d) if d.year() <= 9999 => d,
+            _ => break,
+        };
+    }
+    Ok(out)
 }

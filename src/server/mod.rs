@@ -364,6 +364,19 @@ fn answer(
             message: crate::tr!(env.lang, "server.busy", count = others),
         });
     }
+    // The PIN's hash stays here; a wrong PIN costs a second, and checks go
+    // one at a time, so trying every PIN from a kiosk account takes hours
+    // (each wrong one in the audit trail).
+    if matches!(req, Request::PinCheck { .. }) {
+        static PIN: Mutex<()> = Mutex::new(());
+        let _one = PIN.lock();
+        let r = request::handle(env, &shared.store, req).map_err(fail)?;
+        if matches!(r, request::Response::Pin(false)) {
+            let _ = shared.store.record("kiosk.pin_wrong", &env.ctx(None));
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        return Ok((r, false));
+    }
     let changes = req.changes();
     request::handle(env, &shared.store, req)
         .map(|r| {

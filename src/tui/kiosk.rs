@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::{self, Command, Mode};
@@ -27,21 +27,9 @@ use crate::i18n::Lang;
 use crate::tr;
 
 /// How many bookable days the slots screen offers.
-pub const DAYS: usize = 5;
+pub const DAYS: usize = crate::desk::views::KIOSK_DAYS;
 
-/// One slot time of a day: a booth to book it in, or none (full).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FreeSlot {
-    pub time: NaiveTime,
-    pub booth: Option<u8>,
-}
-
-/// A bookable day and whether each of its slot times is free.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FreeDay {
-    pub date: NaiveDate,
-    pub slots: Vec<FreeSlot>,
-}
+pub use crate::desk::views::{FreeDay, FreeSlot};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {

@@ -6,98 +6,58 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
-use super::kiosk::{DAYS, FreeDay, FreeSlot, Kiosk, KioskAction, KioskEffect, update};
+use super::kiosk::{Kiosk, KioskAction, KioskEffect, update};
 use crate::desk::Env;
 use crate::domain::office::Office;
 use crate::error::Error;
-use crate::store::{Ctx, OpError, Store, StoreError};
+use crate::server::client::Link;
+use crate::store::{Store, StoreError};
 use crate::tr;
 
-/// The free slots of the next `DAYS` bookable days after `now`: for each
-/// slot time the first booth without a live booking, or none.
-pub fn free_days(
-    store: &Store,
-    office: &Office,
-    now: NaiveDateTime,
-) -> Result<Vec<FreeDay>, StoreError> {
-    let mut out = Vec::new();
-    let Some(mut day) = office
-        .calendar
-        .first_bookable(now.date(), office.rules.deadline_open_days)
-    else {
-        return Ok(out);
-    };
-    let mut tries = 0;
-    while out.len() < DAYS && tries < 60 {
-        tries += 1;
-        let slots = office.slots_of(day);
-        if !slots.is_empty() {
-            let taken: Vec<_> = store
-                .day(day)?
-                .into_iter()
-                .filter(|b| b.status.is_live())
-                .map(|b| (b.slot.start, b.slot.booth))
-                .collect();
-            let mut free: Vec<FreeSlot> = Vec::new();
-            for s in slots {
-                let open = !taken.contains(&(s.start, s.booth));
-                match free.iter_mut().find(|f| f.time == s.start) {
-                    Some(f) if f.booth.is_none() && open => f.booth = Some(s.booth),
-                    Some(_) => {}
-                    None => free.push(FreeSlot {
-                        time: s.start,
-                        booth: open.then_some(s.booth),
-                    }),
-                }
-            }
-            out.push(FreeDay {
-                date: day,
-                slots: free,
-            });
-        }
-        day = match day.succ_opt() {
-            Some(d) if d.year() <= 9999 => d,
-            _ => break,
-        };
-    }
-    Ok(out)
-}
+pub use crate::desk::views::free_days;
 
 fn perform(
     env: &Env,
-    store: &Store,
+    link: &Link<'_>,
     k: &Kiosk,
     effect: KioskEffect,
 ) -> Result<Option<KioskAction>, StoreError> {
+    use crate::desk::request::{Request as Q, Response as R};
     let lang = k.lang;
-    let ctx = |channel| Ctx {
-        at: env.clock.now(),
-        actor: env.actor.clone(),
-        channel,
+    // A database that cannot be used in-process is the loop's to survive;
+    // anything the desk or the server refuses is said in words that name
+    // no one else.
+    let ask = |req: Q| -> Result<Result<R, Error>, StoreError> {
+        match link.call(env, req) {
+            Err(Error::Store(e)) => Err(e),
+            other => Ok(other),
+        }
     };
     match effect {
-        KioskEffect::LoadFree => Ok(Some(KioskAction::Free(free_days(
-            store,
-            &env.loaded.office,
-            env.clock.local(),
-        )?))),
+        KioskEffect::LoadFree => match ask(Q::KioskFree)? {
+            Ok(R::Free(days)) => Ok(Some(KioskAction::Free(days))),
+            Ok(_) | Err(_) => Ok(Some(KioskAction::Free(Vec::new()))),
+        },
         KioskEffect::Lookup { number, date, name } => {
-            let info = super::lookup_seeker(store, number, date)?.for_kiosk(&name);
+            let info = match ask(Q::KioskCheck { number, date, name })? {
+                Ok(R::LookedUp(info)) => *info,
+                // Nothing known: the counter decides.
+                _ => crate::desk::views::SeekerInfo {
+                    kiosk_block: true,
+                    ..Default::default()
+                },
+            };
             Ok(Some(KioskAction::LookedUp(Box::new(info))))
         }
-        KioskEffect::Book(req) => match crate::desk::place(env, store, &req) {
-            Ok(b) => {
-                // The mail was queued with the booking, to the address on
-                // record; it is written now and sent beside the screen.
-                let drained = crate::desk::mail::write_queued(store, &env.loaded, &env.data_dir)?;
-                let mail = match drained.path_of(b.id, crate::store::MailKind::Confirmation) {
-                    Some(_) => tr!(lang, "kiosk.mail_on_its_way"),
-                    None => tr!(lang, "kiosk.mail_at_counter"),
+        KioskEffect::Book(req) => match ask(Q::KioskBook(req))? {
+            Ok(R::Booked { booking: b, mail }) => {
+                let mail = match mail {
+                    crate::desk::mail::Note::Written { .. } => tr!(lang, "kiosk.mail_on_its_way"),
+                    crate::desk::mail::Note::Waiting(_) => tr!(lang, "kiosk.mail_at_counter"),
                 };
-                crate::desk::mail::send_in_background(&env.loaded, &env.data_dir);
                 let when = format!(
                     "{} {}-{}",
                     crate::i18n::long_date(lang, b.slot.date),
@@ -111,37 +71,29 @@ fn perform(
                     mail,
                 }))))
             }
-            Err(Error::Store(e)) => Err(e),
-            // The slot was taken meanwhile, or a rule refused it: said in
-            // words that name no one else.
-            Err(_) => Ok(Some(KioskAction::Booked(Err(tr!(
+            _ => Ok(Some(KioskAction::Booked(Err(tr!(
                 lang,
                 "kiosk.not_booked"
             ))))),
         },
-        KioskEffect::CheckPin(typed) => Ok(Some(KioskAction::PinChecked(crate::pin::verify(
-            &typed,
-            &env.loaded.config.kiosk.pin_hash,
-        )))),
+        KioskEffect::CheckPin(typed) => {
+            let ok = matches!(ask(Q::PinCheck { typed })?, Ok(R::Pin(true)));
+            Ok(Some(KioskAction::PinChecked(ok)))
+        }
+        // Through a server, the server records a wrong PIN itself.
+        KioskEffect::PinWrong if matches!(link, Link::Remote(_) | Link::Down(_)) => Ok(None),
         KioskEffect::PinWrong => {
-            record(store, "kiosk.pin_wrong", &ctx(None))?;
+            let _ = ask(Q::KioskRecord {
+                action: "kiosk.pin_wrong".into(),
+            })?;
             Ok(None)
         }
         KioskEffect::Leave => {
-            record(store, "kiosk.leave", &ctx(None))?;
+            let _ = ask(Q::KioskRecord {
+                action: "kiosk.leave".into(),
+            })?;
             Ok(None)
         }
-    }
-}
-
-fn record(store: &Store, action: &str, ctx: &Ctx) -> Result<(), StoreError> {
-    match store.record(action, ctx) {
-        Ok(()) => Ok(()),
-        Err(OpError::Store(e)) => Err(e),
-        Err(other) => Err(StoreError::Damaged {
-            dir: store.dir().to_path_buf(),
-            detail: format!("{other:?}"),
-        }),
     }
 }
 
@@ -152,11 +104,21 @@ pub fn dispatch(
     k: &mut Kiosk,
     action: KioskAction,
 ) -> Result<(), StoreError> {
+    dispatch_on(env, &Link::Local(store), k, action)
+}
+
+/// [`dispatch`] through `link`: in-process or through the office's server.
+pub fn dispatch_on(
+    env: &Env,
+    link: &Link<'_>,
+    k: &mut Kiosk,
+    action: KioskAction,
+) -> Result<(), StoreError> {
     let mut next = Some(action);
     while let Some(action) = next.take() {
         if let Some(effect) = update(k, action) {
             let leave = matches!(effect, KioskEffect::Leave);
-            next = perform(env, store, k, effect)?;
+            next = perform(env, link, k, effect)?;
             if leave {
                 k.quit = true;
             }
@@ -173,7 +135,10 @@ pub fn no_japanese_font() -> bool {
 /// Opens the kiosk on the terminal.
 pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
     let mut loaded = env.loaded.clone();
-    if loaded.config.kiosk.pin_hash.is_empty() {
+    // The PIN's hash is checked where the database is: an office's server
+    // (given) holds its own; otherwise it is this configuration's, which a
+    // server started here shares.
+    if env.server.is_none() && loaded.config.kiosk.pin_hash.is_empty() {
         return Err(Error::Config(crate::config::ConfigError {
             path: env.config_path.clone(),
             field: "kiosk.pin_hash".into(),
@@ -184,19 +149,19 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
     if let Some(s) = idle {
         loaded.config.kiosk.idle_seconds = s;
     }
-    // The kiosk does not go through the office's server yet: a server
-    // started for a screen and idle makes way; any other is said.
-    if let Some(socket) = crate::server::client::server_for(env) {
-        let (tx, _rx) = std::sync::mpsc::channel();
-        let c = crate::server::client::Client::connect(&socket, &env.actor.terminal, env.lang, tx)?;
-        if !crate::server::client::ask_idle_to_leave(env, c, &socket)? {
-            return Err(Error::Remote {
-                code: 4,
-                message: tr!(env.lang, "server.not_through", command = "kiosk"),
-            });
-        }
-    }
-    let store = env.store("kiosk")?;
+    // The office's server, or one started for this screen, as a dashboard
+    // does: then dashboards join the same one.
+    let socket = crate::server::client::server_for(env).or_else(|| {
+        env.server
+            .is_none()
+            .then(|| crate::server::client::autostart(env))
+            .flatten()
+    });
+    let (tx, rx) = std::sync::mpsc::channel::<super::LoopEvent>();
+    let backend = match &socket {
+        Some(s) => Backend::Remote(super::connect(env, s, &tx)?),
+        None => Backend::Local(env.store("kiosk")?),
+    };
     let mut k = Kiosk::new(
         env.lang,
         super::theme(env),
@@ -218,9 +183,126 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
         k.size = (size.width, size.height);
     }
     crate::store::wrap_panic_hook();
-    let result = event_loop(env, &store, &mut k, &mut terminal);
+    let result = match (backend, &socket) {
+        (Backend::Local(store), _) => event_loop(env, &store, &mut k, &mut terminal),
+        (Backend::Remote(client), Some(socket)) => {
+            remote_loop(env, socket, client, tx, rx, &mut k, &mut terminal)
+        }
+        (Backend::Remote(_), None) => Err(Error::Internal("a client without a socket".into())),
+    };
     ratatui::restore();
     result
+}
+
+enum Backend {
+    Local(Store),
+    Remote(crate::server::client::Client),
+}
+
+/// The kiosk as a client of the office's server: the free slots follow
+/// every change made elsewhere; a lost server sends the person to the
+/// counter and the kiosk reconnects by itself.
+fn remote_loop(
+    env: &Env,
+    socket: &std::path::Path,
+    client: crate::server::client::Client,
+    tx: std::sync::mpsc::Sender<super::LoopEvent>,
+    rx: std::sync::mpsc::Receiver<super::LoopEvent>,
+    k: &mut Kiosk,
+    terminal: &mut ratatui::DefaultTerminal,
+) -> Result<(), Error> {
+    use super::LoopEvent as L;
+    use crate::server::client::Notice;
+    use std::sync::mpsc::RecvTimeoutError;
+    let io_err = |e: io::Error| Error::Internal(e.to_string());
+    {
+        let tx = tx.clone();
+        std::thread::Builder::new()
+            .name("terminal".into())
+            .spawn(move || {
+                while let Ok(ev) = event::read() {
+                    if tx.send(L::Term(ev)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    let mut client = Some(client);
+    let reload = |k: &mut Kiosk, link: &Link<'_>| -> Result<(), StoreError> {
+        if k.screen == super::kiosk::Screen::Slots
+            && let Some(a) = perform(env, link, k, KioskEffect::LoadFree)?
+        {
+            dispatch_on(env, link, k, a)?;
+        }
+        Ok(())
+    };
+    let mut dirty = true;
+    while !k.quit {
+        if dirty {
+            terminal
+                .draw(|f| super::view::kiosk::render(k, f))
+                .map_err(io_err)?;
+            dirty = false;
+        }
+        k.now = env.clock.local();
+        let link = match &client {
+            Some(c) => Link::Remote(c),
+            None => Link::Down(socket),
+        };
+        let mut wait = k.next_wake();
+        if client.is_none() {
+            wait = wait.min(StdDuration::from_secs(2));
+        }
+        match rx.recv_timeout(wait) {
+            Ok(L::Term(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+                k.now = env.clock.local();
+                let was = k.mode();
+                let r = dispatch_on(env, &link, k, KioskAction::Key(key));
+                survive(k, r);
+                if k.mode() != was && k.mode() == super::keymap::Mode::KioskDone {
+                    // Keys pressed while the booking was made are dropped.
+                    while let Ok(ev) = rx.try_recv() {
+                        if let L::Server(Notice::Lost(_)) = ev {
+                            client = None;
+                        }
+                    }
+                }
+                dirty = true;
+            }
+            Ok(L::Term(TermEvent::Resize(w, h))) => {
+                let r = dispatch_on(env, &link, k, KioskAction::Resize(w, h));
+                survive(k, r);
+                dirty = true;
+            }
+            Ok(L::Term(_)) => {}
+            Ok(L::Server(Notice::Changed(_))) => {
+                let r = reload(k, &link);
+                survive(k, r);
+                dirty = true;
+            }
+            Ok(L::Server(Notice::Lost(_))) => {
+                client = None;
+                k.reset();
+                k.message = Some(tr!(k.lang, "kiosk.not_booked"));
+                dirty = true;
+            }
+            Err(RecvTimeoutError::Timeout) if client.is_none() => {
+                if let Ok(c) = super::connect(env, socket, &tx) {
+                    client = Some(c);
+                    k.message = None;
+                    dirty = true;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let r = dispatch_on(env, &link, k, KioskAction::Tick(env.clock.local()));
+                survive(k, r);
+                dirty = true;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    Ok(())
 }
 
 fn event_loop(

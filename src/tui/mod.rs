@@ -163,7 +163,7 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
             (None, _, None) => tr!(lang, "mail.failed", error = "-"),
         })),
         R::Swept(n) => Action::Swept(n),
-        R::NextNoShow(_) | R::Leaving => return Ok(None),
+        R::NextNoShow(_) | R::Leaving | R::Free(_) | R::Pin(_) | R::Recorded => return Ok(None),
     }))
 }
 
@@ -317,13 +317,13 @@ fn event_loop(
 
 /// What the screen's loop waits on, through one channel: the terminal,
 /// the server, and (by the wait's timeout) the clock.
-enum LoopEvent {
+pub(crate) enum LoopEvent {
     Term(TermEvent),
     Server(crate::server::client::Notice),
 }
 
 /// Connects to the server at `socket`, its announcements forwarded to `tx`.
-fn connect(
+pub(crate) fn connect(
     env: &Env,
     socket: &std::path::Path,
     tx: &std::sync::mpsc::Sender<LoopEvent>,
@@ -387,6 +387,8 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
         }
     }
     let mut terminal = ratatui::try_init().map_err(|e| Error::Internal(e.to_string()))?;
+    // Listening for resizes starts with the first poll: before the first frame.
+    let _ = event::poll(StdDuration::ZERO);
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
