@@ -117,6 +117,14 @@ pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) ->
     let path = socket.unwrap_or_else(|| client::default_socket(&env.data_dir));
     let store = env.open("soudan serve")?;
     let listener = bind(env, &path)?;
+    // Which file is ours: on leaving, only that one is removed (the folder
+    // may have been removed and made again, with another server's socket).
+    let ours = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(&path)
+            .ok()
+            .map(|m| (m.dev(), m.ino()))
+    };
     // SAFETY: the handler only stores into an atomic.
     unsafe {
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
@@ -192,7 +200,15 @@ pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) ->
             Err(e) => log(&format!("accept: {e}")),
         }
     }
-    let _ = std::fs::remove_file(&path);
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now = std::fs::symlink_metadata(&path)
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+        if now.is_some() && now == ours {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
     let _ = shared.store.flush();
     log("stopped");
     Ok(())
