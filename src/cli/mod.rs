@@ -578,18 +578,7 @@ fn day(env: &Env, date: Option<&str>, json: bool) -> Result<(), Error> {
         let no_shows = crate::domain::booking::no_show_count(&store.seeker_bookings(&b.seeker)?);
         rows.push((b, seeker, no_shows));
     }
-    if json {
-        let list: Vec<_> = rows
-            .iter()
-            .filter_map(|(b, s, n)| {
-                s.as_ref()
-                    .map(|s| output::booking_json(b, s, *n, &env.loaded))
-            })
-            .collect();
-        output::print_json(&serde_json::Value::Array(list));
-    } else {
-        output::print_day(env.lang, &env.loaded, date, &rows);
-    }
+    output::print_day_or_json(env.lang, &env.loaded, date, &rows, json);
     Ok(())
 }
 

@@ -264,3 +264,23 @@ pub fn print_seeker(
         );
     }
 }
+
+/// A day's bookings, as `day` prints them: JSON (an array of bookings with
+/// their job seekers) or the text table.
+pub fn print_day_or_json(
+    lang: Lang,
+    loaded: &Loaded,
+    date: NaiveDate,
+    rows: &[(&Booking, Option<Seeker>, u32)],
+    json: bool,
+) {
+    if json {
+        let list: Vec<_> = rows
+            .iter()
+            .filter_map(|(b, s, n)| s.as_ref().map(|s| booking_json(b, s, *n, loaded)))
+            .collect();
+        print_json(&Value::Array(list));
+    } else {
+        print_day(lang, loaded, date, rows);
+    }
+}

@@ -192,18 +192,7 @@ pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
                 .iter()
                 .map(|r| (&r.booking, r.seeker.clone(), r.no_shows))
                 .collect();
-            if json {
-                let list: Vec<_> = rows
-                    .iter()
-                    .filter_map(|(b, s, n)| {
-                        s.as_ref()
-                            .map(|s| output::booking_json(b, s, *n, &env.loaded))
-                    })
-                    .collect();
-                output::print_json(&serde_json::Value::Array(list));
-            } else {
-                output::print_day(env.lang, &env.loaded, date, &rows);
-            }
+            output::print_day_or_json(env.lang, &env.loaded, date, &rows, json);
             Ok(())
         }
         Command::Sweep { json } => match call(env, c, Request::Sweep)? {

@@ -8,8 +8,7 @@ use crate::store::Actor;
 /// database (`/etc/passwd`, or sssd's directory through NSS); the number
 /// itself when it has no name.
 pub fn account_name(uid: u32) -> String {
-    let mut buf = vec![0u8; 4096];
-    loop {
+    name_from_db(|buf| {
         // SAFETY: getpwuid_r writes the entry into `pwd` and its strings into
         // `buf`, whose length it is told; `result` is set to `pwd` or null.
         let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
@@ -23,16 +22,40 @@ pub fn account_name(uid: u32) -> String {
                 &mut result,
             )
         };
+        let found = !result.is_null();
+        (
+            rc,
+            if found {
+                pwd.pw_name
+            } else {
+                std::ptr::null_mut()
+            },
+        )
+    })
+    .map(|n| crate::i18n::safe(&n))
+    .unwrap_or_else(|| uid.to_string())
+}
+
+/// One lookup in the system's user or group database (`get*_r`), with a
+/// buffer that grows while the entry does not fit: `call` fills `buf` and
+/// gives its status and the name it found (a pointer into `buf`, or null).
+fn name_from_db(
+    mut call: impl FnMut(&mut [u8]) -> (libc::c_int, *mut libc::c_char),
+) -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let (rc, name) = call(&mut buf);
         if rc == libc::ERANGE && buf.len() < 1 << 20 {
             buf.resize(buf.len() * 2, 0);
             continue;
         }
-        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-            return uid.to_string();
+        if rc != 0 || name.is_null() {
+            return None;
         }
-        // SAFETY: pw_name points into `buf`, NUL-terminated by getpwuid_r.
-        let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
-        return crate::i18n::safe(&name.to_string_lossy());
+        // SAFETY: the name points into `buf`, NUL-terminated by the lookup,
+        // and `buf` lives until this returns.
+        let name = unsafe { std::ffi::CStr::from_ptr(name) };
+        return Some(name.to_string_lossy().into_owned());
     }
 }
 
@@ -138,10 +161,9 @@ pub fn groups_of(account: &str, gid: u32) -> Vec<String> {
 
 /// The name of group `gid`, if it has one.
 fn group_name(gid: u32) -> Option<String> {
-    let mut buf = vec![0u8; 4096];
-    loop {
+    name_from_db(|buf| {
         // SAFETY: getgrgid_r writes the entry into `grp` and its strings
-        // into `buf`, whose length it is told.
+        // into `buf`, whose length it is told; `result` is set to `grp` or null.
         let mut grp: libc::group = unsafe { std::mem::zeroed() };
         let mut result: *mut libc::group = std::ptr::null_mut();
         let rc = unsafe {
@@ -153,17 +175,16 @@ fn group_name(gid: u32) -> Option<String> {
                 &mut result,
             )
         };
-        if rc == libc::ERANGE && buf.len() < 1 << 20 {
-            buf.resize(buf.len() * 2, 0);
-            continue;
-        }
-        if rc != 0 || result.is_null() || grp.gr_name.is_null() {
-            return None;
-        }
-        // SAFETY: gr_name points into `buf`, NUL-terminated by getgrgid_r.
-        let name = unsafe { std::ffi::CStr::from_ptr(grp.gr_name) };
-        return Some(name.to_string_lossy().into_owned());
-    }
+        let found = !result.is_null();
+        (
+            rc,
+            if found {
+                grp.gr_name
+            } else {
+                std::ptr::null_mut()
+            },
+        )
+    })
 }
 
 #[cfg(test)]

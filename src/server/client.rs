@@ -207,6 +207,13 @@ pub fn server_for(env: &crate::desk::Env) -> Option<PathBuf> {
     })
 }
 
+/// The server a screen is to use: [`server_for`], or with none configured
+/// one started for it ([`autostart`]), which a second screen on the same
+/// folder then joins.
+pub fn server_for_screen(env: &crate::desk::Env) -> Option<PathBuf> {
+    server_for(env).or_else(|| env.server.is_none().then(|| autostart(env)).flatten())
+}
+
 /// Asks a server started for a screen to leave, when nobody else is
 /// connected, and waits for it to be gone: then the folder itself may be
 /// used. False when it is the office's own server (it stays); an error when

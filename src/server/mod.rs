@@ -271,15 +271,14 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
         Err(WireError::Closed) => return Ok(()),
         Err(e) => return Err(format!("hello: {e}")),
     };
-    let send = |msg: &dyn erased::Frame| -> Result<(), String> {
-        let mut w = writer.lock().map_err(|_| "a writer failed".to_string())?;
-        msg.write_to(&mut w).map_err(|e| e.to_string())
-    };
     if hello.protocol != wire::PROTOCOL {
-        send(&Answer::Refused(Refused {
-            reason: "protocol".into(),
-            protocol: wire::PROTOCOL,
-        }))?;
+        send(
+            &writer,
+            &Answer::Refused(Refused {
+                reason: "protocol".into(),
+                protocol: wire::PROTOCOL,
+            }),
+        )?;
         return Err(format!(
             "{account}: protocol {} (this server speaks {})",
             hello.protocol,
@@ -287,10 +286,13 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
         ));
     }
     let Some(role) = role else {
-        send(&Answer::Refused(Refused {
-            reason: "not_allowed".into(),
-            protocol: wire::PROTOCOL,
-        }))?;
+        send(
+            &writer,
+            &Answer::Refused(Refused {
+                reason: "not_allowed".into(),
+                protocol: wire::PROTOCOL,
+            }),
+        )?;
         let ctx = Ctx {
             at: shared.env.clock.now(),
             actor: Actor {
@@ -308,15 +310,18 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
         user: account.clone(),
         terminal: hello.terminal.clone(),
     };
-    send(&Answer::Welcome(Welcome {
-        protocol: wire::PROTOCOL,
-        soudan: env!("CARGO_PKG_VERSION").into(),
-        office: env.loaded.config.office.code.clone(),
-        clock: env.clock.now().to_rfc3339(),
-        account: account.clone(),
-        role,
-        for_screen: shared.for_screen,
-    }))?;
+    send(
+        &writer,
+        &Answer::Welcome(Welcome {
+            protocol: wire::PROTOCOL,
+            soudan: env!("CARGO_PKG_VERSION").into(),
+            office: env.loaded.config.office.code.clone(),
+            clock: env.clock.now().to_rfc3339(),
+            account: account.clone(),
+            role,
+            for_screen: shared.for_screen,
+        }),
+    )?;
     log(&format!(
         "client {id}: {account} ({}) from {}",
         role.id(),
@@ -340,7 +345,7 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
             id: envelope.id,
             result: result.map(|(r, _)| r),
         };
-        send(&reply)?;
+        send(&writer, &reply)?;
         if changed {
             shared.announce();
         }
@@ -403,17 +408,8 @@ fn answer(
         .map_err(fail)
 }
 
-/// Writing any of the messages through one closure.
-mod erased {
-    use super::wire;
-
-    pub trait Frame {
-        fn write_to(&self, w: &mut std::os::unix::net::UnixStream) -> Result<(), wire::WireError>;
-    }
-
-    impl<T: serde::Serialize> Frame for T {
-        fn write_to(&self, w: &mut std::os::unix::net::UnixStream) -> Result<(), wire::WireError> {
-            wire::write_frame(w, self)
-        }
-    }
+/// Writes one frame to a client, through the lock its announcements share.
+fn send<T: serde::Serialize>(writer: &Mutex<UnixStream>, msg: &T) -> Result<(), String> {
+    let mut w = writer.lock().map_err(|_| "a writer failed".to_string())?;
+    wire::write_frame(&mut *w, msg).map_err(|e| e.to_string())
 }

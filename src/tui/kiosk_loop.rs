@@ -149,14 +149,7 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
     if let Some(s) = idle {
         loaded.config.kiosk.idle_seconds = s;
     }
-    // The office's server, or one started for this screen, as a dashboard
-    // does: then dashboards join the same one.
-    let socket = crate::server::client::server_for(env).or_else(|| {
-        env.server
-            .is_none()
-            .then(|| crate::server::client::autostart(env))
-            .flatten()
-    });
+    let socket = crate::server::client::server_for_screen(env);
     let (tx, rx) = std::sync::mpsc::channel::<super::LoopEvent>();
     let backend = match &socket {
         Some(s) => Backend::Remote(super::connect(env, s, &tx)?),
@@ -215,19 +208,7 @@ fn remote_loop(
     use crate::server::client::Notice;
     use std::sync::mpsc::RecvTimeoutError;
     let io_err = |e: io::Error| Error::Internal(e.to_string());
-    {
-        let tx = tx.clone();
-        std::thread::Builder::new()
-            .name("terminal".into())
-            .spawn(move || {
-                while let Ok(ev) = event::read() {
-                    if tx.send(L::Term(ev)).is_err() {
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| Error::Internal(e.to_string()))?;
-    }
+    super::spawn_terminal_reader(&tx)?;
     let mut client = Some(client);
     let reload = |k: &mut Kiosk, link: &Link<'_>| -> Result<(), StoreError> {
         if k.screen == super::kiosk::Screen::Slots

@@ -222,18 +222,10 @@ pub(crate) fn theme(env: &Env) -> Theme {
     Theme::new(env.ascii || Theme::ascii_by_default(term.as_deref(), locale.as_deref()))
 }
 
-/// Opens the dashboard on the terminal.
-pub use crate::server::client::server_for;
-
+/// Opens the dashboard on the terminal: through the office's server, or
+/// one started for it, else on the folder itself.
 pub fn run(env: &Env) -> Result<(), Error> {
-    // The office's server, or one started for this screen (none configured):
-    // then a second screen on the same folder joins it.
-    let socket = server_for(env).or_else(|| {
-        env.server
-            .is_none()
-            .then(|| crate::server::client::autostart(env))
-            .flatten()
-    });
+    let socket = crate::server::client::server_for_screen(env);
     if let Some(socket) = socket {
         return run_remote(env, &socket);
     }
@@ -322,6 +314,23 @@ pub(crate) enum LoopEvent {
     Server(crate::server::client::Notice),
 }
 
+/// Reads the terminal's events on a thread of its own into `tx`, so that
+/// the loop waits on one channel for the terminal and the server.
+pub(crate) fn spawn_terminal_reader(tx: &std::sync::mpsc::Sender<LoopEvent>) -> Result<(), Error> {
+    let tx = tx.clone();
+    std::thread::Builder::new()
+        .name("terminal".into())
+        .spawn(move || {
+            while let Ok(ev) = event::read() {
+                if tx.send(LoopEvent::Term(ev)).is_err() {
+                    break;
+                }
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
 /// Connects to the server at `socket`, its announcements forwarded to `tx`.
 pub(crate) fn connect(
     env: &Env,
@@ -393,19 +402,7 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
         app.size = (size.width, size.height);
     }
     crate::store::wrap_panic_hook();
-    {
-        let tx = tx.clone();
-        std::thread::Builder::new()
-            .name("terminal".into())
-            .spawn(move || {
-                while let Ok(ev) = event::read() {
-                    if tx.send(LoopEvent::Term(ev)).is_err() {
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| Error::Internal(e.to_string()))?;
-    }
+    spawn_terminal_reader(&tx)?;
     let io_err = |e: io::Error| Error::Internal(e.to_string());
     let result = (|| -> Result<(), Error> {
         let mut dirty = true;
