@@ -898,3 +898,88 @@ fn the_bulk_sample_equals_the_sample_booked_one_by_one() {
     };
     assert_eq!(actions(&one), actions(&bulk));
 }
+
+/// A request sent again under its key (its reply lost with the server)
+/// is carried out once, also after the database is closed and opened
+/// again; the same key from another account is another request.
+#[test]
+fn a_request_sent_again_under_its_key_is_carried_out_once() {
+    use soudan::store::{Contact, once_key};
+    let dir = tempfile::tempdir().unwrap();
+    let t = ctx(at("2026-12-01T09:00:00+09:00"));
+    let key = once_key("staff1", "5f0c:7");
+    let first = {
+        let store = Store::open(dir.path(), "test").unwrap();
+        store
+            .book_once(
+                &new_booking(slot(day(), 600, 1), seeker(1)),
+                &t,
+                Contact::Keep,
+                Some(&key),
+            )
+            .unwrap()
+    };
+    let store = Store::open(dir.path(), "test").unwrap();
+    let again = store
+        .book_once(
+            &new_booking(slot(day(), 600, 1), seeker(1)),
+            &t,
+            Contact::Keep,
+            Some(&key),
+        )
+        .unwrap();
+    assert_eq!(again, first);
+    // Without the key, or under another account's, it is a new request:
+    // the slot is taken.
+    for other in [None, Some(once_key("staff2", "5f0c:7"))] {
+        let r = store.book_once(
+            &new_booking(slot(day(), 600, 1), seeker(1)),
+            &t,
+            Contact::Keep,
+            other.as_deref(),
+        );
+        assert!(
+            matches!(r, Err(OpError::Rule(Violation::SlotTaken { .. }))),
+            "{r:?}"
+        );
+    }
+    let books = |s: &Store| {
+        s.audit()
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "book")
+            .count()
+    };
+    assert_eq!(books(&store), 1);
+    assert_eq!(
+        store.mail_queue().unwrap().len(),
+        1,
+        "one confirmation queued"
+    );
+    // A cancellation sent twice: once cancelled, one event, one mail more.
+    let cancel = Event::Cancel {
+        reason: "電話で".into(),
+    };
+    let ckey = once_key("staff1", "5f0c:8");
+    let a = store
+        .apply_once(first.id, &cancel, &t, &|_| Ok(()), Some(&ckey))
+        .unwrap();
+    let b = store
+        .apply_once(first.id, &cancel, &t, &|_| Ok(()), Some(&ckey))
+        .unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.status, Status::Cancelled);
+    let cancels = store
+        .audit()
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "cancel")
+        .count();
+    assert_eq!(cancels, 1);
+    // Sent a third time without its key, it is refused as what it is.
+    assert!(matches!(
+        store.apply(first.id, &cancel, &t),
+        Err(OpError::Rule(_))
+    ));
+    assert!(store.check().unwrap().problems.is_empty());
+}

@@ -80,6 +80,7 @@ impl Env {
                 let s = &loaded_socket;
                 (!s.is_empty()).then(|| PathBuf::from(s))
             }),
+            once: None,
         })
     }
 

@@ -88,7 +88,12 @@ pub fn place(env: &Env, store: &Store, req: &BookingRequest) -> Result<Booking, 
     } else {
         req.contact
     };
-    Ok(store.book_with(&new, &env.ctx(Some(req.channel)), contact)?)
+    Ok(store.book_once(
+        &new,
+        &env.ctx(Some(req.channel)),
+        contact,
+        env.once_key().as_deref(),
+    )?)
 }
 
 /// The bookings ahead (booked, from today on) whose consent was given to a

@@ -30,6 +30,10 @@ pub struct Env {
     /// The office's server given (`--server`, `SOUDAN_SERVER`,
     /// `server.socket`): that one or none, never a local database instead.
     pub server: Option<PathBuf>,
+    /// The key of the request being carried out, when it may come twice
+    /// (a client that lost its server sends it again): a change is then
+    /// made once, and a repeat answers with what the first one did.
+    pub once: Option<String>,
 }
 
 impl Env {
@@ -40,6 +44,14 @@ impl Env {
             actor: self.actor.clone(),
             channel,
         }
+    }
+
+    /// The store's key for the request being carried out ([`Env::once`]),
+    /// under the account that asked.
+    pub fn once_key(&self) -> Option<Vec<u8>> {
+        self.once
+            .as_deref()
+            .map(|k| crate::store::once_key(&self.actor.user, k))
     }
 
     /// Opens the store, refusing a training clock on the office's real data.

@@ -31,9 +31,13 @@ pub fn change(
     let office = &env.loaded.office;
     let now = env.clock.local();
     store
-        .apply_checked(id, event, &env.ctx(channel), &|b| {
-            office.check_event(b, event, now)
-        })
+        .apply_once(
+            id,
+            event,
+            &env.ctx(channel),
+            &|b| office.check_event(b, event, now),
+            env.once_key().as_deref(),
+        )
         .map_err(|e| Error::from(e).about(id))
 }
 

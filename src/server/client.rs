@@ -28,11 +28,28 @@ enum Incoming {
     Gone(String),
 }
 
-/// A connection to `soudan serve`.
+/// How long a change whose reply was lost with the server keeps being
+/// sent again, to the server when it is back (a restart takes tens of
+/// milliseconds; systemd waits a moment before it restarts one).
+const RETRY_FOR: Duration = Duration::from_secs(8);
+
+/// One connection: where requests go and where their replies come.
+struct Conn {
+    writer: UnixStream,
+    replies: Receiver<Incoming>,
+}
+
+/// A connection to `soudan serve`, made again when it is lost: a request
+/// whose reply was lost with the server is sent again, with the same id,
+/// to the server when it is back, and the server makes a change once per
+/// (account, session, id), so nothing is ever committed twice.
 pub struct Client {
     path: PathBuf,
-    writer: Mutex<UnixStream>,
-    replies: Mutex<Receiver<Incoming>>,
+    terminal: String,
+    lang: Lang,
+    session: String,
+    notices: Sender<Notice>,
+    conn: Mutex<Option<Conn>>,
     next: AtomicU64,
     pub welcome: Welcome,
 }
@@ -58,111 +75,204 @@ fn unreachable(lang: Lang, path: &Path, why: &str) -> Error {
     }
 }
 
+/// Why an exchange did not end in a reply.
+enum Lost {
+    /// The request never left (it cannot have been carried out).
+    NotSent(String),
+    /// It may have been carried out; its reply was lost.
+    Unanswered(String),
+}
+
 impl Client {
     /// Connects to the server at `path` and says hello; `notices` receives
-    /// the server's announcements.
+    /// the server's announcements (those of every later connection too).
     pub fn connect(
         path: &Path,
         terminal: &str,
         lang: Lang,
         notices: Sender<Notice>,
     ) -> Result<Client, Error> {
-        let mut stream =
-            UnixStream::connect(path).map_err(|e| unreachable(lang, path, &e.to_string()))?;
-        stream
-            .set_read_timeout(Some(REPLY_WAIT))
-            .map_err(|e| unreachable(lang, path, &e.to_string()))?;
-        wire::write_frame(&mut stream, &wire::hello(terminal, lang))
-            .map_err(|e| unreachable(lang, path, &e.to_string()))?;
-        let answer: Answer =
-            wire::read_frame(&mut stream).map_err(|e| unreachable(lang, path, &e.to_string()))?;
-        let welcome = match answer {
-            Answer::Welcome(w) => w,
-            Answer::Refused(r) if r.reason == "not_allowed" => {
-                return Err(Error::NotAllowed {
-                    what: path.display().to_string(),
-                    role: None,
-                });
-            }
-            Answer::Refused(r) => {
-                return Err(unreachable(
-                    lang,
-                    path,
-                    &format!("{} (protocol {})", r.reason, r.protocol),
-                ));
-            }
-        };
-        // Replies and announcements come on one stream; the reader sorts them.
-        let mut reader = stream
-            .try_clone()
-            .map_err(|e| unreachable(lang, path, &e.to_string()))?;
-        let _ = reader.set_read_timeout(None);
-        let (tx, rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("server-reader".into())
-            .spawn(move || {
-                loop {
-                    match wire::read_frame::<ServerMsg>(&mut reader) {
-                        Ok(ServerMsg::Reply { id, result }) => {
-                            if tx.send(Incoming::Reply { id, result }).is_err() {
-                                break;
-                            }
-                        }
-                        Ok(ServerMsg::Changed { seq }) => {
-                            let _ = notices.send(Notice::Changed(seq));
-                        }
-                        Err(e) => {
-                            let why = match e {
-                                WireError::Closed => "closed".to_string(),
-                                other => other.to_string(),
-                            };
-                            let _ = tx.send(Incoming::Gone(why.clone()));
-                            let _ = notices.send(Notice::Lost(why));
-                            break;
-                        }
-                    }
-                }
-            })
-            .map_err(|e| unreachable(lang, path, &e.to_string()))?;
+        let session = wire::new_session();
+        let (conn, welcome) = open(path, terminal, lang, &session, &notices)?;
         Ok(Client {
             path: path.to_path_buf(),
-            writer: Mutex::new(stream),
-            replies: Mutex::new(rx),
+            terminal: terminal.to_string(),
+            lang,
+            session,
+            notices,
+            conn: Mutex::new(Some(conn)),
             next: AtomicU64::new(1),
             welcome,
         })
     }
 
-    /// Sends `request` and waits for its reply.
+    /// Whether the connection is up, connecting again (once) when it is
+    /// not: a screen calls it while it says the server is lost.
+    pub fn reconnect(&self) -> Result<(), Error> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| unreachable(self.lang, &self.path, "a writer failed"))?;
+        self.ensure(&mut conn).map(|_| ())
+    }
+
+    fn ensure<'a>(&self, conn: &'a mut Option<Conn>) -> Result<&'a mut Conn, Error> {
+        if conn.is_none() {
+            let (c, _) = open(
+                &self.path,
+                &self.terminal,
+                self.lang,
+                &self.session,
+                &self.notices,
+            )?;
+            *conn = Some(c);
+        }
+        conn.as_mut()
+            .ok_or_else(|| unreachable(self.lang, &self.path, "no connection"))
+    }
+
+    /// Sends `request` and waits for its reply. A request that cannot be
+    /// sent (the server is down) fails at once; one whose reply was lost is
+    /// sent again for a few seconds, and fails only if the server does not
+    /// come back.
     pub fn call(&self, lang: Lang, request: Request) -> Result<Response, Error> {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let replies = self
-            .replies
+        let envelope = Envelope { id, request };
+        let mut conn = self
+            .conn
             .lock()
-            .map_err(|_| unreachable(lang, &self.path, "a reader failed"))?;
-        {
-            let mut w = self
-                .writer
-                .lock()
-                .map_err(|_| unreachable(lang, &self.path, "a writer failed"))?;
-            wire::write_frame(&mut *w, &Envelope { id, request })
-                .map_err(|e| unreachable(lang, &self.path, &e.to_string()))?;
-        }
+            .map_err(|_| unreachable(lang, &self.path, "a writer failed"))?;
+        let deadline = std::time::Instant::now() + RETRY_FOR;
+        let mut first = true;
         loop {
-            match replies.recv_timeout(REPLY_WAIT) {
-                Ok(Incoming::Reply { id: got, result }) if got == id => {
-                    return result.map_err(|f| Error::Remote {
-                        code: f.code,
-                        message: f.message,
-                    });
-                }
-                // The reply to a request given up on: not this one's.
-                Ok(Incoming::Reply { .. }) => continue,
-                Ok(Incoming::Gone(why)) => return Err(unreachable(lang, &self.path, &why)),
-                Err(_) => return Err(unreachable(lang, &self.path, "no reply")),
+            let why = match self.ensure(&mut conn) {
+                Err(e) if first => return Err(e),
+                Err(e) => e.message(lang),
+                Ok(c) => match exchange(c, &envelope) {
+                    Ok(result) => {
+                        return result.map_err(|f| Error::Remote {
+                            code: f.code,
+                            message: f.message,
+                        });
+                    }
+                    Err(Lost::NotSent(why)) if first => {
+                        *conn = None;
+                        return Err(unreachable(lang, &self.path, &why));
+                    }
+                    Err(Lost::NotSent(why) | Lost::Unanswered(why)) => {
+                        *conn = None;
+                        why
+                    }
+                },
+            };
+            first = false;
+            if std::time::Instant::now() >= deadline {
+                return Err(unreachable(lang, &self.path, &why));
             }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // The reader's copy of the socket ends with it.
+        let _ = self.writer.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Sends one request on `c` and waits for its reply.
+fn exchange(c: &mut Conn, envelope: &Envelope) -> Result<Result<Response, wire::Failure>, Lost> {
+    // Replies to requests given up on before are not this one's.
+    while c.replies.try_recv().is_ok() {}
+    wire::write_frame(&mut c.writer, envelope).map_err(|e| Lost::NotSent(e.to_string()))?;
+    loop {
+        match c.replies.recv_timeout(REPLY_WAIT) {
+            Ok(Incoming::Reply { id, result }) if id == envelope.id => return Ok(result),
+            Ok(Incoming::Reply { .. }) => continue,
+            Ok(Incoming::Gone(why)) => return Err(Lost::Unanswered(why)),
+            Err(_) => return Err(Lost::Unanswered("no reply".into())),
+        }
+    }
+}
+
+/// Connects, says hello (as `session`), and starts the thread that sorts
+/// what the server sends into replies and `notices`.
+fn open(
+    path: &Path,
+    terminal: &str,
+    lang: Lang,
+    session: &str,
+    notices: &Sender<Notice>,
+) -> Result<(Conn, Welcome), Error> {
+    let mut stream =
+        UnixStream::connect(path).map_err(|e| unreachable(lang, path, &e.to_string()))?;
+    stream
+        .set_read_timeout(Some(REPLY_WAIT))
+        .map_err(|e| unreachable(lang, path, &e.to_string()))?;
+    let mut hello = wire::hello(terminal, lang);
+    hello.session = session.to_string();
+    wire::write_frame(&mut stream, &hello).map_err(|e| unreachable(lang, path, &e.to_string()))?;
+    let answer: Answer =
+        wire::read_frame(&mut stream).map_err(|e| unreachable(lang, path, &e.to_string()))?;
+    let welcome = match answer {
+        Answer::Welcome(w) => w,
+        Answer::Refused(r) if r.reason == "not_allowed" => {
+            return Err(Error::NotAllowed {
+                what: path.display().to_string(),
+                role: None,
+            });
+        }
+        Answer::Refused(r) => {
+            return Err(unreachable(
+                lang,
+                path,
+                &format!("{} (protocol {})", r.reason, r.protocol),
+            ));
+        }
+    };
+    // Replies and announcements come on one stream; the reader sorts them.
+    let mut reader = stream
+        .try_clone()
+        .map_err(|e| unreachable(lang, path, &e.to_string()))?;
+    let _ = reader.set_read_timeout(None);
+    let (tx, rx) = mpsc::channel();
+    let notices = notices.clone();
+    std::thread::Builder::new()
+        .name("server-reader".into())
+        .spawn(move || {
+            loop {
+                match wire::read_frame::<ServerMsg>(&mut reader) {
+                    Ok(ServerMsg::Reply { id, result }) => {
+                        if tx.send(Incoming::Reply { id, result }).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(ServerMsg::Changed { seq }) => {
+                        let _ = notices.send(Notice::Changed(seq));
+                    }
+                    Err(e) => {
+                        let why = match e {
+                            WireError::Closed => "closed".to_string(),
+                            other => other.to_string(),
+                        };
+                        // A connection given up on by its client is not news.
+                        if tx.send(Incoming::Gone(why.clone())).is_ok() {
+                            let _ = notices.send(Notice::Lost(why));
+                        }
+                        break;
+                    }
+                }
+            }
+        })
+        .map_err(|e| unreachable(lang, path, &e.to_string()))?;
+    Ok((
+        Conn {
+            writer: stream,
+            replies: rx,
+        },
+        welcome,
+    ))
 }
 
 /// The socket a data dir's server listens on when none is configured.

@@ -304,6 +304,16 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
         let _ = shared.store.record("refused.connect", &ctx);
         return Err(format!("{account} has no role: refused"));
     };
+    let session = if wire::valid_session(&hello.session) {
+        Some(hello.session.clone())
+    } else {
+        if !hello.session.is_empty() {
+            log(&format!(
+                "client {id}: a session name that is not one: ignored"
+            ));
+        }
+        None
+    };
     let mut env = shared.env.clone();
     env.lang = lang_of(&hello);
     env.actor = Actor {
@@ -338,6 +348,12 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
             Err(e) => {
                 return Err(format!("{account}: {e}"));
             }
+        };
+        // A change is made once per (account, session, id): sent again
+        // after its reply was lost, it answers with what was done.
+        env.once = match &session {
+            Some(s) if envelope.request.changes() => Some(format!("{s}:{}", envelope.id)),
+            _ => None,
         };
         let result = answer(shared, &env, role, envelope.request);
         let changed = result.as_ref().is_ok_and(|(_, changed)| *changed);

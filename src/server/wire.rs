@@ -31,6 +31,33 @@ pub struct Hello {
     /// The language its person reads (`ja`, `en`): the server's messages
     /// come in it.
     pub lang: String,
+    /// The client's own random name, the same across its reconnections:
+    /// with a request's id it is the key that makes a change sent again
+    /// (its reply lost with the server) happen once. Empty: no such key.
+    #[serde(default)]
+    pub session: String,
+}
+
+/// Whether `s` may be a [`Hello::session`]: 1 to 64 letters, digits and
+/// `-`.
+pub fn valid_session(s: &str) -> bool {
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A fresh session name: 128 random bits from the kernel, in hex.
+pub fn new_session() -> String {
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom(2) writes at most `bytes.len()` bytes into it.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != bytes.len() as isize {
+        // No kernel randomness: the clock and the process keep it unique.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        return format!("{t:x}-{:x}-{:x}", std::process::id(), fastrand::u64(..));
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A request of a client, with the id its reply carries.
@@ -168,6 +195,7 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> Result<T, WireError
 /// The [`Hello`] of this soudan.
 pub fn hello(terminal: &str, lang: crate::i18n::Lang) -> Hello {
     Hello {
+        session: String::new(),
         protocol: PROTOCOL,
         soudan: env!("CARGO_PKG_VERSION").into(),
         terminal: crate::i18n::safe(terminal).chars().take(200).collect(),
@@ -253,6 +281,16 @@ mod tests {
             }
             let _ = read_frame::<Hello>(&mut std::io::Cursor::new(bytes.clone()));
             let _ = read_frame::<Answer>(&mut std::io::Cursor::new(bytes));
+        }
+    }
+
+    #[test]
+    fn sessions_are_fresh_and_valid() {
+        let a = new_session();
+        let b = new_session();
+        assert!(valid_session(&a) && valid_session(&b) && a != b, "{a} {b}");
+        for bad in ["", "a b", "x:1", &"a".repeat(65), "\u{1b}"] {
+            assert!(!valid_session(bad), "{bad:?}");
         }
     }
 

@@ -18,6 +18,7 @@
 //! | `audit_by_booking` | id, sequence | — (a booking's history) |
 //! | `mail_queue` | sequence u64 BE | a mail to write (in the change's own transaction) |
 //! | `marks` | kind, id, tag | — (a notice already queued: never twice) |
+//! | `marks` | `request`, account, key | booking id (a request carried out: never twice) |
 //!
 //! Every change is one sled transaction over the trees it touches, which
 //! re-checks the slot, the job seeker's day and refusals, so racing terminals
@@ -174,6 +175,17 @@ pub struct Ctx {
     pub actor: Actor,
     /// How staff were reached (counter, phone, ...), when it matters.
     pub channel: Option<Channel>,
+}
+
+/// The key under which a request that may come twice is remembered
+/// ([`Store::book_once`]): the account that asked and the request's own
+/// key, so that one account can never repeat another's.
+pub fn once_key(account: &str, key: &str) -> Vec<u8> {
+    let mut k = b"request\0".to_vec();
+    k.extend_from_slice(account.as_bytes());
+    k.push(0);
+    k.extend_from_slice(key.as_bytes());
+    k
 }
 
 /// One entry of the append-only audit trail: ids only, never personal data
@@ -1089,7 +1101,22 @@ impl Store {
         ctx: &Ctx,
         contact: Contact,
     ) -> Result<Booking, OpError> {
-        let booking = self.book_unflushed(new, ctx, contact)?;
+        self.book_once(new, ctx, contact, None)
+    }
+
+    /// [`Store::book_with`] for a request that may come twice (a client
+    /// that lost its server sends it again): with `once`, the first time
+    /// books and remembers the booking under that key in the same
+    /// transaction; a repeat books nothing and returns the booking as it is
+    /// now. The key says who asked (see [`once_key`]).
+    pub fn book_once(
+        &self,
+        new: &NewBooking,
+        ctx: &Ctx,
+        contact: Contact,
+        once: Option<&[u8]>,
+    ) -> Result<Booking, OpError> {
+        let booking = self.book_unflushed(new, ctx, contact, once)?;
         self.flush()?;
         Ok(booking)
     }
@@ -1123,7 +1150,7 @@ impl Store {
         let mut out = Vec::with_capacity(news.len());
         let mut result = Ok(());
         for (new, ctx) in news {
-            match self.book_unflushed(new, ctx, Contact::Keep) {
+            match self.book_unflushed(new, ctx, Contact::Keep, None) {
                 Ok(b) => out.push(b),
                 Err(e) => {
                     result = Err(e);
@@ -1140,11 +1167,15 @@ impl Store {
         new: &NewBooking,
         ctx: &Ctx,
         contact: Contact,
+        once: Option<&[u8]>,
     ) -> Result<Booking, OpError> {
         let slot_key = keys::slot(&new.slot);
         let day_key = keys::seeker_day(&new.seeker.number, new.slot.date);
         let seeker_key = new.seeker.number.as_str().as_bytes().to_vec();
         self.transact_unflushed(|tx| {
+            if let Some(done) = tx.done_before(once)? {
+                return Ok(done);
+            }
             let stored: Option<Seeker> = match tx.seekers.get(&seeker_key)? {
                 Some(raw) => Some(tx.decode(Kind::Seeker, "seeker", &raw)?),
                 None => None,
@@ -1194,6 +1225,7 @@ impl Store {
             }
             tx.audit(ctx, "book", Some(id), None, None, Some(Status::Booked))?;
             tx.queue_mail(id, MailKind::Confirmation, ctx.at)?;
+            tx.remember(once, id)?;
             Ok(booking)
         })
     }
@@ -1213,7 +1245,21 @@ impl Store {
         ctx: &Ctx,
         rule: &dyn Fn(&Booking) -> Result<(), Violation>,
     ) -> Result<Booking, OpError> {
-        let booking = self.apply_unflushed_with(id, event, ctx, rule, |_| {})?;
+        self.apply_once(id, event, ctx, rule, None)
+    }
+
+    /// [`Store::apply_checked`] for a request that may come twice, as
+    /// [`Store::book_once`]: a repeat of `once` changes nothing and returns
+    /// the booking as it is now.
+    pub fn apply_once(
+        &self,
+        id: BookingId,
+        event: &Event,
+        ctx: &Ctx,
+        rule: &dyn Fn(&Booking) -> Result<(), Violation>,
+        once: Option<&[u8]>,
+    ) -> Result<Booking, OpError> {
+        let booking = self.apply_unflushed_with(id, event, ctx, rule, |_| {}, once)?;
         self.flush()?;
         Ok(booking)
     }
@@ -1230,9 +1276,14 @@ impl Store {
         let event = Event::Reconsent {
             version: consent.terms_version.clone(),
         };
-        let booking = self.apply_unflushed_with(id, &event, ctx, &|_| Ok(()), |b| {
-            b.consent = consent.clone()
-        })?;
+        let booking = self.apply_unflushed_with(
+            id,
+            &event,
+            ctx,
+            &|_| Ok(()),
+            |b| b.consent = consent.clone(),
+            None,
+        )?;
         self.flush()?;
         Ok(booking)
     }
@@ -1252,7 +1303,7 @@ impl Store {
     }
 
     fn apply_unflushed(&self, id: BookingId, event: &Event, ctx: &Ctx) -> Result<Booking, OpError> {
-        self.apply_unflushed_with(id, event, ctx, &|_| Ok(()), |_| {})
+        self.apply_unflushed_with(id, event, ctx, &|_| Ok(()), |_| {}, None)
     }
 
     /// Applies `event` in one transaction, with `edit` made to the booking
@@ -1264,8 +1315,12 @@ impl Store {
         ctx: &Ctx,
         rule: &dyn Fn(&Booking) -> Result<(), Violation>,
         edit: impl Fn(&mut Booking),
+        once: Option<&[u8]>,
     ) -> Result<Booking, OpError> {
         self.transact_unflushed(|tx| {
+            if let Some(done) = tx.done_before(once)? {
+                return Ok(done);
+            }
             let Some(raw) = tx.bookings.get(id.as_bytes())? else {
                 return abort(OpError::NotFound(id));
             };
@@ -1291,6 +1346,7 @@ impl Store {
                 Some(from),
                 Some(booking.status),
             )?;
+            tx.remember(once, id)?;
             Ok(booking)
         })
     }
@@ -1827,6 +1883,29 @@ impl Tx<'_> {
         let bytes = codec::encode(kind, value)
             .map_err(|e| ConflictableTransactionError::Abort(OpError::TooLarge(e)))?;
         tree.insert(key, bytes)?;
+        Ok(())
+    }
+
+    /// The booking a request with this key was carried out on before, as
+    /// it is now.
+    fn done_before(&self, once: Option<&[u8]>) -> TxResult<Option<Booking>> {
+        let Some(key) = once else { return Ok(None) };
+        let Some(raw) = self.marks.get(key)? else {
+            return Ok(None);
+        };
+        let id = keys::trailing_id(&raw)
+            .ok_or_else(|| self.fail(self.store.damaged("a request mark is not an id")))?;
+        let Some(b) = self.bookings.get(id.as_bytes())? else {
+            return Err(self.fail(self.store.damaged("a request mark names no booking")));
+        };
+        Ok(Some(self.decode(Kind::Booking, "booking", &b)?))
+    }
+
+    /// Remembers that the request with this key was carried out on `id`.
+    fn remember(&self, once: Option<&[u8]>, id: BookingId) -> TxResult<()> {
+        if let Some(key) = once {
+            self.marks.insert(key, id.as_bytes())?;
+        }
         Ok(())
     }
 

@@ -209,7 +209,8 @@ fn remote_loop(
     use std::sync::mpsc::RecvTimeoutError;
     let io_err = |e: io::Error| Error::Internal(e.to_string());
     super::spawn_terminal_reader(&tx)?;
-    let mut client = Some(client);
+    // False from the moment the server is lost until it answers again.
+    let mut up = true;
     let reload = |k: &mut Kiosk, link: &Link<'_>| -> Result<(), StoreError> {
         if k.screen == super::kiosk::Screen::Slots
             && let Some(a) = perform(env, link, k, KioskEffect::LoadFree)?
@@ -227,12 +228,13 @@ fn remote_loop(
             dirty = false;
         }
         k.now = env.clock.local();
-        let link = match &client {
-            Some(c) => Link::Remote(c),
-            None => Link::Down(socket),
+        let link = if up {
+            Link::Remote(&client)
+        } else {
+            Link::Down(socket)
         };
         let mut wait = k.next_wake();
-        if client.is_none() {
+        if !up {
             wait = wait.min(StdDuration::from_secs(2));
         }
         match rx.recv_timeout(wait) {
@@ -245,7 +247,7 @@ fn remote_loop(
                     // Keys pressed while the booking was made are dropped.
                     while let Ok(ev) = rx.try_recv() {
                         if let L::Server(Notice::Lost(_)) = ev {
-                            client = None;
+                            up = false;
                         }
                     }
                 }
@@ -263,14 +265,14 @@ fn remote_loop(
                 dirty = true;
             }
             Ok(L::Server(Notice::Lost(_))) => {
-                client = None;
+                up = false;
                 k.reset();
                 k.message = Some(tr!(k.lang, "kiosk.not_booked"));
                 dirty = true;
             }
-            Err(RecvTimeoutError::Timeout) if client.is_none() => {
-                if let Ok(c) = super::connect(env, socket, &tx) {
-                    client = Some(c);
+            Err(RecvTimeoutError::Timeout) if !up => {
+                if client.reconnect().is_ok() {
+                    up = true;
                     k.message = None;
                     dirty = true;
                 }

@@ -381,15 +381,13 @@ fn reload(env: &Env, link: &Link<'_>, app: &mut App) -> Result<(), StoreError> {
 fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
     use std::sync::mpsc::{RecvTimeoutError, channel};
     let (tx, rx) = channel::<LoopEvent>();
-    let mut client = Some(connect(env, socket, &tx)?);
+    let client = connect(env, socket, &tx)?;
+    // False from the moment the server is lost until it answers again.
+    let mut up = true;
     let loaded = Arc::new(env.loaded.clone());
     let mut app = App::new(env.lang, theme(env), loaded, env.clock.local());
     {
-        let link = Link::Remote(
-            client
-                .as_ref()
-                .ok_or_else(|| Error::Internal("no client".into()))?,
-        );
+        let link = Link::Remote(&client);
         dispatch_on(env, &link, &mut app, Action::Tick(env.clock.local()))?;
         if let Some(a) = perform(env, &link, Effect::Load(app.date))? {
             dispatch_on(env, &link, &mut app, a)?;
@@ -415,9 +413,10 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                 terminal.draw(|f| view::render(&app, f)).map_err(io_err)?;
                 dirty = false;
             }
-            let link = match &client {
-                Some(c) => Link::Remote(c),
-                None => Link::Down(socket),
+            let link = if up {
+                Link::Remote(&client)
+            } else {
+                Link::Down(socket)
             };
             let next = match next_no_show {
                 Some(n) => n,
@@ -426,14 +425,14 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                         Ok(crate::desk::request::Response::NextNoShow(t)) => t,
                         _ => None,
                     };
-                    if client.is_some() {
+                    if up {
                         next_no_show = Some(n);
                     }
                     n
                 }
             };
             let mut wait = until_next_deadline(env.clock.local(), next);
-            if client.is_none() {
+            if !up {
                 wait = wait.min(StdDuration::from_secs(2));
             }
             match rx.recv_timeout(wait) {
@@ -460,19 +459,17 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                     dirty = true;
                 }
                 Ok(LoopEvent::Server(crate::server::client::Notice::Lost(why))) => {
-                    client = None;
+                    up = false;
                     app.status = Some(app::StatusLine {
                         tone: app::Tone::Error,
                         text: tr!(env.lang, "server.lost", why = crate::i18n::safe(&why)),
                     });
                     dirty = true;
                 }
-                Err(RecvTimeoutError::Timeout) if client.is_none() => {
-                    if let Ok(c) = connect(env, socket, &tx) {
-                        client = Some(c);
-                        if let Some(c) = &client {
-                            reload(env, &Link::Remote(c), &mut app)?;
-                        }
+                Err(RecvTimeoutError::Timeout) if !up => {
+                    if client.reconnect().is_ok() {
+                        up = true;
+                        reload(env, &Link::Remote(&client), &mut app)?;
                         app.status = Some(app::StatusLine {
                             tone: app::Tone::Ok,
                             text: tr!(env.lang, "server.back"),
