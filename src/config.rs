@@ -47,6 +47,9 @@ pub struct ServerSection {
     pub socket: String,
     /// Minutes a server started by a screen stays after its last client.
     pub idle_exit_minutes: u32,
+    /// Minutes a slot stays held for a wizard on it, renewed while the
+    /// wizard is in use.
+    pub hold_minutes: u32,
 }
 
 impl Default for ServerSection {
@@ -54,6 +57,7 @@ impl Default for ServerSection {
         Self {
             socket: String::new(),
             idle_exit_minutes: 10,
+            hold_minutes: 5,
         }
     }
 }
@@ -323,6 +327,13 @@ impl Config {
                 "server.idle_exit_minutes",
                 self.server.idle_exit_minutes.to_string(),
                 "idle_exit",
+            ));
+        }
+        if !(1..=60).contains(&self.server.hold_minutes) {
+            return Err(Invalid::new(
+                "server.hold_minutes",
+                self.server.hold_minutes.to_string(),
+                "hold_minutes",
             ));
         }
         let tz: Tz =

@@ -332,6 +332,21 @@ fn violation_message(lang: Lang, v: &Violation, id: Option<BookingId>) -> String
             time = hm(&slot.start),
             booth = slot.booth
         ),
+        Violation::SlotHeld {
+            date,
+            time,
+            booth,
+            by,
+            until,
+        } => tr!(
+            lang,
+            "rule.slot_held",
+            date = date,
+            time = hm(time),
+            booth = booth,
+            by = safe(by),
+            until = hm(until)
+        ),
         Violation::SeekerRefused { since, reason } => tr!(
             lang,
             "rule.seeker_refused",

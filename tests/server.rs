@@ -446,6 +446,11 @@ struct Dash {
 
 impl Dash {
     fn spawn(dir: &Path, lang: &str) -> Dash {
+        Dash::spawn_with(dir, lang, &[], &[])
+    }
+
+    /// `soudan ARGS` in an 80x24 pseudo-terminal, with `envs` besides.
+    fn spawn_with(dir: &Path, lang: &str, args: &[&str], envs: &[(&str, &Path)]) -> Dash {
         use portable_pty::{CommandBuilder, PtySize, native_pty_system};
         use std::io::Read;
         let pair = native_pty_system()
@@ -462,6 +467,10 @@ impl Dash {
         cmd.env("SOUDAN_LANG", lang);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("SOUDAN_SERVER");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.args(args);
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -505,6 +514,20 @@ impl Dash {
     fn keys(&mut self, k: &[u8]) {
         self.writer.write_all(k).unwrap();
         self.writer.flush().unwrap();
+    }
+
+    /// Reads what arrived without waiting; the screen as it is now.
+    fn screen(&mut self) -> String {
+        while let Ok(chunk) = self.rx.try_recv() {
+            self.parser.process(&chunk);
+        }
+        self.parser.screen().contents()
+    }
+
+    /// Keys, then waits for `what` (typing into a wizard goes step by step).
+    fn step(&mut self, k: &[u8], what: &str) {
+        self.keys(k);
+        self.wait_for(what);
     }
 }
 
@@ -861,11 +884,19 @@ fn each_role_against_each_request_over_the_protocol() {
             "kiosk_check",
             r#"{"kiosk_check":{"number":"46010-1","date":"2026-12-10","name":"x"}}"#,
         ),
+        (
+            "hold",
+            r#"{"hold":{"slot":{"date":"2026-12-10","time":"10:00:00","booth":1}}}"#,
+        ),
+        ("release", r#""release""#),
         ("leave", r#""leave""#),
     ];
     let mut cases = 0;
     for (role, allowed) in [
-        ("kiosk", &["kiosk_free", "kiosk_check"][..]),
+        (
+            "kiosk",
+            &["kiosk_free", "kiosk_check", "hold", "release"][..],
+        ),
         ("viewer", &["stats", "kiosk_free"][..]),
         (
             "staff",
@@ -876,6 +907,8 @@ fn each_role_against_each_request_over_the_protocol() {
                 "sweep",
                 "kiosk_free",
                 "kiosk_check",
+                "hold",
+                "release",
             ][..],
         ),
     ] {
@@ -997,5 +1030,325 @@ for i,r in enumerate({list}):
             "{audit}"
         );
     }
-    assert_eq!(cases, 21);
+    assert_eq!(cases, 27);
+}
+
+fn slot(date: &str, time: &str, booth: u8) -> soudan::domain::office::SlotRequest {
+    SlotRequest {
+        date: chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+        time: chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap(),
+        booth,
+    }
+}
+
+/// Drains what a client heard, waiting for a change to be announced.
+fn heard_change(rx: &mpsc::Receiver<Notice>) -> bool {
+    let got = matches!(
+        rx.recv_timeout(Duration::from_secs(10)),
+        Ok(Notice::Changed(_))
+    );
+    while rx.try_recv().is_ok() {}
+    got
+}
+
+/// A wizard's hold: the slot is shown as held (with the holder) to staff,
+/// as taken to the kiosk's free/full, and refused to every other booker;
+/// it ends with the holder's booking and with its connection.
+#[test]
+fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    let (a, _a_rx) = client(&server, "counter-1");
+    let (b, b_rx) = client(&server, "counter-2");
+    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let me = me.trim();
+    let r = a.call(
+        Lang::En,
+        Request::Hold {
+            slot: slot("2026-12-04", "10:00", 1),
+        },
+    );
+    assert!(matches!(r, Ok(Response::Held { .. })), "{r:?}");
+    assert!(heard_change(&b_rx), "the hold was not announced");
+    // b sees who holds it, and where.
+    let d = day(&b, "2026-12-04");
+    assert_eq!(d.holds.len(), 1, "{:?}", d.holds);
+    assert_eq!(d.holds[0].account, me);
+    assert_eq!(d.holds[0].terminal, "counter-1");
+    // b may neither hold nor book it; the message says why, exit 3.
+    for req in [
+        Request::Hold {
+            slot: slot("2026-12-04", "10:00", 1),
+        },
+        request("46010-2", "2026-12-04", "10:00", 1),
+    ] {
+        match b.call(Lang::En, req) {
+            Err(e) => {
+                let m = e.message(Lang::En);
+                assert_eq!(e.exit_code(), 3, "{m}");
+                assert!(
+                    m.contains("being booked at another terminal") && m.contains(me),
+                    "{m}"
+                );
+            }
+            Ok(r) => panic!("{r:?}"),
+        }
+    }
+    // The kiosk's free/full: 10:00 goes to booth 2 while booth 1 is held.
+    let free = match b.call(Lang::En, Request::KioskFree).unwrap() {
+        Response::Free(days) => days,
+        other => panic!("{other:?}"),
+    };
+    let ten = free
+        .iter()
+        .find(|d| d.date.to_string() == "2026-12-04")
+        .and_then(|d| {
+            d.slots
+                .iter()
+                .find(|s| s.time.format("%H:%M").to_string() == "10:00")
+        })
+        .copied()
+        .unwrap();
+    assert_eq!(ten.booth, Some(2), "{ten:?}");
+    // Other slots stay bookable for b; a booked slot cannot be held.
+    assert!(matches!(
+        b.call(Lang::En, request("46010-3", "2026-12-04", "10:30", 1)),
+        Ok(Response::Booked { .. })
+    ));
+    let r = a.call(
+        Lang::En,
+        Request::Hold {
+            slot: slot("2026-12-04", "10:30", 1),
+        },
+    );
+    assert!(matches!(&r, Err(e) if e.exit_code() == 3), "{r:?}");
+    // a books the slot it holds: the hold ends with it.
+    let r = a.call(
+        Lang::En,
+        Request::Hold {
+            slot: slot("2026-12-04", "10:00", 1),
+        },
+    );
+    assert!(matches!(r, Ok(Response::Held { .. })), "{r:?}");
+    assert!(matches!(
+        a.call(Lang::En, request("46010-1", "2026-12-04", "10:00", 1)),
+        Ok(Response::Booked { .. })
+    ));
+    while b_rx.try_recv().is_ok() {}
+    assert!(day(&b, "2026-12-04").holds.is_empty());
+    // A hold ends when its holder is gone, and the others hear of it.
+    let r = a.call(
+        Lang::En,
+        Request::Hold {
+            slot: slot("2026-12-04", "11:00", 1),
+        },
+    );
+    assert!(matches!(r, Ok(Response::Held { .. })), "{r:?}");
+    assert!(heard_change(&b_rx));
+    assert_eq!(day(&b, "2026-12-04").holds.len(), 1);
+    drop(a);
+    assert!(heard_change(&b_rx), "the end of the hold was not announced");
+    assert!(day(&b, "2026-12-04").holds.is_empty());
+    assert!(matches!(
+        b.call(Lang::En, request("46010-4", "2026-12-04", "11:00", 1)),
+        Ok(Response::Booked { .. })
+    ));
+    // Release: the holder leaves the wizard.
+    let r = b.call(
+        Lang::En,
+        Request::Hold {
+            slot: slot("2026-12-04", "13:00", 1),
+        },
+    );
+    assert!(matches!(r, Ok(Response::Held { .. })), "{r:?}");
+    assert!(matches!(
+        b.call(Lang::En, Request::Release),
+        Ok(Response::Released)
+    ));
+    assert!(day(&b, "2026-12-04").holds.is_empty());
+    drop(b);
+    assert!(server.stop().success());
+}
+
+/// Four dashboards (two in English, two in Japanese), the kiosk and the
+/// shell on one data dir at once, through its server: a booking made at
+/// each shows on every dashboard without a key, and how long that took is
+/// printed; while a dashboard's wizard is on a slot, the others show it
+/// held (by whom) and cannot open a wizard there.
+#[test]
+fn four_dashboards_the_kiosk_and_the_shell_see_each_others_bookings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let server = Server::start(&dir);
+    let langs = ["en", "ja", "en", "ja"];
+    let mut dash: Vec<Dash> = langs.iter().map(|l| Dash::spawn(&dir, l)).collect();
+    for (d, l) in dash.iter_mut().zip(langs) {
+        d.wait_for(if l == "en" {
+            "Terms 2025-02-07"
+        } else {
+            "規約 2025-02-07"
+        });
+        d.step(
+            b"]]",
+            if l == "en" {
+                "Thu 3 Dec 2026"
+            } else {
+                "12/3(木)"
+            },
+        );
+    }
+    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let me = me.trim().to_string();
+    // What a dashboard shows for a booking of `surname`.
+    let shown = |lang: &str, surname: &str| {
+        if lang == "en" {
+            format!("booked {surname}")
+        } else {
+            format!("予約 {surname}")
+        }
+    };
+    let mut report = Vec::new();
+    // Every dashboard but `except` shows `surname`'s booking: the slowest.
+    let seen_by_all = |dash: &mut Vec<Dash>, except: Option<usize>, surname: &str| {
+        let started = Instant::now();
+        for (i, d) in dash.iter_mut().enumerate() {
+            if Some(i) != except {
+                d.wait_for(&shown(langs[i], surname));
+            }
+        }
+        started.elapsed()
+    };
+    let surnames = ["田中", "佐藤", "鈴木", "高橋"];
+    for i in 0..4 {
+        let lang = langs[i];
+        // Dashboard i takes the slot i+1 rows down (09:30, 10:00, ...).
+        let d = &mut dash[i];
+        d.keys(&b"j".repeat(i + 1));
+        d.step(b"n", "1/6");
+        // Every other dashboard shows the slot held, by this account.
+        let held = Instant::now();
+        for (j, o) in dash.iter_mut().enumerate() {
+            if j != i {
+                let word = if langs[j] == "en" {
+                    "held by"
+                } else {
+                    "入力中"
+                };
+                o.wait_for(&format!("~ {word} {me}"));
+            }
+        }
+        let held = held.elapsed();
+        // The next dashboard tries the same slot: told at once, no wizard.
+        let n = (i + 1) % 4;
+        {
+            let o = &mut dash[n];
+            o.keys(&b"j".repeat(i + 1));
+            o.keys(b"n");
+            o.wait_for(if langs[n] == "en" {
+                "is being booked at another terminal"
+            } else {
+                "は別の端末で予約の入力中です"
+            });
+            assert!(
+                !o.screen().contains("1/6"),
+                "a wizard opened on a held slot"
+            );
+            o.keys(&b"k".repeat(i + 1));
+        }
+        let d = &mut dash[i];
+        d.step(b"\r", "2/6");
+        d.keys(format!("46010-{}", 500 + i).as_bytes());
+        d.keys(b"\t");
+        d.keys(format!("{} 一郎", surnames[i]).as_bytes());
+        d.keys(b"\t\t");
+        d.keys(format!("p{i}@example.jp").as_bytes());
+        d.step(b"\r", "3/6");
+        d.step(b"yyy\r", "4/6");
+        d.step(b"Ga\r", "5/6");
+        d.step(b"yyyyyyyyy\r", "6/6");
+        let started = Instant::now();
+        d.keys(b"\r");
+        d.wait_for(if lang == "en" {
+            "Booked."
+        } else {
+            "予約しました"
+        });
+        let took = started.elapsed();
+        let seen = seen_by_all(&mut dash, Some(i), surnames[i]);
+        report.push(format!(
+            "dashboard {i} ({lang}): held shown on the others within {held:?}; booked in {took:?}; on every other dashboard {seen:?} later"
+        ));
+        let d = &mut dash[i];
+        d.step(b"\r", &shown(lang, surnames[i]));
+        d.keys(&b"k".repeat(i + 1));
+    }
+    // The kiosk, through the same server: its first slot (09:00 of the
+    // first bookable day, the 3rd), its own booking.
+    let mut kiosk = Dash::spawn_with(&dir, "en", &["kiosk"], &[("SOUDAN_SERVER", &server.socket)]);
+    kiosk.wait_for("Book an online job consultation");
+    kiosk.step(b"\r", "Choose a day and time");
+    kiosk.step(b"\r", "2/6 Your details");
+    kiosk.keys(b"46010-600\t");
+    kiosk.keys(b"Ito Hanako\t\t");
+    kiosk.keys(b"ito@example.jp");
+    kiosk.step(b"\r", "3/");
+    kiosk.step(b"yyy\r", "4/");
+    kiosk.step(b"Ga\r", "5/");
+    kiosk.step(b"yyyyyyyyy\r", "6/");
+    let started = Instant::now();
+    kiosk.keys(b"\r");
+    let seen = seen_by_all(&mut dash, None, "Ito");
+    report.push(format!(
+        "the kiosk: on every dashboard {:?} after its last key",
+        started.elapsed()
+    ));
+    let _ = seen;
+    // The shell.
+    let started = Instant::now();
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .env_remove("SOUDAN_SERVER")
+        .args([
+            "book",
+            "--date",
+            "2026-12-03",
+            "--time",
+            "11:30",
+            "--booth",
+            "2",
+            "--seeker",
+            "46010-601",
+            "--name",
+            "渡辺 花子",
+            "--email",
+            "w@example.jp",
+            "--consent",
+            "--checklist",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let took = started.elapsed();
+    let seen = seen_by_all(&mut dash, None, "渡辺");
+    report.push(format!(
+        "the shell: `soudan book` {took:?}; on every dashboard {seen:?} after it returned"
+    ));
+    // Six bookings, every one through the server, `check` clean.
+    let c = client(&server, "checker").0;
+    let rows = day(&c, "2026-12-03").rows;
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert!(day(&c, "2026-12-03").holds.is_empty());
+    drop(c);
+    for line in &report {
+        eprintln!("{line}");
+    }
+    for mut d in dash {
+        d.keys(b"q");
+        common::wait_pty(&mut d.child, "a dashboard");
+    }
+    let _ = kiosk.child.kill();
+    assert!(server.stop().success());
 }

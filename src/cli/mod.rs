@@ -81,6 +81,8 @@ impl Env {
                 (!s.is_empty()).then(|| PathBuf::from(s))
             }),
             once: None,
+            holds: Default::default(),
+            holder: 0,
         })
     }
 

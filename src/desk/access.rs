@@ -27,6 +27,8 @@ pub enum Operation {
     KioskCheck,
     /// The staff PIN checked (the hash stays with the server).
     PinCheck,
+    /// A slot held while a wizard is on it, and released.
+    Hold,
     /// A day's bookings with masked names, and the month's counts.
     DayMasked,
     /// Usage statistics.
@@ -43,11 +45,12 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 10] = [
+    pub const ALL: [Operation; 11] = [
         Operation::FreeSlots,
         Operation::KioskBook,
         Operation::KioskCheck,
         Operation::PinCheck,
+        Operation::Hold,
         Operation::DayMasked,
         Operation::Stats,
         Operation::DayFull,
@@ -65,7 +68,7 @@ impl Role {
             Role::Staff => true,
             Role::Kiosk => matches!(
                 op,
-                O::FreeSlots | O::KioskBook | O::KioskCheck | O::PinCheck
+                O::FreeSlots | O::KioskBook | O::KioskCheck | O::PinCheck | O::Hold
             ),
             Role::Viewer => matches!(op, O::FreeSlots | O::DayMasked | O::Stats),
         }
@@ -209,14 +212,14 @@ mod tests {
             assert!(Role::Staff.allows(op));
             let kiosk = matches!(
                 op,
-                O::FreeSlots | O::KioskBook | O::KioskCheck | O::PinCheck
+                O::FreeSlots | O::KioskBook | O::KioskCheck | O::PinCheck | O::Hold
             );
             assert_eq!(Role::Kiosk.allows(op), kiosk, "{op:?}");
             let viewer = matches!(op, O::FreeSlots | O::DayMasked | O::Stats);
             assert_eq!(Role::Viewer.allows(op), viewer, "{op:?}");
             allowed += usize::from(kiosk) + usize::from(viewer);
         }
-        assert_eq!(allowed, 7);
+        assert_eq!(allowed, 8);
         // Neither sees names, contact details or records, nor changes anything.
         for op in [O::DayFull, O::Records, O::Change, O::Admin] {
             assert!(!Role::Kiosk.allows(op) && !Role::Viewer.allows(op));

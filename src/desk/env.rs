@@ -34,6 +34,11 @@ pub struct Env {
     /// (a client that lost its server sends it again): a change is then
     /// made once, and a repeat answers with what the first one did.
     pub once: Option<String>,
+    /// The slots held by wizards, shared by every client of one owner of
+    /// the database.
+    pub holds: std::sync::Arc<super::holds::Holds>,
+    /// Who holds, among them: the connection (0 in-process).
+    pub holder: u64,
 }
 
 impl Env {

@@ -9,6 +9,7 @@
 //!   rule, a month's statistics, a day's audit trail.
 //! - [`access`]: who may do what: roles from `[access]`.
 //! - [`audit`]: the audit trail, filtered.
+//! - [`holds`]: slots held while a wizard is on them.
 //! - [`identity`]: the acting account, from the operating system.
 //! - [`mail`]: the mail queue: what a change queued in its own transaction
 //!   is written to the outbox by whoever owns the database, and sent
@@ -20,6 +21,7 @@ pub mod access;
 pub mod audit;
 pub mod booking;
 mod env;
+pub mod holds;
 pub mod identity;
 pub mod mail;
 pub mod ops;

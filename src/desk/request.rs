@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::booking::{Booking, BookingId, Event, Refusal};
+use crate::domain::office::SlotRequest;
 use crate::domain::seeker::JobSeekerNumber;
 use crate::domain::stats::Stats;
 use crate::domain::terms::Document;
@@ -89,6 +90,12 @@ pub enum Request {
     /// A server started for a screen, asked by a command that works on
     /// the folder itself: leave now if nobody else is connected.
     Leave,
+    /// Hold a slot while a wizard is on it (or renew the hold).
+    Hold {
+        slot: SlotRequest,
+    },
+    /// End this terminal's hold (its wizard was left).
+    Release,
 }
 
 /// The desk's answer.
@@ -131,6 +138,11 @@ pub enum Response {
     Free(Vec<super::views::FreeDay>),
     Pin(bool),
     Recorded,
+    /// The slot is held until then (office time).
+    Held {
+        until: NaiveDateTime,
+    },
+    Released,
 }
 
 impl Request {
@@ -155,13 +167,17 @@ impl Request {
             Request::KioskCheck { .. } => Operation::KioskCheck,
             Request::KioskBook(_) => Operation::KioskBook,
             Request::PinCheck { .. } | Request::KioskRecord { .. } => Operation::PinCheck,
+            Request::Hold { .. } | Request::Release => Operation::Hold,
         }
     }
 
     /// Whether carrying it out may change what other screens show.
     pub fn changes(&self) -> bool {
         (self.operation() == Operation::Change && !matches!(self, Request::Leave))
-            || matches!(self, Request::KioskBook(_))
+            || matches!(
+                self,
+                Request::KioskBook(_) | Request::Hold { .. } | Request::Release
+            )
     }
 
     /// A name for logs and the audit trail's refusals.
@@ -186,6 +202,8 @@ impl Request {
             Request::KioskBook(_) => "kiosk_book",
             Request::PinCheck { .. } => "pin_check",
             Request::KioskRecord { .. } => "kiosk_record",
+            Request::Hold { .. } => "hold",
+            Request::Release => "release",
         }
     }
 }
@@ -200,6 +218,7 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
                 data.mail_queued =
                     crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).len();
             }
+            data.holds = env.holds.on(date, env.clock.local());
             Response::Day(Box::new(data))
         }
         Request::NextNoShow => {
@@ -235,7 +254,9 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
             Response::Unrefused
         }
         Request::Book(req) => {
+            not_held(env, &req.slot)?;
             let b = super::place(env, store, &req)?;
+            env.holds.release(env.holder);
             let mail = super::mail::after_change(env, store, b.id, MailKind::Confirmation)?;
             Response::Booked {
                 booking: Box::new(b),
@@ -286,11 +307,57 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
         Request::Sweep => Response::Swept(super::ops::sweep(env, store)?.len()),
         // Only a server can leave; in-process there is nothing to do.
         Request::Leave => Response::Leaving,
-        Request::KioskFree => Response::Free(super::views::free_days(
-            store,
-            &env.loaded.office,
-            env.clock.local(),
-        )?),
+        Request::KioskFree => {
+            let now = env.clock.local();
+            Response::Free(super::views::free_days_held(
+                store,
+                &env.loaded.office,
+                now,
+                &|date, time, booth| {
+                    env.holds
+                        .other(env.holder, date, time, booth, now)
+                        .is_some()
+                },
+            )?)
+        }
+        Request::Hold { slot } => {
+            let now = env.clock.local();
+            let office = &env.loaded.office;
+            if office.booth(slot.booth).is_none() {
+                return Err(
+                    crate::domain::Invalid::new("booth", slot.booth.to_string(), "booth").into(),
+                );
+            }
+            if !office.starts.contains(&slot.time) {
+                return Err(crate::domain::booking::Violation::NotASlot { time: slot.time }.into());
+            }
+            if let Some(b) = store.day(slot.date)?.into_iter().find(|b| {
+                b.status.is_live() && b.slot.start == slot.time && b.slot.booth == slot.booth
+            }) {
+                return Err(crate::domain::booking::Violation::SlotTaken { slot: b.slot }.into());
+            }
+            let until =
+                now + chrono::Duration::minutes(i64::from(env.loaded.config.server.hold_minutes));
+            env.holds
+                .take(
+                    super::holds::Hold {
+                        date: slot.date,
+                        time: slot.time,
+                        booth: slot.booth,
+                        account: env.actor.user.clone(),
+                        terminal: env.actor.terminal.clone(),
+                        until,
+                        holder: env.holder,
+                    },
+                    now,
+                )
+                .map_err(held)?;
+            Response::Held { until }
+        }
+        Request::Release => {
+            env.holds.release(env.holder);
+            Response::Released
+        }
         Request::KioskCheck { number, date, name } => Response::LookedUp(Box::new(
             super::views::lookup_seeker(store, number, date)?.for_kiosk(&name),
         )),
@@ -298,7 +365,9 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
             req.channel = crate::domain::booking::Channel::Kiosk;
             req.late = crate::domain::office::Override::None;
             req.contact = crate::store::Contact::Keep;
+            not_held(env, &req.slot)?;
             let b = super::place(env, store, &req)?;
+            env.holds.release(env.holder);
             let mail = super::mail::after_change(env, store, b.id, MailKind::Confirmation)?;
             Response::Booked {
                 booking: Box::new(b),
@@ -324,4 +393,30 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
             Response::Recorded
         }
     })
+}
+
+/// The refusal of a slot another terminal holds.
+fn held(h: super::holds::Hold) -> Error {
+    crate::domain::booking::Violation::SlotHeld {
+        date: h.date,
+        time: h.time,
+        booth: h.booth,
+        by: h.account,
+        until: h.until.time(),
+    }
+    .into()
+}
+
+/// Refuses a booking of a slot another terminal's wizard holds.
+fn not_held(env: &Env, slot: &SlotRequest) -> Result<(), Error> {
+    match env.holds.other(
+        env.holder,
+        slot.date,
+        slot.time,
+        slot.booth,
+        env.clock.local(),
+    ) {
+        Some(h) => Err(held(h)),
+        None => Ok(()),
+    }
 }

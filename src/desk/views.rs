@@ -33,6 +33,9 @@ pub struct DayData {
     pub empty_db: bool,
     /// Mails waiting for the relay (when one is configured).
     pub mail_queued: usize,
+    /// The day's slots held by a wizard (staff only).
+    #[serde(default)]
+    pub holds: Vec<super::holds::Hold>,
 }
 
 /// A search result.
@@ -108,6 +111,7 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
         month,
         empty_db: store.is_empty()?,
         mail_queued: 0,
+        holds: Vec::new(),
     })
 }
 
@@ -214,6 +218,17 @@ pub fn free_days(
     office: &crate::domain::office::Office,
     now: chrono::NaiveDateTime,
 ) -> Result<Vec<FreeDay>, StoreError> {
+    free_days_held(store, office, now, &|_, _, _| false)
+}
+
+/// [`free_days`], a slot `held` (by another terminal's wizard) counting as
+/// taken.
+pub fn free_days_held(
+    store: &Store,
+    office: &crate::domain::office::Office,
+    now: chrono::NaiveDateTime,
+    held: &dyn Fn(NaiveDate, NaiveTime, u8) -> bool,
+) -> Result<Vec<FreeDay>, StoreError> {
     let mut out = Vec::new();
     let Some(mut day) = office
         .calendar
@@ -234,7 +249,7 @@ pub fn free_days(
                 .collect();
             let mut free: Vec<FreeSlot> = Vec::new();
             for s in slots {
-                let open = !taken.contains(&(s.start, s.booth));
+                let open = !taken.contains(&(s.start, s.booth)) && !held(day, s.start, s.booth);
                 match free.iter_mut().find(|f| f.time == s.start) {
                     Some(f) if f.booth.is_none() && open => f.booth = Some(s.booth),
                     Some(_) => {}

@@ -358,6 +358,14 @@ pub enum Violation {
     SlotTaken {
         slot: Slot,
     },
+    /// Another terminal's wizard is on the slot (a hold, until `until`).
+    SlotHeld {
+        date: NaiveDate,
+        time: NaiveTime,
+        booth: u8,
+        by: String,
+        until: NaiveTime,
+    },
     SeekerRefused {
         since: DateTime<FixedOffset>,
         reason: String,

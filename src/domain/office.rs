@@ -74,7 +74,7 @@ pub struct Office {
 }
 
 /// What a booking asks for, before it is checked.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SlotRequest {
     pub date: NaiveDate,
     pub time: NaiveTime,

@@ -191,6 +191,10 @@ pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) ->
                         if let Ok(mut c) = shared.clients.lock() {
                             c.retain(|(i, _)| *i != id);
                         }
+                        // A wizard's hold ends with its connection.
+                        if shared.env.holds.release(id) {
+                            shared.announce();
+                        }
                         if let Ok(mut t) = shared.last_client.lock() {
                             *t = Instant::now();
                         }
@@ -225,6 +229,11 @@ fn clock(shared: &Shared) {
             .next_no_show(env.loaded.office.rules.grace())
             .ok()
             .flatten();
+        // The next no-show or the next hold's end, whichever comes first.
+        let next = match (next, env.holds.next_end()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let wait = match next {
             Some(t) if t > now => (t - now).to_std().unwrap_or(Duration::from_secs(60)),
             Some(_) => Duration::ZERO,
@@ -234,6 +243,9 @@ fn clock(shared: &Shared) {
         std::thread::sleep(wait.max(Duration::from_millis(200)));
         if STOP.load(Ordering::SeqCst) {
             return;
+        }
+        if env.holds.expire(env.clock.local()) {
+            shared.announce();
         }
         match crate::desk::ops::sweep(env, &shared.store) {
             Ok(swept) if !swept.is_empty() => {
@@ -316,6 +328,7 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
     };
     let mut env = shared.env.clone();
     env.lang = lang_of(&hello);
+    env.holder = id;
     env.actor = Actor {
         user: account.clone(),
         terminal: hello.terminal.clone(),
@@ -421,7 +434,25 @@ fn answer(
             let changed = changes && !matches!(r, request::Response::Swept(0));
             (r, changed)
         })
-        .map_err(fail)
+        .map_err(|e| match e {
+            // The kiosk never learns who holds a slot: to it, it is taken.
+            Error::Rule {
+                violation:
+                    crate::domain::booking::Violation::SlotHeld {
+                        date, time, booth, ..
+                    },
+                ..
+            } if role == Role::Kiosk => {
+                let slot = crate::domain::booking::Slot {
+                    date,
+                    start: time,
+                    end: time + env.loaded.office.slot_length(),
+                    booth,
+                };
+                fail(crate::domain::booking::Violation::SlotTaken { slot }.into())
+            }
+            other => fail(other),
+        })
 }
 
 /// Writes one frame to a client, through the lock its announcements share.

@@ -443,6 +443,14 @@ impl App {
         None
     }
 
+    /// Closes a wizard just opened on a slot another terminal holds, and
+    /// says so.
+    pub fn refuse_wizard(&mut self, why: String) {
+        self.wizard = None;
+        self.mode = Mode::Normal;
+        self.say(Tone::Error, why);
+    }
+
     /// Carries out what the wizard asked for.
     fn wizard_outcome(&mut self, outcome: super::wizard::Outcome) -> Option<Effect> {
         use super::wizard::{Ask, Outcome};

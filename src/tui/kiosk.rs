@@ -241,6 +241,14 @@ impl Kiosk {
         self.screen = Screen::Wizard;
     }
 
+    /// Back to the slots from a wizard just opened on a slot another
+    /// terminal is booking: to the person here, it is full.
+    pub fn refuse_wizard(&mut self) {
+        self.wizard = None;
+        self.screen = Screen::Slots;
+        self.message = Some(tr!(self.lang, "kiosk.full"));
+    }
+
     fn wizard_outcome(&mut self, outcome: Outcome) -> Option<KioskEffect> {
         match outcome {
             Outcome::Stay => None,

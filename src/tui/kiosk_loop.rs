@@ -211,6 +211,7 @@ fn remote_loop(
     super::spawn_terminal_reader(&tx)?;
     // False from the moment the server is lost until it answers again.
     let mut up = true;
+    let mut hold = super::HoldState::default();
     let reload = |k: &mut Kiosk, link: &Link<'_>| -> Result<(), StoreError> {
         if k.screen == super::kiosk::Screen::Slots
             && let Some(a) = perform(env, link, k, KioskEffect::LoadFree)?
@@ -243,6 +244,13 @@ fn remote_loop(
                 let was = k.mode();
                 let r = dispatch_on(env, &link, k, KioskAction::Key(key));
                 survive(k, r);
+                let want = super::wizard_slot(k.wizard.as_ref());
+                if super::sync_hold(env, &link, want, &mut hold).is_some() {
+                    // Someone else is booking it: to the kiosk, it is full.
+                    k.refuse_wizard();
+                    let r = reload(k, &link);
+                    survive(k, r);
+                }
                 if k.mode() != was && k.mode() == super::keymap::Mode::KioskDone {
                     // Keys pressed while the booking was made are dropped.
                     while let Ok(ev) = rx.try_recv() {
@@ -266,6 +274,7 @@ fn remote_loop(
             }
             Ok(L::Server(Notice::Lost(_))) => {
                 up = false;
+                hold = super::HoldState::default();
                 k.reset();
                 k.message = Some(tr!(k.lang, "kiosk.not_booked"));
                 dirty = true;

@@ -163,7 +163,13 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
             (None, _, None) => tr!(lang, "mail.failed", error = "-"),
         })),
         R::Swept(n) => Action::Swept(n),
-        R::NextNoShow(_) | R::Leaving | R::Free(_) | R::Pin(_) | R::Recorded => return Ok(None),
+        R::NextNoShow(_)
+        | R::Leaving
+        | R::Free(_)
+        | R::Pin(_)
+        | R::Recorded
+        | R::Held { .. }
+        | R::Released => return Ok(None),
     }))
 }
 
@@ -307,6 +313,85 @@ fn event_loop(
     Ok(())
 }
 
+/// The hold a screen's wizard has on its slot, kept in step by
+/// [`sync_hold`].
+#[derive(Default)]
+pub(crate) struct HoldState {
+    slot: Option<crate::domain::office::SlotRequest>,
+    renewed: Option<std::time::Instant>,
+}
+
+impl HoldState {
+    /// The server was lost, and with it the hold: take it again.
+    pub(crate) fn lost(&mut self) {
+        self.renewed = None;
+    }
+}
+
+/// The slot a wizard is booking, if it is one that needs holding (not a
+/// renewal of consent, not a booking already made).
+pub(crate) fn wizard_slot(
+    w: Option<&wizard::Wizard>,
+) -> Option<crate::domain::office::SlotRequest> {
+    let w = w?;
+    (w.reconsent_of.is_none() && w.booked.is_none() && w.step != wizard::Step::Done).then_some(
+        crate::domain::office::SlotRequest {
+            date: w.date,
+            time: w.time,
+            booth: w.booth,
+        },
+    )
+}
+
+/// How often a wizard in use renews its hold.
+const RENEW: StdDuration = StdDuration::from_secs(60);
+
+/// Keeps the server's hold in step with the screen's wizard, called after
+/// each key: taken when a wizard opens on a slot, renewed while it is in
+/// use (at most once a minute), released when it closes. The
+/// refusal, when another terminal holds the slot the wizard just opened
+/// on (the screen then closes the wizard and says so).
+pub(crate) fn sync_hold(
+    env: &Env,
+    link: &Link<'_>,
+    want: Option<crate::domain::office::SlotRequest>,
+    st: &mut HoldState,
+) -> Option<Error> {
+    use crate::desk::request::Request;
+    match (st.slot, want) {
+        (None, None) => None,
+        (Some(_), None) => {
+            let _ = link.call(env, Request::Release);
+            *st = HoldState::default();
+            None
+        }
+        (old, Some(slot)) => {
+            let fresh = old != Some(slot);
+            let due = st.renewed.is_none_or(|t| t.elapsed() >= RENEW);
+            if !fresh && !due {
+                return None;
+            }
+            match link.call(env, Request::Hold { slot }) {
+                Ok(_) => {
+                    st.slot = Some(slot);
+                    st.renewed = Some(std::time::Instant::now());
+                    None
+                }
+                Err(e) if fresh && e.exit_code() == 3 => {
+                    *st = HoldState::default();
+                    Some(e)
+                }
+                // The server is away: held again at the next key.
+                Err(_) => {
+                    st.slot = Some(slot);
+                    st.renewed = None;
+                    None
+                }
+            }
+        }
+    }
+}
+
 /// What the screen's loop waits on, through one channel: the terminal,
 /// the server, and (by the wait's timeout) the clock.
 pub(crate) enum LoopEvent {
@@ -408,6 +493,7 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
         // change is announced, our own too) or the clock ticked: a cursor
         // move costs no round trip.
         let mut next_no_show: Option<Option<NaiveDateTime>> = None;
+        let mut hold = HoldState::default();
         while !app.quit {
             if dirty {
                 terminal.draw(|f| view::render(&app, f)).map_err(io_err)?;
@@ -439,6 +525,10 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                 Ok(LoopEvent::Term(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     if let Some(a) = key_action(app.mode, &key) {
                         dispatch_on(env, &link, &mut app, a)?;
+                        let want = wizard_slot(app.wizard.as_ref());
+                        if let Some(e) = sync_hold(env, &link, want, &mut hold) {
+                            app.refuse_wizard(e.message(env.lang));
+                        }
                         dirty = true;
                     }
                 }
@@ -460,6 +550,7 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                 }
                 Ok(LoopEvent::Server(crate::server::client::Notice::Lost(why))) => {
                     up = false;
+                    hold.lost();
                     app.status = Some(app::StatusLine {
                         tone: app::Tone::Error,
                         text: tr!(env.lang, "server.lost", why = crate::i18n::safe(&why)),
@@ -469,7 +560,10 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                 Err(RecvTimeoutError::Timeout) if !up => {
                     if client.reconnect().is_ok() {
                         up = true;
-                        reload(env, &Link::Remote(&client), &mut app)?;
+                        let link = Link::Remote(&client);
+                        reload(env, &link, &mut app)?;
+                        let want = wizard_slot(app.wizard.as_ref());
+                        let _ = sync_hold(env, &link, want, &mut hold);
                         app.status = Some(app::StatusLine {
                             tone: app::Tone::Ok,
                             text: tr!(env.lang, "server.back"),

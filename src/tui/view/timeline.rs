@@ -163,10 +163,21 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     );
                     (text, app.theme.status_style(s))
                 }
-                None => (
-                    format!("{} {}", app.theme.free(), tr!(lang, "dash.free")),
-                    app.theme.dim(),
-                ),
+                None => match app.data.holds.iter().find(|h| {
+                    Some(h.date) == app.data.date
+                        && h.time == *start
+                        && office.booths.get(col).map(|b| b.number) == Some(h.booth)
+                }) {
+                    // Another terminal's wizard is on it: who, in words.
+                    Some(h) => (
+                        format!("~ {} {}", tr!(lang, "dash.held"), safe(&h.account)),
+                        Style::new(),
+                    ),
+                    None => (
+                        format!("{} {}", app.theme.free(), tr!(lang, "dash.free")),
+                        app.theme.dim(),
+                    ),
+                },
             };
             if selected {
                 style = style.patch(app.theme.selected());
