@@ -886,7 +886,7 @@ fn each_role_against_each_request_over_the_protocol() {
         ),
         (
             "hold",
-            r#"{"hold":{"slot":{"date":"2026-12-10","time":"10:00:00","booth":1}}}"#,
+            r#"{"hold":{"slot":{"date":"2026-12-10","time":"10:30:00","booth":1}}}"#,
         ),
         ("release", r#""release""#),
         ("leave", r#""leave""#),
@@ -897,7 +897,7 @@ fn each_role_against_each_request_over_the_protocol() {
             "kiosk",
             &["kiosk_free", "kiosk_check", "hold", "release"][..],
         ),
-        ("viewer", &["stats", "kiosk_free"][..]),
+        ("viewer", &["load_day", "stats", "kiosk_free"][..]),
         (
             "staff",
             &[
@@ -932,6 +932,37 @@ fn each_role_against_each_request_over_the_protocol() {
             ),
         )
         .unwrap();
+        // One booking to be shown, masked or not.
+        let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+            .env("SOUDAN_DATA_DIR", &dir)
+            .env("SOUDAN_NOW", NOW)
+            .env_remove("SOUDAN_SERVER")
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "book",
+                "--date",
+                "2026-12-10",
+                "--time",
+                "10:00",
+                "--booth",
+                "1",
+                "--seeker",
+                "46010-9",
+                "--name",
+                "鹿児島 花子",
+                "--kana",
+                "カゴシマ ハナコ",
+                "--email",
+                "hanako@example.jp",
+                "--phone",
+                "099-000-1234",
+                "--consent",
+                "--checklist",
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let socket = run.join("soudan.sock");
         let log = tmp.path().join("serve.log");
         let mut server = Command::new(env!("CARGO_BIN_EXE_soudan"))
@@ -978,6 +1009,7 @@ for i,r in enumerate({list}):
         if 'reply' in m: break
     res=m['reply']['result']
     print('R', i, 'ok' if 'Ok' in res else res['Err']['code'])
+    if i == 0 and 'Ok' in res: print('DAY', json.dumps(res['Ok'], ensure_ascii=False))
 "#,
             sock = socket.display().to_string(),
             list = serde_json::to_string(&list).unwrap()
@@ -1008,6 +1040,41 @@ for i,r in enumerate({list}):
             };
             assert!(line.ends_with(want), "{role} {name}: {line}");
             cases += 1;
+        }
+        // The day as each role is given it: full to staff; to a viewer
+        // masked, with nothing that names or reaches the person.
+        let day = out.lines().find(|l| l.starts_with("DAY ")).unwrap_or("");
+        match role {
+            "staff" => {
+                for full in [
+                    "鹿児島 花子",
+                    "hanako@example.jp",
+                    "099-000-1234",
+                    "46010-9",
+                    "meeting.example.jp",
+                ] {
+                    assert!(day.contains(full), "staff day lacks {full}: {day}");
+                }
+            }
+            "viewer" => {
+                assert!(
+                    day.contains("鹿児島 ＊＊") && day.contains("00000-1"),
+                    "{day}"
+                );
+                for secret in [
+                    "花子",
+                    "カゴシマ",
+                    "hanako",
+                    "099-000",
+                    "46010-9",
+                    "meeting.example.jp",
+                    "role-test",
+                    "\"user\"",
+                ] {
+                    assert!(!day.contains(secret), "a viewer was shown {secret}: {day}");
+                }
+            }
+            _ => assert!(day.is_empty(), "{role} was given a day: {day}"),
         }
         unsafe {
             libc::kill(server.id() as i32, libc::SIGTERM);

@@ -25,6 +25,16 @@ fn hm(t: chrono::NaiveTime) -> String {
 
 /// A booking as the contract's JSON object.
 pub fn booking_json(b: &Booking, s: &Seeker, no_shows: u32, loaded: &Loaded) -> Value {
+    let mut v = booking_json_masked(b, s.name.as_str(), no_shows, loaded);
+    v["kana"] = json!(s.kana.as_ref().map(|k| k.as_str()));
+    v["email"] = json!(s.email.as_str());
+    v["phone"] = json!(s.phone.as_ref().map(|p| p.as_str()));
+    v
+}
+
+/// A booking as a viewer sees it: the name as given (masked), no contact
+/// details (`kana`, `email`, `phone` are null).
+pub fn booking_json_masked(b: &Booking, name: &str, no_shows: u32, loaded: &Loaded) -> Value {
     let today = b.created_at.date_naive().max(b.slot.date);
     json!({
         "id": b.id.to_string(),
@@ -34,10 +44,10 @@ pub fn booking_json(b: &Booking, s: &Seeker, no_shows: u32, loaded: &Loaded) -> 
         "booth": b.slot.booth,
         "status": b.status.id(),
         "seeker": b.seeker.to_string(),
-        "name": s.name.as_str(),
-        "kana": s.kana.as_ref().map(|k| k.as_str()),
-        "email": s.email.as_str(),
-        "phone": s.phone.as_ref().map(|p| p.as_str()),
+        "name": name,
+        "kana": Value::Null,
+        "email": Value::Null,
+        "phone": Value::Null,
         "channel": b.channel.id(),
         "terms_version": b.consent.terms_version,
         "consent_at": b.consent.at.to_rfc3339(),
@@ -115,6 +125,7 @@ pub fn print_day(
     loaded: &Loaded,
     date: NaiveDate,
     rows: &[(&Booking, Option<Seeker>, u32)],
+    masked: &[Option<String>],
 ) {
     let office = &loaded.office;
     let mut head = format!(
@@ -161,10 +172,11 @@ pub fn print_day(
         })
         .collect();
     println!("{}", header.trim_end());
-    for (b, s, no_shows) in rows {
+    for (i, (b, s, no_shows)) in rows.iter().enumerate() {
         let mut name = s
             .as_ref()
             .map(|s| safe(s.name.as_str()))
+            .or_else(|| masked.get(i).and_then(|m| m.as_deref()).map(safe))
             .unwrap_or_default();
         if *no_shows >= office.rules.no_show_flag {
             name.push_str(&format!(
@@ -274,13 +286,32 @@ pub fn print_day_or_json(
     rows: &[(&Booking, Option<Seeker>, u32)],
     json: bool,
 ) {
+    print_day_masked_or_json(lang, loaded, date, rows, &[], json)
+}
+
+/// [`print_day_or_json`], with the masked names of rows whose job seeker
+/// a viewer is not shown (`masked`, by row; empty when none is).
+pub fn print_day_masked_or_json(
+    lang: Lang,
+    loaded: &Loaded,
+    date: NaiveDate,
+    rows: &[(&Booking, Option<Seeker>, u32)],
+    masked: &[Option<String>],
+    json: bool,
+) {
+    let masked_of = |i: usize| masked.get(i).and_then(|m| m.as_deref());
     if json {
         let list: Vec<_> = rows
             .iter()
-            .filter_map(|(b, s, n)| s.as_ref().map(|s| booking_json(b, s, *n, loaded)))
+            .enumerate()
+            .filter_map(|(i, (b, s, n))| match (s, masked_of(i)) {
+                (Some(s), _) => Some(booking_json(b, s, *n, loaded)),
+                (None, Some(m)) => Some(booking_json_masked(b, m, *n, loaded)),
+                (None, None) => None,
+            })
             .collect();
         print_json(&Value::Array(list));
     } else {
-        print_day(lang, loaded, date, rows);
+        print_day(lang, loaded, date, rows, masked);
     }
 }

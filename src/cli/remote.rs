@@ -192,7 +192,8 @@ pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
                 .iter()
                 .map(|r| (&r.booking, r.seeker.clone(), r.no_shows))
                 .collect();
-            output::print_day_or_json(env.lang, &env.loaded, date, &rows, json);
+            let masked: Vec<_> = data.rows.iter().map(|r| r.masked_name.clone()).collect();
+            output::print_day_masked_or_json(env.lang, &env.loaded, date, &rows, &masked, json);
             Ok(())
         }
         Command::Sweep { json } => match call(env, c, Request::Sweep)? {

@@ -20,6 +20,70 @@ pub struct Row {
     pub no_shows: u32,
     pub refusal: Option<Refusal>,
     pub history: Vec<AuditEvent>,
+    /// The name as a viewer is shown it (`seeker` is then none).
+    #[serde(default)]
+    pub masked_name: Option<String>,
+}
+
+impl Row {
+    /// The name to show in a cell: masked, whoever looks.
+    pub fn masked(&self) -> Option<String> {
+        self.seeker
+            .as_ref()
+            .map(|s| s.name.masked())
+            .or_else(|| self.masked_name.clone())
+    }
+}
+
+/// What stands for a text a viewer is not shown.
+const HIDDEN: &str = "＊";
+
+impl DayData {
+    /// The day as a viewer sees it (the ruling "Who may do what"): masked
+    /// names only; no 求職番号 (each job seeker is `00000-k` within this
+    /// answer), no contact details, reasons, meeting URLs or interpreter's
+    /// language, no per-person history, and no record of who did what
+    /// where (Art. 7(2)); a held slot shows as held, not by whom.
+    pub fn masked(mut self) -> DayData {
+        let mut seen: Vec<JobSeekerNumber> = Vec::new();
+        self.rows.retain_mut(|r| {
+            let k = match seen.iter().position(|n| *n == r.booking.seeker) {
+                Some(k) => k + 1,
+                None => {
+                    seen.push(r.booking.seeker.clone());
+                    seen.len()
+                }
+            };
+            let Ok(pseudonym) = JobSeekerNumber::parse(&format!("00000-{k}")) else {
+                return false;
+            };
+            r.masked_name = r.masked();
+            r.seeker = None;
+            let b = &mut r.booking;
+            b.seeker = pseudonym;
+            b.meeting_url.clear();
+            b.late_override = b.late_override.as_ref().map(|_| HIDDEN.into());
+            b.attendance.interpreter = b.attendance.interpreter.as_ref().map(|_| HIDDEN.into());
+            for c in &mut b.changes {
+                c.event.hide_reason(HIDDEN);
+            }
+            r.refusal = r.refusal.take().map(|f| Refusal {
+                reason: HIDDEN.into(),
+                by: HIDDEN.into(),
+                lifted: None,
+                ..f
+            });
+            r.no_shows = 0;
+            r.history.clear();
+            true
+        });
+        for h in &mut self.holds {
+            h.account = HIDDEN.into();
+            h.terminal.clear();
+        }
+        self.mail_queued = 0;
+        self
+    }
 }
 
 /// What the loop loads for a day.
@@ -97,6 +161,7 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
             no_shows,
             refusal,
             history,
+            masked_name: None,
         });
     }
     let first = NaiveDate::from_ymd_opt(date.year(), date.month(), 1).unwrap_or(date);

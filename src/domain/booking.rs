@@ -199,6 +199,15 @@ impl Event {
         }
     }
 
+    /// Replaces the reason given, if any, by `with` (for who may not read it).
+    pub fn hide_reason(&mut self, with: &str) {
+        if let Event::Stop { reason } | Event::Cancel { reason } | Event::CorrectNoShow { reason } =
+            self
+        {
+            *reason = with.to_string();
+        }
+    }
+
     /// The statuses this event may be applied in.
     pub fn allowed_from(&self) -> &'static [Status] {
         match self {

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::desk::Env;
-use crate::desk::access::{Role, role_of};
+use crate::desk::access::{Operation, Role, role_of};
 use crate::desk::identity;
 use crate::desk::request::{self, Request};
 use crate::error::Error;
@@ -393,7 +393,11 @@ fn answer(
         code: e.exit_code(),
         message: e.message(env.lang),
     };
-    if !role.allows(req.operation()) {
+    // A viewer's day: the same request, answered masked.
+    let masked = matches!(req, Request::LoadDay { .. })
+        && !role.allows(Operation::DayFull)
+        && role.allows(Operation::DayMasked);
+    if !masked && !role.allows(req.operation()) {
         let _ = shared
             .store
             .record(&format!("refused.{}", req.id()), &env.ctx(None));
@@ -432,6 +436,10 @@ fn answer(
         .map(|r| {
             // A sweep that found nothing changed nothing.
             let changed = changes && !matches!(r, request::Response::Swept(0));
+            let r = match r {
+                request::Response::Day(d) if masked => request::Response::Day(Box::new(d.masked())),
+                other => other,
+            };
             (r, changed)
         })
         .map_err(|e| match e {

@@ -68,6 +68,9 @@ pub fn lines<'a>(app: &App, r: &Row) -> Vec<Line<'a>> {
             Span::raw(b.seeker.to_string()),
         ]),
     ];
+    if let (None, Some(m)) = (&r.seeker, &r.masked_name) {
+        out.push(Line::from(vec![label("seeker.name"), Span::raw(safe(m))]));
+    }
     if let Some(s) = &r.seeker {
         let kana = s
             .kana

@@ -128,9 +128,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 Some(r) => {
                     let s = r.booking.status;
                     let name = r
-                        .seeker
-                        .as_ref()
-                        .map(|s| app.theme.mask(&safe(&s.name.masked())))
+                        .masked()
+                        .map(|m| app.theme.mask(&safe(&m)))
                         .unwrap_or_default();
                     let mut flags = String::new();
                     if r.no_shows > 0 && s.is_live() {
