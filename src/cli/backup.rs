@@ -9,56 +9,20 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::Env;
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::store::{RestoreError, SCHEMA_VERSION, Snapshot, Store};
+use crate::store::{RestoreError, SCHEMA_VERSION, Snapshot};
 use crate::tr;
 
-/// What `format` says in every backup file.
-pub const FORMAT: &str = "soudan-backup";
-/// The version of the backup file's layout.
-pub const VERSION: u32 = 1;
 /// The largest backup `import` reads, in GiB: a million bookings with their
 /// history take about 2.
 pub const MAX_BACKUP_GIB: usize = 8;
 const MAX_BACKUP_BYTES: u64 = (MAX_BACKUP_GIB as u64) << 30;
 
-/// The backup file.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BackupFile {
-    pub format: String,
-    pub version: u32,
-    /// The store's schema version the records are in.
-    pub schema: u32,
-    /// The office code of the configuration it was made under.
-    pub office: String,
-    pub seekers: Vec<crate::domain::seeker::Seeker>,
-    pub bookings: Vec<crate::domain::booking::Booking>,
-    pub refusals: Vec<crate::store::SeekerRefusals>,
-    pub audit: Vec<crate::store::AuditEvent>,
-}
-
-/// The backup document of a store, as bytes (pretty JSON, one trailing newline).
-pub fn backup_bytes(store: &Store, office: &str) -> Result<Vec<u8>, Error> {
-    let s = store.snapshot()?;
-    let file = BackupFile {
-        format: FORMAT.into(),
-        version: VERSION,
-        schema: SCHEMA_VERSION,
-        office: office.into(),
-        seekers: s.seekers,
-        bookings: s.bookings,
-        refusals: s.refusals,
-        audit: s.audit,
-    };
-    let mut out = serde_json::to_vec_pretty(&file).map_err(|e| Error::Internal(e.to_string()))?;
-    out.push(b'\n');
-    Ok(out)
-}
+pub use crate::desk::backup::{BackupFile, FORMAT, VERSION, backup_bytes};
 
 /// Writes `bytes` to `path` atomically, readable by the owner only.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -103,11 +67,24 @@ fn check_out_path(path: &Path, force: bool) -> Result<(), Invalid> {
 }
 
 pub fn export(env: &Env, out: Option<PathBuf>, force: bool) -> Result<(), Error> {
+    export_of(env, out, force, &|| {
+        let store = env.store_for_reading("soudan export")?;
+        backup_bytes(&store, &env.loaded.config.office.code)
+    })
+}
+
+/// `soudan export` of the document `get` makes (from the folder itself, or
+/// through the office's server): the place to write is checked first.
+pub fn export_of(
+    env: &Env,
+    out: Option<PathBuf>,
+    force: bool,
+    get: &dyn Fn() -> Result<Vec<u8>, Error>,
+) -> Result<(), Error> {
     if let Some(path) = &out {
         check_out_path(path, force)?;
     }
-    let store = env.store_for_reading("soudan export")?;
-    let bytes = backup_bytes(&store, &env.loaded.config.office.code)?;
+    let bytes = get()?;
     match out {
         None => {
             let mut stdout = std::io::stdout().lock();
@@ -285,9 +262,14 @@ pub use crate::desk::audit::{AuditFilter, audit_events};
 
 pub fn audit(env: &Env, filter: &AuditFilter) -> Result<(), Error> {
     let store = env.store_for_reading("soudan audit")?;
+    print_audit(&audit_events(&store, filter)?)
+}
+
+/// Audit events as `soudan audit` prints them: one JSON line each.
+pub fn print_audit(events: &[crate::store::AuditEvent]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    for e in audit_events(&store, filter)? {
-        let line = serde_json::to_string(&AuditLine::from(&e))
+    for e in events {
+        let line = serde_json::to_string(&AuditLine::from(e))
             .map_err(|x| Error::Internal(x.to_string()))?;
         writeln!(out, "{line}").map_err(|x| Error::Internal(x.to_string()))?;
     }

@@ -188,9 +188,13 @@ fn reason(field: &'static str, s: &str) -> Result<String, Invalid> {
 /// none, or when the one there was started for a screen, is idle, and left
 /// when asked.
 fn server_route(env: &Env, command: Command) -> Result<Option<Command>, Error> {
+    // These do not use the database (the outbox is files in the folder).
     if matches!(
         command,
-        Command::Config | Command::Serve { .. } | Command::Kiosk { .. }
+        Command::Config
+            | Command::Serve { .. }
+            | Command::Kiosk { .. }
+            | Command::Outbox { send: false }
     ) {
         return Ok(Some(command));
     }
@@ -267,11 +271,13 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             phone,
         } => contact(
             env,
-            &number,
-            name.as_deref(),
-            kana.as_deref(),
-            email.as_deref(),
-            phone.as_deref(),
+            contact_change(
+                &number,
+                name.as_deref(),
+                kana.as_deref(),
+                email.as_deref(),
+                phone.as_deref(),
+            )?,
         ),
         Command::Refuse { number, reason: r } => refuse(env, &number, &r, true),
         Command::Unrefuse { number, reason: r } => refuse(env, &number, &r, false),
@@ -285,18 +291,7 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             to,
             booking,
             action,
-        } => {
-            let filter = backup::AuditFilter {
-                from: from.as_deref().map(|s| parse_date("from", s)).transpose()?,
-                to: to.as_deref().map(|s| parse_date("to", s)).transpose()?,
-                booking: booking.as_deref().map(BookingId::parse).transpose()?,
-                action: action
-                    .as_deref()
-                    .map(crate::desk::audit::parse_action)
-                    .transpose()?,
-            };
-            backup::audit(env, &filter)
-        }
+        } => backup::audit(env, &audit_filter(from, to, booking, action)?),
         Command::Serve { socket, idle_exit } => {
             // Minutes (1 to 1440), or seconds written `Ns`.
             let idle = idle_exit
@@ -489,43 +484,57 @@ fn say_contact_change(env: &Env, old: &Seeker, new: &Seeker) {
 }
 
 /// `soudan contact NUMBER [--name] [--kana] [--email] [--phone]`.
-fn contact(
-    env: &Env,
+/// What `soudan audit` asked for, checked.
+pub(crate) fn audit_filter(
+    from: Option<String>,
+    to: Option<String>,
+    booking: Option<String>,
+    action: Option<String>,
+) -> Result<backup::AuditFilter, Error> {
+    Ok(backup::AuditFilter {
+        from: from.as_deref().map(|s| parse_date("from", s)).transpose()?,
+        to: to.as_deref().map(|s| parse_date("to", s)).transpose()?,
+        booking: booking.as_deref().map(BookingId::parse).transpose()?,
+        action: action
+            .as_deref()
+            .map(crate::desk::audit::parse_action)
+            .transpose()?,
+    })
+}
+
+/// What `soudan contact` typed, checked.
+fn contact_change(
     number: &str,
     name: Option<&str>,
     kana: Option<&str>,
     email: Option<&str>,
     phone: Option<&str>,
-) -> Result<(), Error> {
-    let number = JobSeekerNumber::parse(number)?;
-    let name = name.map(PersonName::parse).transpose()?;
-    let kana = kana.map(Kana::parse).transpose()?;
-    let email = email.map(Email::parse).transpose()?;
-    let phone = phone.map(Phone::parse).transpose()?;
-    if name.is_none() && kana.is_none() && email.is_none() && phone.is_none() {
-        return Err(Invalid::new("email", "", "contact_none").into());
-    }
+) -> Result<crate::desk::ops::ContactChange, Error> {
+    Ok(crate::desk::ops::ContactChange {
+        number: JobSeekerNumber::parse(number)?,
+        name: name.map(PersonName::parse).transpose()?,
+        kana: kana.map(Kana::parse).transpose()?,
+        email: email.map(Email::parse).transpose()?,
+        phone: phone.map(Phone::parse).transpose()?,
+    })
+}
+
+fn contact(env: &Env, change: crate::desk::ops::ContactChange) -> Result<(), Error> {
     let store = env.open("soudan contact")?;
-    let Some(stored) = store.seeker(&number)? else {
-        return Err(Violation::ContactDiffers { fields: Vec::new() }.into());
-    };
-    let typed = Seeker {
-        number: number.clone(),
-        name: name.unwrap_or_else(|| stored.name.clone()),
-        kana,
-        email: email.unwrap_or_else(|| stored.email.clone()),
-        phone,
-        registered_on: None,
-    };
-    let (old, new) = store.update_contact(&typed, &env.ctx(None))?;
-    let lines = crate::desk::contact_change_lines(env.lang, &old, &new, &crate::error::field_label);
+    let (old, new) = crate::desk::ops::contact(env, &store, change)?;
+    print_contact(env, &old, &new);
+    Ok(())
+}
+
+/// What changed in a record, one line per field.
+pub(crate) fn print_contact(env: &Env, old: &Seeker, new: &Seeker) {
+    let lines = crate::desk::contact_change_lines(env.lang, old, new, &crate::error::field_label);
     if lines.is_empty() {
-        env.say(&tr!(env.lang, "contact.same", number = number));
+        env.say(&tr!(env.lang, "contact.same", number = new.number));
     }
     for line in lines {
         println!("{line}");
     }
-    Ok(())
 }
 
 fn change(
@@ -608,28 +617,33 @@ fn seeker(env: &Env, number: &str, json: bool) -> Result<(), Error> {
     let record = store.seeker(&number)?;
     let bookings = store.seeker_bookings(&number)?;
     let refusals = store.refusals(&number)?;
+    print_seeker(env, &number, record.as_ref(), &bookings, &refusals, json);
+    Ok(())
+}
+
+/// A job seeker's record as `soudan seeker` prints it.
+pub(crate) fn print_seeker(
+    env: &Env,
+    number: &JobSeekerNumber,
+    record: Option<&Seeker>,
+    bookings: &[Booking],
+    refusals: &[crate::domain::booking::Refusal],
+    json: bool,
+) {
     if record.is_none() && refusals.is_empty() {
         env.say(&tr!(env.lang, "seeker.unknown", number = number));
     }
     if json {
         output::print_json(&output::seeker_json(
-            &number,
-            record.as_ref(),
-            &bookings,
-            &refusals,
+            number,
+            record,
+            bookings,
+            refusals,
             &env.loaded,
         ));
     } else {
-        output::print_seeker(
-            env.lang,
-            &env.loaded,
-            &number,
-            record.as_ref(),
-            &bookings,
-            &refusals,
-        );
+        output::print_seeker(env.lang, &env.loaded, number, record, bookings, refusals);
     }
-    Ok(())
 }
 
 fn refuse(env: &Env, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
@@ -649,21 +663,7 @@ fn refuse(env: &Env, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
             number = number,
             since = refusal.since.format("%Y-%m-%d %H:%M")
         ));
-        // Bookings still ahead are not cancelled by themselves: staff call the person.
-        let ahead: Vec<_> = store
-            .seeker_bookings(&number)?
-            .into_iter()
-            .filter(|b| b.status == crate::domain::booking::Status::Booked)
-            .collect();
-        for b in ahead {
-            env.say(&tr!(
-                env.lang,
-                "refuse.booking_ahead",
-                id = b.id,
-                date = b.slot.date,
-                time = b.slot.start.format("%H:%M")
-            ));
-        }
+        say_bookings_ahead(env, &store.seeker_bookings(&number)?);
     } else {
         store.unrefuse(&number, &r, &ctx)?;
         env.say(&tr!(env.lang, "unrefuse.done", number = number));
@@ -671,13 +671,39 @@ fn refuse(env: &Env, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// The bookings still ahead of a job seeker just refused: they are not
+/// cancelled by themselves, staff call the person.
+pub(crate) fn say_bookings_ahead(env: &Env, bookings: &[Booking]) {
+    for b in bookings
+        .iter()
+        .filter(|b| b.status == crate::domain::booking::Status::Booked)
+    {
+        env.say(&tr!(
+            env.lang,
+            "refuse.booking_ahead",
+            id = b.id,
+            date = b.slot.date,
+            time = b.slot.start.format("%H:%M")
+        ));
+    }
+}
+
 fn check(env: &Env, json: bool) -> Result<(), Error> {
     let store = env.store_for_reading("soudan check")?;
     // The records as the office's rules see them, beside the store's own view.
     let office = &env.loaded.office;
     let report = store.check_with(&|b| office.stored_booking_problems(b))?;
+    print_check(env, &report, json)
+}
+
+/// What `check` found, as it prints it; exit 4 when there are problems.
+pub(crate) fn print_check(
+    env: &Env,
+    report: &crate::store::CheckReport,
+    json: bool,
+) -> Result<(), Error> {
     if json {
-        output::print_json(&serde_json::to_value(&report).unwrap_or_default());
+        output::print_json(&serde_json::to_value(report).unwrap_or_default());
     } else {
         println!(
             "{}",
@@ -769,33 +795,22 @@ fn reconsent(env: &Env, id: &str, consent: bool, json: bool) -> Result<(), Error
 
 fn terms_notice(env: &Env, json: bool) -> Result<(), Error> {
     let store = env.open("soudan terms-notice")?;
-    let affected = needing_reconsent(env, &store)?;
     // One notice per booking and version, whatever how often this runs.
-    let mut queued = Vec::new();
-    for b in &affected {
-        let version = env
-            .loaded
-            .office
-            .terms
-            .in_force(b.slot.date)
-            .map(|v| v.version.clone())
-            .unwrap_or_default();
-        if store.queue_terms_notice(b.id, &version, &env.ctx(None))? {
-            queued.push(b.id);
-        }
-    }
-    let drained = crate::desk::mail::write_queued(&store, &env.loaded, &env.data_dir)?;
-    if let Some(e) = &drained.error {
+    let (written, error) = crate::desk::ops::terms_notices(env, &store)?;
+    print_notices(env, &written, error.as_deref(), json);
+    Ok(())
+}
+
+/// The terms-change notices written, as `terms-notice` prints them.
+pub(crate) fn print_notices(
+    env: &Env,
+    written: &[(BookingId, PathBuf)],
+    error: Option<&str>,
+    json: bool,
+) {
+    if let Some(e) = error {
         env.say(&tr!(env.lang, "mail.failed", error = crate::i18n::safe(e)));
     }
-    let written: Vec<(BookingId, PathBuf)> = queued
-        .iter()
-        .filter_map(|id| {
-            drained
-                .path_of(*id, crate::store::MailKind::TermsChange)
-                .map(|p| (*id, p.to_path_buf()))
-        })
-        .collect();
     if json {
         let list: Vec<_> = written
             .iter()
@@ -808,7 +823,6 @@ fn terms_notice(env: &Env, json: bool) -> Result<(), Error> {
             tr!(env.lang, "terms_notice.done", count = written.len())
         );
     }
-    Ok(())
 }
 
 /// `soudan kiosk --set-pin`: asks for the staff PIN twice without echo and

@@ -121,7 +121,71 @@ pub fn carried(c: &Command) -> bool {
             | Command::Correct { .. }
             | Command::Day { .. }
             | Command::Sweep { .. }
+            | Command::Seeker { .. }
+            | Command::Contact { .. }
+            | Command::Refuse { .. }
+            | Command::Unrefuse { .. }
+            | Command::Reconsent { .. }
+            | Command::TermsNotice { .. }
+            | Command::Stats { .. }
+            | Command::Audit { .. }
+            | Command::Check { .. }
+            | Command::Export { .. }
     )
+}
+
+/// A job seeker's record, bookings and refusals.
+type SeekerRecord = (
+    Option<crate::domain::seeker::Seeker>,
+    Vec<Booking>,
+    Vec<crate::domain::booking::Refusal>,
+);
+
+/// A job seeker's record, bookings and refusals, from the server.
+fn seeker_record(
+    env: &Env,
+    c: &Client,
+    number: &crate::domain::seeker::JobSeekerNumber,
+) -> Result<SeekerRecord, Error> {
+    match call(
+        env,
+        c,
+        Request::Seeker {
+            number: number.clone(),
+        },
+    )? {
+        Response::SeekerRecord {
+            record,
+            bookings,
+            refusals,
+        } => Ok((record.map(|r| *r), bookings, refusals)),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// The whole backup document, part by part.
+fn export_document(env: &Env, c: &Client) -> Result<Vec<u8>, Error> {
+    let mut doc: Vec<u8> = Vec::new();
+    loop {
+        match call(
+            env,
+            c,
+            Request::Export {
+                offset: doc.len() as u64,
+            },
+        )? {
+            Response::ExportPart { text, total } => {
+                if text.is_empty() && (doc.len() as u64) < total {
+                    return Err(Error::Internal("an empty part of an export".into()));
+                }
+                doc.extend_from_slice(text.as_bytes());
+                if doc.len() as u64 >= total {
+                    return Ok(doc);
+                }
+            }
+            other => return Err(unexpected(other)),
+        }
+    }
 }
 
 /// A command that works on the folder itself, with a server there: one
@@ -207,6 +271,147 @@ pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
             }
             other => Err(unexpected(other)),
         },
+        Command::Seeker { number, json } => {
+            let number = crate::domain::seeker::JobSeekerNumber::parse(&number)?;
+            let (record, bookings, refusals) = seeker_record(env, c, &number)?;
+            super::print_seeker(env, &number, record.as_ref(), &bookings, &refusals, json);
+            Ok(())
+        }
+        Command::Contact {
+            number,
+            name,
+            kana,
+            email,
+            phone,
+        } => {
+            let change = super::contact_change(
+                &number,
+                name.as_deref(),
+                kana.as_deref(),
+                email.as_deref(),
+                phone.as_deref(),
+            )?;
+            match call(env, c, Request::Contact(change))? {
+                Response::Contact { old, new } => {
+                    super::print_contact(env, &old, &new);
+                    Ok(())
+                }
+                other => Err(unexpected(other)),
+            }
+        }
+        Command::Refuse { number, reason: r } => {
+            let seeker = crate::domain::seeker::JobSeekerNumber::parse(&number)?;
+            let reason = reason("reason", &r)?;
+            match call(
+                env,
+                c,
+                Request::Refuse {
+                    seeker: seeker.clone(),
+                    reason,
+                },
+            )? {
+                Response::Refused(refusal) => {
+                    say(&tr!(
+                        env.lang,
+                        "refuse.done",
+                        number = seeker,
+                        since = refusal.since.format("%Y-%m-%d %H:%M")
+                    ));
+                    let (_, bookings, _) = seeker_record(env, c, &seeker)?;
+                    super::say_bookings_ahead(env, &bookings);
+                    Ok(())
+                }
+                other => Err(unexpected(other)),
+            }
+        }
+        Command::Unrefuse { number, reason: r } => {
+            let seeker = crate::domain::seeker::JobSeekerNumber::parse(&number)?;
+            let reason = reason("reason", &r)?;
+            match call(
+                env,
+                c,
+                Request::Unrefuse {
+                    seeker: seeker.clone(),
+                    reason,
+                },
+            )? {
+                Response::Unrefused => {
+                    say(&tr!(env.lang, "unrefuse.done", number = seeker));
+                    Ok(())
+                }
+                other => Err(unexpected(other)),
+            }
+        }
+        Command::Reconsent { id, consent, json } => {
+            let id = BookingId::parse(&id)?;
+            if !consent {
+                return Err(crate::domain::booking::Violation::ConsentMissing.into());
+            }
+            let documents = crate::domain::terms::Document::ALL.to_vec();
+            match call(env, c, Request::Reconsent { id, documents })? {
+                Response::Reconsented { booking, version } => {
+                    if json {
+                        print_booking(env, c, &booking)?;
+                    }
+                    say(&tr!(env.lang, "reconsent.done", id = id, version = version));
+                    Ok(())
+                }
+                other => Err(unexpected(other)),
+            }
+        }
+        Command::TermsNotice { json } => match call(env, c, Request::TermsNotices)? {
+            Response::Notices { written, error } => {
+                super::print_notices(env, &written, error.as_deref(), json);
+                Ok(())
+            }
+            other => Err(unexpected(other)),
+        },
+        Command::Stats { from, to, format } => {
+            super::stats::stats_of(env, &from, &to, &format, &|from, to| match call(
+                env,
+                c,
+                Request::StatsRange { from, to },
+            )? {
+                Response::StatsOf(s) => Ok(*s),
+                other => Err(unexpected(other)),
+            })
+        }
+        Command::Audit {
+            from,
+            to,
+            booking,
+            action,
+        } => {
+            let filter = super::audit_filter(from, to, booking, action)?;
+            let mut first = 0;
+            loop {
+                let page = match call(
+                    env,
+                    c,
+                    Request::AuditPage {
+                        filter: filter.clone(),
+                        first,
+                    },
+                )? {
+                    Response::Audit(events) => events,
+                    other => return Err(unexpected(other)),
+                };
+                super::backup::print_audit(&page)?;
+                match page.last() {
+                    Some(last) if page.len() >= crate::desk::ops::AUDIT_PAGE => {
+                        first = last.seq + 1
+                    }
+                    _ => return Ok(()),
+                }
+            }
+        }
+        Command::Check { json } => match call(env, c, Request::Check)? {
+            Response::Checked(report) => super::print_check(env, &report, json),
+            other => Err(unexpected(other)),
+        },
+        Command::Export { out, force } => {
+            super::backup::export_of(env, out, force, &|| export_document(env, c))
+        }
         other => Err(Error::Remote {
             code: 4,
             message: tr!(

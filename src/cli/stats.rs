@@ -41,17 +41,26 @@ pub fn gather(
 }
 
 pub fn stats(env: &Env, from: &str, to: &str, format: &str) -> Result<(), Error> {
+    stats_of(env, from, to, format, &|from, to| {
+        let store = env.open_for_reading("soudan stats")?;
+        gather(env, &store, from, to)
+    })
+}
+
+/// `soudan stats` with the numbers from `get` (the folder itself, or the
+/// office's server): everything typed is checked before it is asked.
+pub fn stats_of(
+    env: &Env,
+    from: &str,
+    to: &str,
+    format: &str,
+    get: &dyn Fn(chrono::NaiveDate, chrono::NaiveDate) -> Result<Stats, Error>,
+) -> Result<(), Error> {
     let from = super::parse_date("from", from)?;
     let to = super::parse_date("to", to)?;
-    if to < from {
-        return Err(Invalid::new("to", to.to_string(), "date_after_from").into());
-    }
-    if (to - from).num_days() > 3660 {
-        return Err(Invalid::new("to", to.to_string(), "stats_range").into());
-    }
+    crate::desk::ops::check_stats_range(from, to)?;
     let format = Format::parse(format)?;
-    let store = env.open_for_reading("soudan stats")?;
-    let s = gather(env, &store, from, to)?;
+    let s = get(from, to)?;
     let text = match format {
         Format::Json => {
             serde_json::to_string_pretty(&s).map_err(|e| Error::Internal(e.to_string()))? + "\n"

@@ -37,7 +37,7 @@ pub fn parse_action(s: &str) -> Result<String, Invalid> {
 }
 
 /// Which audit events to show.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditFilter {
     pub from: Option<chrono::NaiveDate>,
     pub to: Option<chrono::NaiveDate>,

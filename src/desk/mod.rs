@@ -9,6 +9,7 @@
 //!   rule, a month's statistics, a day's audit trail.
 //! - [`access`]: who may do what: roles from `[access]`.
 //! - [`audit`]: the audit trail, filtered.
+//! - [`backup`]: the whole database as one document (`export`).
 //! - [`holds`]: slots held while a wizard is on them.
 //! - [`identity`]: the acting account, from the operating system.
 //! - [`mail`]: the mail queue: what a change queued in its own transaction
@@ -19,6 +20,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod backup;
 pub mod booking;
 mod env;
 pub mod holds;

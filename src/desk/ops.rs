@@ -140,3 +140,118 @@ pub fn audit_newest_first(
     events.reverse();
     Ok(events)
 }
+
+/// What staff typed to change a job seeker's contact details: only the
+/// fields given are replaced (kana and phone, when not given, are kept).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ContactChange {
+    pub number: crate::domain::seeker::JobSeekerNumber,
+    pub name: Option<crate::domain::seeker::PersonName>,
+    pub kana: Option<crate::domain::seeker::Kana>,
+    pub email: Option<crate::domain::seeker::Email>,
+    pub phone: Option<crate::domain::seeker::Phone>,
+}
+
+/// Changes a known job seeker's contact details on purpose (the audit
+/// trail says that they changed, never to what). The record before and
+/// after.
+pub fn contact(
+    env: &Env,
+    store: &Store,
+    change: ContactChange,
+) -> Result<(crate::domain::seeker::Seeker, crate::domain::seeker::Seeker), Error> {
+    let ContactChange {
+        number,
+        name,
+        kana,
+        email,
+        phone,
+    } = change;
+    if name.is_none() && kana.is_none() && email.is_none() && phone.is_none() {
+        return Err(crate::domain::Invalid::new("email", "", "contact_none").into());
+    }
+    let Some(stored) = store.seeker(&number)? else {
+        return Err(Violation::ContactDiffers { fields: Vec::new() }.into());
+    };
+    let typed = crate::domain::seeker::Seeker {
+        number,
+        name: name.unwrap_or_else(|| stored.name.clone()),
+        kana,
+        email: email.unwrap_or_else(|| stored.email.clone()),
+        phone,
+        registered_on: None,
+    };
+    Ok(store.update_contact(&typed, &env.ctx(None))?)
+}
+
+/// The bookings noticed, each with where its mail was written; and why
+/// mail waits, if it does.
+pub type Notices = (Vec<(BookingId, std::path::PathBuf)>, Option<String>);
+
+/// The terms-change notices (Art. 13): one per booking ahead whose consent
+/// is to an older version, once per version however often it runs.
+pub fn terms_notices(env: &Env, store: &Store) -> Result<Notices, Error> {
+    let affected = super::needing_reconsent(env, store)?;
+    let mut queued = Vec::new();
+    for b in &affected {
+        let version = env
+            .loaded
+            .office
+            .terms
+            .in_force(b.slot.date)
+            .map(|v| v.version.clone())
+            .unwrap_or_default();
+        if store.queue_terms_notice(b.id, &version, &env.ctx(None))? {
+            queued.push(b.id);
+        }
+    }
+    let drained = super::mail::write_queued(store, &env.loaded, &env.data_dir)?;
+    let written = queued
+        .iter()
+        .filter_map(|id| {
+            drained
+                .path_of(*id, crate::store::MailKind::TermsChange)
+                .map(|p| (*id, p.to_path_buf()))
+        })
+        .collect();
+    Ok((written, drained.error.clone()))
+}
+
+/// At most this many audit events go in one answer; a longer trail is
+/// read page by page.
+pub const AUDIT_PAGE: usize = 5000;
+
+/// One page of the filtered audit trail, oldest first: the events from
+/// sequence number `first` on, at most [`AUDIT_PAGE`].
+pub fn audit_page(
+    store: &Store,
+    filter: &super::audit::AuditFilter,
+    first: u64,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    if filter.booking.is_some() {
+        let mut events = super::audit::audit_events(store, filter)?;
+        events.retain(|e| e.seq >= first);
+        events.truncate(AUDIT_PAGE);
+        return Ok(events);
+    }
+    store.audit_from(first, AUDIT_PAGE, &|e| filter.keeps(e))
+}
+
+/// A statistics period: `to` not before `from`, at most ten years.
+pub fn check_stats_range(from: NaiveDate, to: NaiveDate) -> Result<(), crate::domain::Invalid> {
+    if to < from {
+        return Err(crate::domain::Invalid::new(
+            "to",
+            to.to_string(),
+            "date_after_from",
+        ));
+    }
+    if (to - from).num_days() > 3660 {
+        return Err(crate::domain::Invalid::new(
+            "to",
+            to.to_string(),
+            "stats_range",
+        ));
+    }
+    Ok(())
+}

@@ -96,6 +96,32 @@ pub enum Request {
     },
     /// End this terminal's hold (its wizard was left).
     Release,
+    /// A job seeker's record, bookings and refusals (`soudan seeker`).
+    Seeker {
+        number: JobSeekerNumber,
+    },
+    /// Contact details changed on purpose (`soudan contact`).
+    Contact(super::ops::ContactChange),
+    /// The statistics of a period (`soudan stats`).
+    StatsRange {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
+    /// One page of the audit trail, from sequence number `first` on
+    /// (`soudan audit`).
+    AuditPage {
+        filter: super::audit::AuditFilter,
+        first: u64,
+    },
+    /// The database checked against itself and the office's rules.
+    Check,
+    /// The terms-change notices (`soudan terms-notice`).
+    TermsNotices,
+    /// The whole database as a backup document, from byte `offset` on, one
+    /// part at a time (`soudan export`).
+    Export {
+        offset: u64,
+    },
 }
 
 /// The desk's answer.
@@ -143,6 +169,56 @@ pub enum Response {
         until: NaiveDateTime,
     },
     Released,
+    SeekerRecord {
+        record: Option<Box<crate::domain::seeker::Seeker>>,
+        bookings: Vec<Booking>,
+        refusals: Vec<Refusal>,
+    },
+    /// The record before and after.
+    Contact {
+        old: Box<crate::domain::seeker::Seeker>,
+        new: Box<crate::domain::seeker::Seeker>,
+    },
+    StatsOf(Box<Stats>),
+    Checked(crate::store::CheckReport),
+    /// The bookings noticed, with the mail written for each; why mail
+    /// waits, if it does.
+    Notices {
+        written: Vec<(BookingId, std::path::PathBuf)>,
+        error: Option<String>,
+    },
+    /// A part of the backup document (text: it is JSON), and the whole
+    /// document's length in bytes.
+    ExportPart {
+        text: String,
+        total: u64,
+    },
+}
+
+/// The largest part of an export in one answer.
+pub const EXPORT_PART: usize = 2 << 20;
+
+/// The part of `doc` from byte `offset` on: at most [`EXPORT_PART`] bytes,
+/// ending on a character's boundary.
+pub fn export_part(doc: &[u8], offset: u64) -> Result<Response, Error> {
+    let total = doc.len() as u64;
+    let start = usize::try_from(offset.min(total)).unwrap_or(doc.len());
+    let mut end = (start + EXPORT_PART).min(doc.len());
+    let text = loop {
+        match std::str::from_utf8(&doc[start..end]) {
+            Ok(t) => break t.to_string(),
+            // A character cut at the end: a byte or three less.
+            Err(e) if e.error_len().is_none() && end > start => {
+                end = start + e.valid_up_to();
+            }
+            Err(_) => {
+                return Err(
+                    crate::domain::Invalid::new("offset", offset.to_string(), "offset").into(),
+                );
+            }
+        }
+    };
+    Ok(Response::ExportPart { text, total })
 }
 
 impl Request {
@@ -168,12 +244,17 @@ impl Request {
             Request::KioskBook(_) => Operation::KioskBook,
             Request::PinCheck { .. } | Request::KioskRecord { .. } => Operation::PinCheck,
             Request::Hold { .. } | Request::Release => Operation::Hold,
+            Request::Seeker { .. } | Request::AuditPage { .. } => Operation::Records,
+            Request::Contact(_) | Request::TermsNotices => Operation::Change,
+            Request::StatsRange { .. } => Operation::Stats,
+            Request::Check | Request::Export { .. } => Operation::Admin,
         }
     }
 
     /// Whether carrying it out may change what other screens show.
     pub fn changes(&self) -> bool {
-        (self.operation() == Operation::Change && !matches!(self, Request::Leave))
+        (self.operation() == Operation::Change
+            && !matches!(self, Request::Leave | Request::TermsNotices))
             || matches!(
                 self,
                 Request::KioskBook(_) | Request::Hold { .. } | Request::Release
@@ -204,6 +285,13 @@ impl Request {
             Request::KioskRecord { .. } => "kiosk_record",
             Request::Hold { .. } => "hold",
             Request::Release => "release",
+            Request::Seeker { .. } => "seeker",
+            Request::Contact(_) => "contact",
+            Request::StatsRange { .. } => "stats_range",
+            Request::AuditPage { .. } => "audit_page",
+            Request::Check => "check",
+            Request::TermsNotices => "terms_notices",
+            Request::Export { .. } => "export",
         }
     }
 }
@@ -357,6 +445,43 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
         Request::Release => {
             env.holds.release(env.holder);
             Response::Released
+        }
+        Request::Seeker { number } => Response::SeekerRecord {
+            record: store.seeker(&number)?.map(Box::new),
+            bookings: store.seeker_bookings(&number)?,
+            refusals: store.refusals(&number)?,
+        },
+        Request::Contact(change) => {
+            let (old, new) = super::ops::contact(env, store, change)?;
+            Response::Contact {
+                old: Box::new(old),
+                new: Box::new(new),
+            }
+        }
+        Request::StatsRange { from, to } => {
+            super::ops::check_stats_range(from, to)?;
+            let bookings = store.range(from, to)?;
+            Response::StatsOf(Box::new(crate::domain::stats::compute(
+                &env.loaded.office,
+                &bookings,
+                from,
+                to,
+            )))
+        }
+        Request::AuditPage { filter, first } => {
+            Response::Audit(super::ops::audit_page(store, &filter, first)?)
+        }
+        Request::Check => {
+            let office = &env.loaded.office;
+            Response::Checked(store.check_with(&|b| office.stored_booking_problems(b))?)
+        }
+        Request::TermsNotices => {
+            let (written, error) = super::ops::terms_notices(env, store)?;
+            Response::Notices { written, error }
+        }
+        Request::Export { offset } => {
+            let doc = super::backup::backup_bytes(store, &env.loaded.config.office.code)?;
+            export_part(&doc, offset)?
         }
         Request::KioskCheck { number, date, name } => Response::LookedUp(Box::new(
             super::views::lookup_seeker(store, number, date)?.for_kiosk(&name),

@@ -354,6 +354,8 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
         c.push((id, writer.clone()));
     }
     let _ = reader.set_read_timeout(None);
+    // The backup document being sent to this client, part by part.
+    let mut export: Option<Vec<u8>> = None;
     loop {
         let envelope: Envelope = match wire::read_frame(&mut reader) {
             Ok(e) => e,
@@ -368,7 +370,13 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
             Some(s) if envelope.request.changes() => Some(format!("{s}:{}", envelope.id)),
             _ => None,
         };
-        let result = answer(shared, &env, role, envelope.request);
+        let result = match envelope.request {
+            // An export is made once and sent part by part.
+            Request::Export { offset } if role.allows(Operation::Admin) => {
+                export_part(shared, &env, &mut export, offset).map(|r| (r, false))
+            }
+            request => answer(shared, &env, role, request),
+        };
         let changed = result.as_ref().is_ok_and(|(_, changed)| *changed);
         let reply = ServerMsg::Reply {
             id: envelope.id,
@@ -379,6 +387,41 @@ fn client_loop(shared: &Shared, id: u64, stream: UnixStream) -> Result<(), Strin
             shared.announce();
         }
     }
+}
+
+/// The part of the backup document from `offset` on: the document is made
+/// when the first part is asked for (one consistent snapshot) and
+/// forgotten after its last part.
+fn export_part(
+    shared: &Shared,
+    env: &Env,
+    export: &mut Option<Vec<u8>>,
+    offset: u64,
+) -> Result<request::Response, Failure> {
+    let fail = |e: Error| Failure {
+        code: e.exit_code(),
+        message: e.message(env.lang),
+    };
+    if offset == 0 || export.is_none() {
+        let doc = crate::desk::backup::backup_bytes(&shared.store, &env.loaded.config.office.code)
+            .map_err(fail)?;
+        log(&format!(
+            "{}: export of {} bytes",
+            env.actor.user,
+            doc.len()
+        ));
+        *export = Some(doc);
+    }
+    let Some(doc) = export.as_deref() else {
+        return Err(fail(Error::Internal("no export".into())));
+    };
+    let part = request::export_part(doc, offset).map_err(fail)?;
+    if let request::Response::ExportPart { text, total } = &part
+        && offset + text.len() as u64 >= *total
+    {
+        *export = None;
+    }
+    Ok(part)
 }
 
 /// Carries out one request for a client of `role`: refused (exit 5, and

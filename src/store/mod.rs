@@ -250,7 +250,7 @@ impl NewBooking {
 }
 
 /// What `check` found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckReport {
     pub bookings: usize,
     pub live: usize,
@@ -1643,6 +1643,28 @@ impl Store {
     /// The audit trail, oldest first.
     pub fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {
         self.decode_all(&self.t.audit, Kind::Audit, "audit event")
+    }
+
+    /// The audit events from sequence number `first` on that `keep` keeps,
+    /// oldest first, at most `limit` of them: the trail read page by page.
+    pub fn audit_from(
+        &self,
+        first: u64,
+        limit: usize,
+        keep: &dyn Fn(&AuditEvent) -> bool,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.t.audit.range(first.to_be_bytes()..) {
+            let (_, raw) = self.sled(|| item)?;
+            let e: AuditEvent = self.decode(Kind::Audit, "audit event", &raw)?;
+            if keep(&e) {
+                out.push(e);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// A booking's history from the audit trail, oldest first.

@@ -169,7 +169,13 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
         | R::Pin(_)
         | R::Recorded
         | R::Held { .. }
-        | R::Released => return Ok(None),
+        | R::Released
+        | R::SeekerRecord { .. }
+        | R::Contact { .. }
+        | R::StatsOf(_)
+        | R::Checked(_)
+        | R::Notices { .. }
+        | R::ExportPart { .. } => return Ok(None),
     }))
 }
 

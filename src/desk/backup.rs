@@ -1,0 +1,46 @@
+//! The whole database as one JSON document: what `soudan export` writes,
+//! in-process or through the office's server.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::store::{SCHEMA_VERSION, Store};
+
+/// What `format` says in every backup file.
+pub const FORMAT: &str = "soudan-backup";
+/// The version of the backup file's layout.
+pub const VERSION: u32 = 1;
+
+/// The backup file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupFile {
+    pub format: String,
+    pub version: u32,
+    /// The store's schema version the records are in.
+    pub schema: u32,
+    /// The office code of the configuration it was made under.
+    pub office: String,
+    pub seekers: Vec<crate::domain::seeker::Seeker>,
+    pub bookings: Vec<crate::domain::booking::Booking>,
+    pub refusals: Vec<crate::store::SeekerRefusals>,
+    pub audit: Vec<crate::store::AuditEvent>,
+}
+
+/// The backup document of a store, as bytes (pretty JSON, one trailing newline).
+pub fn backup_bytes(store: &Store, office: &str) -> Result<Vec<u8>, Error> {
+    let s = store.snapshot()?;
+    let file = BackupFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        schema: SCHEMA_VERSION,
+        office: office.into(),
+        seekers: s.seekers,
+        bookings: s.bookings,
+        refusals: s.refusals,
+        audit: s.audit,
+    };
+    let mut out = serde_json::to_vec_pretty(&file).map_err(|e| Error::Internal(e.to_string()))?;
+    out.push(b'\n');
+    Ok(out)
+}
