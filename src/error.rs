@@ -224,6 +224,8 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "access" => tr!(lang, "invalid.access"),
         "access_twice" => tr!(lang, "invalid.access_twice"),
         "idle_exit" => tr!(lang, "invalid.idle_exit"),
+        "hold_minutes" => tr!(lang, "invalid.hold_minutes"),
+        "move_same" => tr!(lang, "invalid.move_same"),
         "pin_hash" => tr!(lang, "invalid.pin_hash"),
         other => other.to_string(),
     }

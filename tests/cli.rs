@@ -741,3 +741,181 @@ fn an_unknown_audit_action_names_the_accepted_ones() {
     let o = run(dir.path(), &["audit", "--action", "kiosk.leave"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// `soudan move`: checked like a new booking at the new slot, the booking
+/// keeps its id, consent, checklist and history; one audit event; the
+/// job seeker gets the same calendar event again with a higher SEQUENCE.
+#[test]
+fn a_booking_moves_keeping_its_consent_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = book(d, "2026-12-03", "10:00", "46010-5", &["--booth", "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let id = stdout(&o).trim().to_string();
+    let before = day_json(d, "2026-12-03");
+    // Another job seeker on the target day and at another slot.
+    let o = book(d, "2026-12-04", "11:00", "46010-6", &["--booth", "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Refused: the slot taken (exit 3), a slot that is not one (3), past
+    // the deadline without a reason (3), no such booking (2), a bad time (2).
+    for (args, want, words) in [
+        (
+            vec!["--date", "2026-12-04", "--time", "11:00", "--booth", "1"],
+            3,
+            "already booked",
+        ),
+        (vec!["--date", "2026-12-04", "--time", "12:00"], 3, "12:00"),
+        (
+            vec!["--date", "2026-12-02", "--time", "16:00"],
+            3,
+            "--override-deadline",
+        ),
+        (
+            vec!["--date", "2026-12-03", "--time", "10:00", "--booth", "1"],
+            2,
+            "another slot",
+        ),
+        (vec!["--date", "2026-12-04", "--time", "25:00"], 2, "--time"),
+    ] {
+        let mut a = vec!["--lang", "en", "move", &id];
+        a.extend(args.iter().copied());
+        let o = run(d, &a);
+        assert_eq!(code(&o), want, "{a:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(words), "{a:?}: {}", stderr(&o));
+    }
+    let o = run(
+        d,
+        &[
+            "--lang",
+            "en",
+            "move",
+            "ZZZZZZ",
+            "--date",
+            "2026-12-04",
+            "--time",
+            "10:00",
+        ],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    // Moved to the 4th at 11:00: booth 1 is taken, so booth 2.
+    let o = run(
+        d,
+        &[
+            "move",
+            &id,
+            "--date",
+            "2026-12-04",
+            "--time",
+            "11:00",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let moved: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(moved["id"], id.as_str());
+    assert_eq!(
+        (
+            moved["date"].as_str(),
+            moved["start"].as_str(),
+            moved["booth"].as_u64()
+        ),
+        (Some("2026-12-04"), Some("11:00"), Some(2))
+    );
+    assert!(
+        moved["meeting_url"].as_str().unwrap().contains("booth-2"),
+        "{moved}"
+    );
+    for same in [
+        "consent_at",
+        "terms_version",
+        "documents",
+        "checklist",
+        "created_at",
+        "channel",
+    ] {
+        assert_eq!(moved[same], before[0][same], "{same}");
+    }
+    assert_eq!(moved["history"][0]["event"], "move", "{moved}");
+    assert!(day_json(d, "2026-12-03").is_empty(), "the old slot is free");
+    // Past the deadline with a staff reason.
+    let o = run(
+        d,
+        &[
+            "move",
+            &id,
+            "--date",
+            "2026-12-02",
+            "--time",
+            "16:00",
+            "--override-deadline",
+            "本人の都合",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(d, &["audit", "--booking", &id]);
+    let actions: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["action"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(actions, ["book", "move", "move"]);
+    // The mails: the same event (UID), SEQUENCE 1 then 2, the new time.
+    let outbox = d.join("outbox");
+    let mut moved_mails: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().contains("-moved-"))
+        .collect();
+    moved_mails.sort();
+    assert_eq!(moved_mails.len(), 2, "{moved_mails:?}");
+    for (i, p) in moved_mails.iter().enumerate() {
+        let text = std::fs::read_to_string(p)
+            .unwrap()
+            .replace("=\r\n", "")
+            .replace("=3D", "=");
+        assert!(text.contains(&format!("UID:{id}@soudan.46010")), "{text}");
+        assert!(text.contains(&format!("SEQUENCE:{}", i + 1)), "{text}");
+        assert!(text.contains("METHOD:PUBLISH"), "{text}");
+    }
+    let last = std::fs::read_to_string(moved_mails.last().unwrap())
+        .unwrap()
+        .replace("=\r\n", "")
+        .replace("=3D", "=");
+    assert!(
+        last.contains("DTSTART;TZID=Asia/Tokyo:20261202T160000"),
+        "{last}"
+    );
+    // A cancellation after two moves: SEQUENCE 3, so calendars take it.
+    let o = run(d, &["cancel", &id, "--reason", "電話で"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let cancel = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().contains("-cancellation-"))
+        .unwrap();
+    let text = std::fs::read_to_string(cancel)
+        .unwrap()
+        .replace("=\r\n", "");
+    assert!(text.contains("SEQUENCE:3"), "{text}");
+    // Not booked any more: a cancelled booking does not move.
+    let o = run(
+        d,
+        &[
+            "--lang",
+            "en",
+            "move",
+            &id,
+            "--date",
+            "2026-12-08",
+            "--time",
+            "10:00",
+        ],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let o = run(d, &["check"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

@@ -1150,3 +1150,61 @@ fn two_digit_counts_show_whole() {
         drop(store);
     }
 }
+
+/// `M` picks a booking up and `M` on another slot puts it down there (the
+/// same booking, moved); `Esc` leaves it where it was; a slot past its
+/// deadline asks for the staff reason first.
+#[test]
+fn a_booking_is_moved_with_m_and_m_again() {
+    let mut fx = fixture("2026-12-01T09:45", "en", false);
+    fx.keys("]]kkkkkkkkkkkkkjj"); // Thu 12-03, 10:00, booth 1: 山田
+    let id = fx.ids[2];
+    assert_eq!(fx.app.selected().map(|r| r.booking.id), Some(id));
+    fx.keys("M");
+    assert!(fx.app.moving.is_some());
+    assert!(status_of(&fx).contains("Moving"), "{}", status_of(&fx));
+    // Its own slot: not a move.
+    fx.keys("M");
+    assert!(status_of(&fx).contains("own slot"), "{}", status_of(&fx));
+    // Booth 2 at 10:00 holds a cancelled booking only: free.
+    fx.keys("lM");
+    assert!(fx.app.moving.is_none(), "{}", status_of(&fx));
+    assert!(status_of(&fx).contains("moved from"), "{}", status_of(&fx));
+    let b = fx.store.booking(id).unwrap().unwrap();
+    assert_eq!(
+        (b.slot.start.to_string().as_str(), b.slot.booth),
+        ("10:00:00", 2)
+    );
+    assert_eq!(fx.app.selected().map(|r| r.booking.id), Some(id));
+    // Picked up and left.
+    fx.keys("M\x1b");
+    assert!(fx.app.moving.is_none());
+    assert!(status_of(&fx).contains("Not moved"), "{}", status_of(&fx));
+    // To Wed 12-02 (its deadline has passed): the reason first.
+    fx.keys("M[M");
+    assert_eq!(fx.app.mode, Mode::Prompt);
+    fx.keys("\n");
+    assert_eq!(fx.app.mode, Mode::Prompt, "an empty reason is refused");
+    fx.keys("本人の都合\n");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    let b = fx.store.booking(id).unwrap().unwrap();
+    assert_eq!(b.slot.date.to_string(), "2026-12-02");
+    assert_eq!(b.late_override.as_deref(), Some("本人の都合"));
+    assert_eq!(b.consent.documents.len(), 4, "consent kept");
+    let moves = fx
+        .store
+        .booking_audit(id)
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "move")
+        .count();
+    assert_eq!(moves, 2);
+}
+
+fn status_of(fx: &Fixture) -> String {
+    fx.app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}

@@ -66,6 +66,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Move a booking to another time or booth (checked like a new booking)
+    Move {
+        /// The booking id, e.g. K7M2Q9
+        id: String,
+        /// The new day, YYYY-MM-DD
+        #[arg(long)]
+        date: String,
+        /// The new start time, HH:MM
+        #[arg(long)]
+        time: String,
+        /// The new booth [default: its own when free, else the first free one]
+        #[arg(long)]
+        booth: Option<String>,
+        /// Move to after the deadline (staff only), with the reason
+        #[arg(long)]
+        override_deadline: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The consultation has started
     Start {
         id: String,

@@ -232,6 +232,35 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             };
             change(env, &id, event, json, Some(Channel::Phone))
         }
+        Command::Move {
+            id,
+            date,
+            time,
+            booth,
+            override_deadline,
+            json,
+        } => {
+            let req = move_request(
+                &id,
+                &date,
+                &time,
+                booth.as_deref(),
+                override_deadline.as_deref(),
+            )?;
+            let store = env.open("soudan move")?;
+            let (booking, mail) = match crate::desk::request::handle(env, &store, req)? {
+                crate::desk::request::Response::Moved { booking, mail } => (booking, mail),
+                other => return Err(Error::Internal(format!("{other:?}"))),
+            };
+            if json {
+                report(env, &store, &booking, true)?;
+            } else {
+                println!("{}", booking.id);
+            }
+            env.say(&crate::desk::moved_line(env.lang, &booking));
+            remote::say_note(env, &mail);
+            Ok(())
+        }
         Command::Start { id, json } => change(env, &id, Event::Start, json, None),
         Command::Finish { id, json } => change(env, &id, Event::Finish, json, None),
         Command::Stop {
@@ -484,6 +513,33 @@ fn say_contact_change(env: &Env, old: &Seeker, new: &Seeker) {
 }
 
 /// `soudan contact NUMBER [--name] [--kana] [--email] [--phone]`.
+/// What `soudan move` asked for, checked.
+pub(crate) fn move_request(
+    id: &str,
+    date: &str,
+    time: &str,
+    booth: Option<&str>,
+    override_deadline: Option<&str>,
+) -> Result<crate::desk::request::Request, Error> {
+    let booth = booth
+        .map(|s| {
+            s.trim()
+                .parse::<u8>()
+                .map_err(|_| Invalid::new("booth", s, "booth"))
+        })
+        .transpose()?;
+    Ok(crate::desk::request::Request::Move {
+        id: BookingId::parse(id)?,
+        date: parse_date("date", date)?,
+        time: parse_time("time", time)?,
+        booth,
+        late: match override_deadline {
+            None => Override::None,
+            Some(r) => Override::Staff(reason("override-deadline", r)?),
+        },
+    })
+}
+
 /// What `soudan audit` asked for, checked.
 pub(crate) fn audit_filter(
     from: Option<String>,

@@ -61,7 +61,7 @@ fn say(line: &str) {
     eprintln!("{line}");
 }
 
-fn say_note(env: &Env, note: &crate::desk::mail::Note) {
+pub(crate) fn say_note(env: &Env, note: &crate::desk::mail::Note) {
     use crate::desk::mail::Note;
     match note {
         Note::Written { path, .. } => say(&tr!(env.lang, "mail.written", path = path.display())),
@@ -121,6 +121,7 @@ pub fn carried(c: &Command) -> bool {
             | Command::Correct { .. }
             | Command::Day { .. }
             | Command::Sweep { .. }
+            | Command::Move { .. }
             | Command::Seeker { .. }
             | Command::Contact { .. }
             | Command::Refuse { .. }
@@ -271,6 +272,35 @@ pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
             }
             other => Err(unexpected(other)),
         },
+        Command::Move {
+            id,
+            date,
+            time,
+            booth,
+            override_deadline,
+            json,
+        } => {
+            let req = super::move_request(
+                &id,
+                &date,
+                &time,
+                booth.as_deref(),
+                override_deadline.as_deref(),
+            )?;
+            match call(env, c, req)? {
+                Response::Moved { booking, mail } => {
+                    if json {
+                        print_booking(env, c, &booking)?;
+                    } else {
+                        println!("{}", booking.id);
+                    }
+                    say(&crate::desk::moved_line(env.lang, &booking));
+                    say_note(env, &mail);
+                    Ok(())
+                }
+                other => Err(unexpected(other)),
+            }
+        }
         Command::Seeker { number, json } => {
             let number = crate::domain::seeker::JobSeekerNumber::parse(&number)?;
             let (record, bookings, refusals) = seeker_record(env, c, &number)?;

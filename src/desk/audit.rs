@@ -6,9 +6,10 @@ use crate::store::{Store, StoreError};
 /// The actions the audit trail records. `kiosk` stands for both of the
 /// kiosk's own (`kiosk.pin_wrong`, `kiosk.leave`), `refused` for every
 /// refusal of the server (`refused.connect`, `refused.book`, ...).
-pub const ACTIONS: [&str; 16] = [
+pub const ACTIONS: [&str; 17] = [
     "book",
     "cancel",
+    "move",
     "start",
     "finish",
     "stop",

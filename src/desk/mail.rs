@@ -49,6 +49,7 @@ fn kind_of(k: MailKind) -> Kind {
         MailKind::Confirmation => Kind::Confirmation,
         MailKind::Cancellation => Kind::Cancellation,
         MailKind::TermsChange => Kind::TermsChange,
+        MailKind::Moved => Kind::Moved,
     }
 }
 

@@ -95,3 +95,30 @@ pub fn changed_line(lang: Lang, b: &crate::domain::booking::Booking) -> String {
         status = crate::error::status_word(lang, b.status)
     )
 }
+
+/// What a move did, in one line.
+pub fn moved_line(lang: Lang, b: &crate::domain::booking::Booking) -> String {
+    let from = b.changes.iter().rev().find_map(|c| match &c.event {
+        crate::domain::booking::Event::Move { from } => Some(*from),
+        _ => None,
+    });
+    tr!(
+        lang,
+        "move.done",
+        id = b.id,
+        from = from
+            .map(|f| format!(
+                "{} {} {}",
+                crate::i18n::iso_date(lang, f.date),
+                f.start.format("%H:%M"),
+                tr!(lang, "day.booth_n", booth = f.booth)
+            ))
+            .unwrap_or_default(),
+        to = format!(
+            "{} {} {}",
+            crate::i18n::iso_date(lang, b.slot.date),
+            b.slot.start.format("%H:%M"),
+            tr!(lang, "day.booth_n", booth = b.slot.booth)
+        )
+    )
+}

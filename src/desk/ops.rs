@@ -255,3 +255,88 @@ pub fn check_stats_range(from: NaiveDate, to: NaiveDate) -> Result<(), crate::do
     }
     Ok(())
 }
+
+/// Moves booking `id` to another slot (`soudan move`, the dashboard's
+/// `m`): checked like a new booking there (the office's rules at its time,
+/// a staff reason past the deadline, not held by another terminal, free,
+/// the job seeker's other bookings that day); consent, checklist and
+/// history stay. With no booth given, the booking's own booth when it is
+/// free at the new time, else the first free one.
+pub fn move_booking(
+    env: &Env,
+    store: &Store,
+    id: BookingId,
+    date: NaiveDate,
+    time: chrono::NaiveTime,
+    booth: Option<u8>,
+    late: &crate::domain::office::Override,
+) -> Result<Booking, Error> {
+    use crate::domain::office::{Override, SlotRequest};
+    let office = &env.loaded.office;
+    let Some(b) = store.booking(id)? else {
+        return Err(Error::NotFound(id));
+    };
+    let now = env.clock.local();
+    let booths: Vec<u8> = match booth {
+        Some(n) => vec![n],
+        None => {
+            let mut all: Vec<u8> = office.booths.iter().map(|x| x.number).collect();
+            all.sort_by_key(|n| *n != b.slot.booth);
+            all
+        }
+    };
+    let mut last = None;
+    for n in booths {
+        let req = SlotRequest {
+            date,
+            time,
+            booth: n,
+        };
+        if req.date == b.slot.date && req.time == b.slot.start && req.booth == b.slot.booth {
+            return Err(crate::domain::Invalid::new(
+                "time",
+                time.format("%H:%M").to_string(),
+                "move_same",
+            )
+            .into());
+        }
+        let slot = office.check_slot(&req, now, late).map_err(|e| match e {
+            crate::domain::office::BookingCheck::Invalid(i) => Error::Invalid(i),
+            crate::domain::office::BookingCheck::Rule(v) => Error::from(v),
+        })?;
+        if let Some(h) = env.holds.other(env.holder, date, time, n, now) {
+            last = Some(
+                Violation::SlotHeld {
+                    date,
+                    time,
+                    booth: n,
+                    by: h.account,
+                    until: h.until.time(),
+                }
+                .into(),
+            );
+            continue;
+        }
+        let url = office
+            .booth(n)
+            .map(|x| x.meeting_url.replace("{id}", id.as_str()))
+            .unwrap_or_default();
+        let reason = match late {
+            Override::Staff(r) => Some(r.clone()),
+            Override::None => None,
+        };
+        match store.move_booking(
+            id,
+            slot,
+            &url,
+            reason,
+            &env.ctx(None),
+            env.once_key().as_deref(),
+        ) {
+            Ok(moved) => return Ok(moved),
+            Err(OpError::Rule(v @ Violation::SlotTaken { .. })) => last = Some(Error::from(v)),
+            Err(e) => return Err(Error::from(e).about(id)),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Internal("no booth".into())))
+}

@@ -96,6 +96,14 @@ pub enum Request {
     },
     /// End this terminal's hold (its wizard was left).
     Release,
+    /// A booking moved to another slot (`soudan move`, the dashboard's `m`).
+    Move {
+        id: BookingId,
+        date: NaiveDate,
+        time: chrono::NaiveTime,
+        booth: Option<u8>,
+        late: crate::domain::office::Override,
+    },
     /// A job seeker's record, bookings and refusals (`soudan seeker`).
     Seeker {
         number: JobSeekerNumber,
@@ -169,6 +177,10 @@ pub enum Response {
         until: NaiveDateTime,
     },
     Released,
+    Moved {
+        booking: Box<Booking>,
+        mail: Note,
+    },
     SeekerRecord {
         record: Option<Box<crate::domain::seeker::Seeker>>,
         bookings: Vec<Booking>,
@@ -245,7 +257,7 @@ impl Request {
             Request::PinCheck { .. } | Request::KioskRecord { .. } => Operation::PinCheck,
             Request::Hold { .. } | Request::Release => Operation::Hold,
             Request::Seeker { .. } | Request::AuditPage { .. } => Operation::Records,
-            Request::Contact(_) | Request::TermsNotices => Operation::Change,
+            Request::Contact(_) | Request::TermsNotices | Request::Move { .. } => Operation::Change,
             Request::StatsRange { .. } => Operation::Stats,
             Request::Check | Request::Export { .. } => Operation::Admin,
         }
@@ -285,6 +297,7 @@ impl Request {
             Request::KioskRecord { .. } => "kiosk_record",
             Request::Hold { .. } => "hold",
             Request::Release => "release",
+            Request::Move { .. } => "move",
             Request::Seeker { .. } => "seeker",
             Request::Contact(_) => "contact",
             Request::StatsRange { .. } => "stats_range",
@@ -445,6 +458,20 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
         Request::Release => {
             env.holds.release(env.holder);
             Response::Released
+        }
+        Request::Move {
+            id,
+            date,
+            time,
+            booth,
+            late,
+        } => {
+            let b = super::ops::move_booking(env, store, id, date, time, booth, &late)?;
+            let mail = super::mail::after_change(env, store, b.id, MailKind::Moved)?;
+            Response::Moved {
+                booking: Box::new(b),
+                mail,
+            }
         }
         Request::Seeker { number } => Response::SeekerRecord {
             record: store.seeker(&number)?.map(Box::new),

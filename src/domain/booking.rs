@@ -175,6 +175,11 @@ pub enum Event {
     Reconsent {
         version: String,
     },
+    /// Moved from `from` to the booking's slot now; consent, checklist and
+    /// history stay. The status stays.
+    Move {
+        from: Slot,
+    },
 }
 
 impl Event {
@@ -187,6 +192,7 @@ impl Event {
             Event::NoShow => "no_show",
             Event::CorrectNoShow { .. } => "correct_no_show",
             Event::Reconsent { .. } => "reconsent",
+            Event::Move { .. } => "move",
         }
     }
 
@@ -211,9 +217,11 @@ impl Event {
     /// The statuses this event may be applied in.
     pub fn allowed_from(&self) -> &'static [Status] {
         match self {
-            Event::Start | Event::Cancel { .. } | Event::NoShow | Event::Reconsent { .. } => {
-                &[Status::Booked]
-            }
+            Event::Start
+            | Event::Cancel { .. }
+            | Event::NoShow
+            | Event::Reconsent { .. }
+            | Event::Move { .. } => &[Status::Booked],
             Event::Finish | Event::Stop { .. } => &[Status::InProgress],
             Event::CorrectNoShow { .. } => &[Status::NoShow],
         }
@@ -235,7 +243,7 @@ pub fn transition(from: Status, event: &Event) -> Result<Status, Violation> {
         Event::Stop { .. } => Status::Stopped,
         Event::Cancel { .. } | Event::CorrectNoShow { .. } => Status::Cancelled,
         Event::NoShow => Status::NoShow,
-        Event::Reconsent { .. } => from,
+        Event::Reconsent { .. } | Event::Move { .. } => from,
     })
 }
 

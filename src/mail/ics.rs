@@ -70,6 +70,14 @@ pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset
     };
     let utc_offset = format!("{sign}{:02}{:02}", abs / 3600, (abs % 3600) / 60);
     let cancelled = kind == Kind::Cancellation;
+    // Each move and the cancellation update the one event (RFC 5545
+    // 3.8.7.4): its SEQUENCE counts them.
+    let moves = b
+        .changes
+        .iter()
+        .filter(|c| matches!(c.event, crate::domain::booking::Event::Move { .. }))
+        .count();
+    let sequence = moves + usize::from(cancelled);
     let summary = format!("オンライン職業相談（{}）", office.name);
     let description = format!(
         "予約番号 {}\nWEB会議URL {}\nキャンセルは電話 {} へ。連絡なく開始10分を過ぎるとキャンセルとみなします。",
@@ -98,7 +106,7 @@ pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset
         ),
         format!("DTSTART;TZID={tz}:{}", local(b.slot.start)),
         format!("DTEND;TZID={tz}:{}", local(b.slot.end)),
-        format!("SEQUENCE:{}", if cancelled { 1 } else { 0 }),
+        format!("SEQUENCE:{sequence}"),
         format!(
             "STATUS:{}",
             if cancelled { "CANCELLED" } else { "CONFIRMED" }

@@ -37,6 +37,9 @@ pub enum Kind {
     Cancellation,
     /// The terms were revised (Art. 13): what changed, where, from when.
     TermsChange,
+    /// The booking moved to another time or booth: the updated invitation
+    /// (the same calendar event, a higher SEQUENCE).
+    Moved,
 }
 
 impl Kind {
@@ -45,6 +48,7 @@ impl Kind {
             Kind::Confirmation => "confirmation",
             Kind::Cancellation => "cancellation",
             Kind::TermsChange => "terms-change",
+            Kind::Moved => "moved",
         }
     }
 }
@@ -79,6 +83,25 @@ pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
     match kind {
         Kind::Confirmation => out.push_str(&tr!(lang, "mail.confirm_intro", office = office.name)),
         Kind::Cancellation => out.push_str(&tr!(lang, "mail.cancel_intro", office = office.name)),
+        Kind::Moved => {
+            let from = b.changes.iter().rev().find_map(|c| match &c.event {
+                crate::domain::booking::Event::Move { from } => Some(*from),
+                _ => None,
+            });
+            out.push_str(&tr!(
+                lang,
+                "mail.moved_intro",
+                office = office.name,
+                from = from
+                    .map(|f| format!(
+                        "{} {}〜{}",
+                        crate::i18n::long_date(lang, f.date),
+                        f.start.format("%H:%M"),
+                        f.end.format("%H:%M")
+                    ))
+                    .unwrap_or_default()
+            ))
+        }
         Kind::TermsChange => {
             let v = loaded.office.terms.in_force(b.slot.date);
             let section =
@@ -121,7 +144,7 @@ pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
     if kind == Kind::TermsChange {
         out.push_str(&tr!(lang, "mail.url", url = b.meeting_url));
         out.push('\n');
-    } else if kind == Kind::Confirmation {
+    } else if matches!(kind, Kind::Confirmation | Kind::Moved) {
         out.push_str(&tr!(lang, "mail.url", url = b.meeting_url));
         out.push('\n');
         if let Some(l) = &b.attendance.interpreter {
@@ -198,6 +221,14 @@ pub fn subject(kind: Kind, b: &Booking, loaded: &Loaded) -> String {
             time = time,
             id = b.id
         ),
+        Kind::Moved => tr!(
+            lang,
+            "mail.subject_moved",
+            office = office,
+            date = date,
+            time = time,
+            id = b.id
+        ),
         Kind::TermsChange => tr!(
             lang,
             "mail.subject_terms",
@@ -241,10 +272,10 @@ pub fn compose(
     }
     // Confirmations and cancellations carry the calendar event.
     let ics = ics::event(kind, b, loaded, now);
-    let method = if kind == Kind::Confirmation {
-        "PUBLISH"
-    } else {
+    let method = if kind == Kind::Cancellation {
         "CANCEL"
+    } else {
+        "PUBLISH"
     };
     let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
         .map_err(err)?;

@@ -397,8 +397,19 @@ pub fn autostart(env: &crate::desk::Env) -> Option<PathBuf> {
         });
     }
     let mut child = cmd.spawn().ok()?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    // A million bookings take sled a few seconds to open, more on a slow
+    // disk: waited for as long as the server is alive, within reason.
+    let started = std::time::Instant::now();
+    let deadline = started + Duration::from_secs(120);
+    let mut said = false;
     loop {
+        if !said && started.elapsed() > Duration::from_secs(1) {
+            eprintln!(
+                "{}",
+                crate::tr!(env.lang, "server.starting", path = env.data_dir.display())
+            );
+            said = true;
+        }
         if answers(&socket) {
             // Reaped when it leaves, so that it never lingers as a zombie.
             std::thread::spawn(move || child.wait());

@@ -71,6 +71,8 @@ pub enum MailKind {
     Confirmation,
     Cancellation,
     TermsChange,
+    /// The booking moved: the updated invitation.
+    Moved,
 }
 
 /// A mail to be written: queued in the transaction of the change it tells
@@ -1288,6 +1290,80 @@ impl Store {
         Ok(booking)
     }
 
+    /// Moves booking `id` (still `booked`) to `to`, with the meeting URL of
+    /// the new booth and, when staff booked past the deadline, their
+    /// reason: re-checked in the transaction like a new booking (the slot
+    /// free, the job seeker's other bookings that day, a refusal). Consent,
+    /// checklist and history stay; the move is in the history and the
+    /// audit trail, and the updated invitation is queued.
+    pub fn move_booking(
+        &self,
+        id: BookingId,
+        to: Slot,
+        meeting_url: &str,
+        late_override: Option<String>,
+        ctx: &Ctx,
+        once: Option<&[u8]>,
+    ) -> Result<Booking, OpError> {
+        let booking = self.transact_unflushed(|tx| {
+            if let Some(done) = tx.done_before(once)? {
+                return Ok(done);
+            }
+            let Some(raw) = tx.bookings.get(id.as_bytes())? else {
+                return abort(OpError::NotFound(id));
+            };
+            let old: Booking = tx.decode(Kind::Booking, "booking", &raw)?;
+            let seeker_key = old.seeker.as_str().as_bytes().to_vec();
+            if let Some(raw) = tx.refusals.get(&seeker_key)? {
+                let list: Vec<Refusal> = tx.decode(Kind::Refusals, "refusal", &raw)?;
+                if let Some(r) = active_refusal(&list) {
+                    return abort(OpError::Rule(Violation::SeekerRefused {
+                        since: r.since,
+                        reason: r.reason.clone(),
+                    }));
+                }
+            }
+            if tx.slots.get(keys::slot(&to))?.is_some() {
+                return abort(OpError::Rule(Violation::SlotTaken { slot: to }));
+            }
+            if to.date != old.slot.date
+                && let Some(other) = tx.seeker_day.get(keys::seeker_day(&old.seeker, to.date))?
+            {
+                let other = keys::trailing_id(&other)
+                    .ok_or_else(|| tx.fail(self.damaged("seeker_day value is not an id")))?;
+                return abort(OpError::Rule(Violation::SeekerBookedThatDay {
+                    date: to.date,
+                    id: other,
+                }));
+            }
+            let mut moved = old.clone();
+            if let Err(v) = moved.apply(Event::Move { from: old.slot }, ctx.at) {
+                return abort(OpError::Rule(v));
+            }
+            moved.slot = to;
+            moved.meeting_url = meeting_url.to_string();
+            if late_override.is_some() {
+                moved.late_override = late_override.clone();
+            }
+            tx.unindex(&old)?;
+            tx.put_booking(&moved)?;
+            tx.index_new(&moved)?;
+            tx.audit(
+                ctx,
+                "move",
+                Some(id),
+                None,
+                Some(Status::Booked),
+                Some(Status::Booked),
+            )?;
+            tx.queue_mail(id, MailKind::Moved, ctx.at)?;
+            tx.remember(once, id)?;
+            Ok(moved)
+        })?;
+        self.flush()?;
+        Ok(booking)
+    }
+
     /// Applies many events, each in its own transaction, and flushes once at
     /// the end (also when one is refused). For sample data and imports.
     pub fn apply_many(&self, events: &[(BookingId, Event, Ctx)]) -> Result<(), OpError> {
@@ -1956,6 +2032,21 @@ impl Tx<'_> {
                 Index::BySeeker => self.by_seeker,
             };
             tree.insert(key, value)?;
+        }
+        Ok(())
+    }
+
+    /// Removes every index entry of `b` as it was (before a move).
+    fn unindex(&self, b: &Booking) -> TxResult<()> {
+        for (index, key, _) in index_entries(b) {
+            let tree = match index {
+                Index::Slots => self.slots,
+                Index::SeekerDay => self.seeker_day,
+                Index::Pending => self.pending,
+                Index::ByDay => self.by_day,
+                Index::BySeeker => self.by_seeker,
+            };
+            tree.remove(key)?;
         }
         Ok(())
     }

@@ -63,6 +63,16 @@ pub enum Purpose {
     Reason(Op),
     GoTo,
     Search,
+    /// The staff reason for moving a booking to a slot past its deadline.
+    MoveLate(crate::domain::office::SlotRequest),
+}
+
+/// A booking picked up to be moved (`M`), until it is put down (`M` on the
+/// new slot) or left (`Esc`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moving {
+    pub id: BookingId,
+    pub from: crate::domain::booking::Slot,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +113,9 @@ pub enum Action {
     Loaded(Box<DayData>),
     /// An effect finished: a message for the status line.
     Done(Result<String, String>),
+    /// A move finished: done (the booking is put down), or why not (it
+    /// stays picked up).
+    Moved(Result<String, String>),
     Found(Vec<Hit>),
     /// A key while the booking wizard is open (it may be text for a field).
     WizardKey(ratatui::crossterm::event::KeyEvent),
@@ -153,6 +166,12 @@ pub enum Effect {
     },
     /// Renewed consent for an existing booking.
     Reconsent(BookingId, Vec<crate::domain::terms::Document>),
+    /// A booking moved to another slot.
+    Move {
+        id: BookingId,
+        to: crate::domain::office::SlotRequest,
+        late: crate::domain::office::Override,
+    },
 }
 
 pub struct App {
@@ -166,6 +185,8 @@ pub struct App {
     pub data: DayData,
     pub mode: Mode,
     pub prompt: Option<Prompt>,
+    /// A booking picked up to be moved.
+    pub moving: Option<Moving>,
     pub pending: Option<Pending>,
     pub results: Vec<Hit>,
     pub result_sel: usize,
@@ -256,6 +277,7 @@ impl App {
             data: DayData::default(),
             mode: Mode::Normal,
             prompt: None,
+            moving: None,
             pending: None,
             results: Vec::new(),
             result_sel: 0,
@@ -409,6 +431,100 @@ impl App {
         None
     }
 
+    /// `M`: picks the selected booking up, or puts the one picked up down
+    /// on the selected slot (checked here as the desk will: a slot past its
+    /// deadline asks for the staff reason first).
+    fn move_key(&mut self) -> Option<Effect> {
+        use crate::domain::office::{BookingCheck, Override, SlotRequest};
+        let lang = self.lang;
+        let Some(m) = self.moving.clone() else {
+            let Some(r) = self.selected() else {
+                self.say(Tone::Error, tr!(lang, "dash.no_booking_here"));
+                return None;
+            };
+            let b = r.booking.clone();
+            if b.status != crate::domain::booking::Status::Booked {
+                let v = crate::domain::booking::Violation::WrongState {
+                    status: b.status,
+                    event: "move",
+                    allowed: &[crate::domain::booking::Status::Booked],
+                };
+                self.say(
+                    Tone::Error,
+                    crate::error::Error::from(v).about(b.id).message(lang),
+                );
+                return None;
+            }
+            self.mode = Mode::Normal;
+            self.moving = Some(Moving {
+                id: b.id,
+                from: b.slot,
+            });
+            self.say(Tone::Info, self.moving_line());
+            return None;
+        };
+        let time = *self.loaded.office.starts.get(self.row)?;
+        let booth = self.loaded.office.booths.get(self.col)?.number;
+        let to = SlotRequest {
+            date: self.date,
+            time,
+            booth,
+        };
+        if let Some(r) = self.selected().filter(|r| r.booking.status.is_live()) {
+            let text = if r.booking.id == m.id {
+                tr!(lang, "dash.move_here")
+            } else {
+                let v = crate::domain::booking::Violation::SlotTaken {
+                    slot: r.booking.slot,
+                };
+                crate::error::Error::from(v).message(lang)
+            };
+            self.say(Tone::Error, text);
+            return None;
+        }
+        match self
+            .loaded
+            .office
+            .check_slot(&to, self.now, &Override::None)
+        {
+            Ok(_) => Some(Effect::Move {
+                id: m.id,
+                to,
+                late: Override::None,
+            }),
+            Err(BookingCheck::Rule(crate::domain::booking::Violation::PastDeadline { .. })) => {
+                self.open_prompt(Purpose::MoveLate(to));
+                None
+            }
+            Err(BookingCheck::Rule(v)) => {
+                self.say(Tone::Error, crate::error::Error::from(v).message(lang));
+                None
+            }
+            Err(BookingCheck::Invalid(i)) => {
+                self.say(Tone::Error, crate::error::Error::Invalid(i).message(lang));
+                None
+            }
+        }
+    }
+
+    /// What the status line says while a booking is picked up.
+    pub fn moving_line(&self) -> String {
+        let Some(m) = &self.moving else {
+            return String::new();
+        };
+        tr!(
+            self.lang,
+            "dash.moving",
+            id = m.id,
+            from = format!(
+                "{} {} {}",
+                crate::i18n::iso_date(self.lang, m.from.date),
+                m.from.start.format("%H:%M"),
+                tr!(self.lang, "day.booth_n", booth = m.from.booth)
+            )
+        )
+    }
+
     /// Opens the booking wizard on the selected slot, if it can be booked.
     fn open_wizard(&mut self) -> Option<Effect> {
         let lang = self.lang;
@@ -535,6 +651,26 @@ impl App {
                 self.close_overlays();
                 Some(Effect::Search(q))
             }
+            Purpose::MoveLate(to) => match free_text("reason", &prompt.input, TEXT_MAX_WIDTH) {
+                Ok(reason) => {
+                    self.close_overlays();
+                    let id = self.moving.as_ref()?.id;
+                    Some(Effect::Move {
+                        id,
+                        to,
+                        late: crate::domain::office::Override::Staff(reason),
+                    })
+                }
+                Err(e) => {
+                    let e = if e.kind == "text_empty" {
+                        crate::domain::Invalid::new("reason", "", "reason")
+                    } else {
+                        e
+                    };
+                    self.set_prompt_error(crate::error::accepted(lang, &e));
+                    None
+                }
+            },
             Purpose::Reason(_) => match free_text("reason", &prompt.input, TEXT_MAX_WIDTH) {
                 Ok(reason) => {
                     if let Some(p) = self.pending.as_mut() {
@@ -629,6 +765,13 @@ impl App {
                 None
             }
             (Mode::Normal, Command::New) => self.open_wizard(),
+            (Mode::Normal | Mode::Detail, Command::Move) => self.move_key(),
+            (Mode::Normal, Command::Back) => {
+                if self.moving.take().is_some() {
+                    self.say(Tone::Info, tr!(lang, "dash.move_stopped"));
+                }
+                None
+            }
             (Mode::Normal | Mode::Detail, Command::Reconsent) => {
                 let Some(row) = self.selected() else {
                     self.say(Tone::Error, tr!(lang, "dash.no_booking_here"));
@@ -837,6 +980,17 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::Done(Err(msg)) => {
             app.say(Tone::Error, msg);
+            Some(Effect::Load(app.date))
+        }
+        Action::Moved(Ok(msg)) => {
+            app.moving = None;
+            app.say(Tone::Ok, msg);
+            Some(Effect::Load(app.date))
+        }
+        Action::Moved(Err(msg)) => {
+            // Still picked up: another slot may do.
+            let still = app.moving_line();
+            app.say(Tone::Error, format!("{msg} {still}"));
             Some(Effect::Load(app.date))
         }
         Action::Found(hits) => {

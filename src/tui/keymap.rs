@@ -92,6 +92,8 @@ pub enum Command {
     Resend,
     /// Renew consent to the terms in force.
     Reconsent,
+    /// Move the booking: pick it up, then put it down on the new slot.
+    Move,
     /// The statistics screen.
     Stats,
     /// The audit trail.
@@ -176,6 +178,8 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Normal, &[k('r')], "r", C::Refusal, "key.refusal", false),
         b(M::Normal, &[k('m')], "m", C::Resend, "key.resend", false),
     b(M::Normal, &[k('a')], "a", C::Reconsent, "key.reconsent", false),
+    b(M::Normal, &[k('M')], "M", C::Move, "key.move", false),
+    b(M::Normal, &[code(KeyCode::Esc)], "Esc", C::Back, "key.move_stop", false),
         b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
     b(M::Normal, &[k('S')], "S", C::Stats, "key.stats", false),
     b(M::Normal, &[k('A')], "A", C::Audit, "key.audit", false),
@@ -191,6 +195,7 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Detail, &[k('r')], "r", C::Refusal, "key.refusal", true),
         b(M::Detail, &[k('m')], "m", C::Resend, "key.resend", true),
     b(M::Detail, &[k('a')], "a", C::Reconsent, "key.reconsent", true),
+    b(M::Detail, &[k('M')], "M", C::Move, "key.move", true),
     b(M::Detail, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Help, &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)], "Esc/?", C::Back, "key.close", true),
     b(M::Help, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),

@@ -82,6 +82,13 @@ fn request_of(effect: Effect) -> crate::desk::request::Request {
             action: action.map(String::from),
         },
         Effect::Resend(id) => R::Resend { id },
+        Effect::Move { id, to, late } => R::Move {
+            id,
+            date: to.date,
+            time: to.time,
+            booth: Some(to.booth),
+            late,
+        },
     }
 }
 
@@ -93,6 +100,7 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
     use crate::desk::request::Response as R;
     let lang = env.lang;
     let wizard_effect = matches!(effect, Effect::Book(_) | Effect::Reconsent(..));
+    let move_effect = matches!(effect, Effect::Move { .. });
     let number = match &effect {
         Effect::Refuse { seeker, .. } | Effect::Unrefuse { seeker, .. } => seeker.to_string(),
         _ => String::new(),
@@ -119,6 +127,7 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
         Ok(r) => r,
         Err(Error::Store(e)) => return Err(e),
         Err(e) if wizard_effect => return Ok(Some(Action::Booked(Err(e.message(lang))))),
+        Err(e) if move_effect => return Ok(Some(Action::Moved(Err(e.message(lang))))),
         Err(e) => return Ok(Some(Action::Done(Err(e.message(lang))))),
     };
     Ok(Some(match response {
@@ -163,6 +172,11 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
             (None, _, None) => tr!(lang, "mail.failed", error = "-"),
         })),
         R::Swept(n) => Action::Swept(n),
+        R::Moved { booking, mail } => Action::Moved(Ok(format!(
+            "{} {}",
+            crate::desk::moved_line(lang, &booking),
+            mail_note_line(lang, &mail)
+        ))),
         R::NextNoShow(_)
         | R::Leaving
         | R::Free(_)

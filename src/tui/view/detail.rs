@@ -24,6 +24,7 @@ pub(super) fn action_word(lang: Lang, action: &str) -> String {
         "finish" => tr!(lang, "audit.finish"),
         "stop" => tr!(lang, "audit.stop"),
         "cancel" => tr!(lang, "audit.cancel"),
+        "move" => tr!(lang, "audit.move"),
         "no_show" => tr!(lang, "audit.no_show"),
         "correct_no_show" => tr!(lang, "audit.correct_no_show"),
         "refuse" => tr!(lang, "audit.refuse"),

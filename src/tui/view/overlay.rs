@@ -121,6 +121,19 @@ pub fn prompt(app: &App, f: &mut Frame, area: Rect) {
         Purpose::Reason(op) => (op_title(app, *op), tr!(lang, "prompt.reason")),
         Purpose::GoTo => (tr!(lang, "prompt.goto_title"), tr!(lang, "prompt.goto")),
         Purpose::Search => (tr!(lang, "prompt.search_title"), tr!(lang, "prompt.search")),
+        Purpose::MoveLate(to) => (
+            tr!(lang, "dash.move_late"),
+            format!(
+                "{} → {} {} {}",
+                app.moving
+                    .as_ref()
+                    .map(|m| m.id.to_string())
+                    .unwrap_or_default(),
+                crate::i18n::iso_date(lang, to.date),
+                to.time.format("%H:%M"),
+                tr!(lang, "day.booth_n", booth = to.booth)
+            ),
+        ),
     };
     let inner = super::popup(&app.theme, f, area, 64, 7, &title);
     let mut lines = vec![
