@@ -105,6 +105,7 @@ pub struct RulesSection {
     pub no_show_flag: u32,
     pub start_early_minutes: u32,
     pub horizon_open_days: u32,
+    pub late_after_minutes: u32,
 }
 
 impl Default for RulesSection {
@@ -116,6 +117,7 @@ impl Default for RulesSection {
             no_show_flag: r.no_show_flag,
             start_early_minutes: r.start_early_minutes,
             horizon_open_days: r.horizon_open_days,
+            late_after_minutes: r.late_after_minutes,
         }
     }
 }
@@ -404,7 +406,16 @@ impl Config {
             no_show_flag: self.rules.no_show_flag.max(1),
             start_early_minutes: self.rules.start_early_minutes,
             horizon_open_days: self.rules.horizon_open_days,
+            late_after_minutes: self.rules.late_after_minutes,
         };
+        if rules.late_after_minutes == 0 || rules.late_after_minutes >= rules.no_show_grace_minutes
+        {
+            return Err(Invalid::new(
+                "rules.late_after_minutes",
+                rules.late_after_minutes.to_string(),
+                "late_after",
+            ));
+        }
         if rules.start_early_minutes > 60 {
             return Err(Invalid::new(
                 "rules.start_early_minutes",

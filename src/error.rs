@@ -226,6 +226,7 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "idle_exit" => tr!(lang, "invalid.idle_exit"),
         "hold_minutes" => tr!(lang, "invalid.hold_minutes"),
         "move_same" => tr!(lang, "invalid.move_same"),
+        "late_after" => tr!(lang, "invalid.late_after"),
         "pin_hash" => tr!(lang, "invalid.pin_hash"),
         other => other.to_string(),
     }
@@ -334,6 +335,9 @@ fn violation_message(lang: Lang, v: &Violation, id: Option<BookingId>) -> String
             time = hm(&slot.start),
             booth = slot.booth
         ),
+        Violation::SlotOver { date, end } => {
+            tr!(lang, "rule.slot_over", date = date, end = hm(end))
+        }
         Violation::SlotHeld {
             date,
             time,

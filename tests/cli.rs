@@ -919,3 +919,47 @@ fn a_booking_moves_keeping_its_consent_and_history() {
     let o = run(d, &["check"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// A start pressed on the wrong booking is taken back within its slot:
+/// booked again (and so still a no-show at ten past if nobody comes),
+/// audited; once the slot is over it stays started.
+#[test]
+fn a_start_made_by_mistake_is_taken_back_within_its_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let at = |now: &str, args: &[&str]| {
+        soudan(d)
+            .env("SOUDAN_NOW", now)
+            .env("SOUDAN_LANG", "en")
+            .args(args)
+            .output_limited()
+            .unwrap()
+    };
+    let mut ids = Vec::new();
+    for (time, seeker) in [("10:00", "46010-1"), ("11:00", "46010-2")] {
+        let o = book(d, "2026-12-03", time, seeker, &["--booth", "1"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        ids.push(stdout(&o).trim().to_string());
+    }
+    // Not started: nothing to take back (exit 3).
+    let o = at("2026-12-03T10:01", &["unstart", &ids[0]]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(code(&at("2026-12-03T10:01", &["start", &ids[0]])), 0);
+    let o = at("2026-12-03T10:02", &["unstart", &ids[0], "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "booked");
+    // Booked again, so the no-show rule applies to it again.
+    let o = at("2026-12-03T10:11", &["sweep", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let day = day_json(d, "2026-12-03");
+    assert_eq!(day[0]["status"], "no_show", "{day:?}");
+    // After the slot: the start stays.
+    assert_eq!(code(&at("2026-12-03T11:00", &["start", &ids[1]])), 0);
+    let o = at("2026-12-03T11:30", &["unstart", &ids[1]]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stderr(&o).contains("ended at 11:30"), "{}", stderr(&o));
+    let o = run(d, &["audit", "--action", "unstart"]);
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    assert_eq!(code(&run(d, &["check"])), 0);
+}

@@ -1208,3 +1208,58 @@ fn status_of(fx: &Fixture) -> String {
         .map(|s| s.text.clone())
         .unwrap_or_default()
 }
+
+/// Five minutes past the start a booking not started shows late (a symbol
+/// and a word) and the status line gives the phone to call, once; the
+/// no-show still falls at ten by itself.
+#[test]
+fn a_late_booking_is_marked_and_its_phone_offered() {
+    for (lang, word, line) in [("en", "? late", "call"), ("ja", "? 未着", "へ連絡を")] {
+        let mut fx = fixture("2026-12-03T10:04", lang, false);
+        let screen = fx.screen(100, 30);
+        assert!(!screen.contains(word), "{lang}: late too early:\n{screen}");
+        let later = |m: &str| {
+            chrono::NaiveDateTime::parse_from_str(&format!("2026-12-03 {m}"), "%Y-%m-%d %H:%M")
+                .unwrap()
+        };
+        dispatch(
+            &fx.env,
+            &fx.store,
+            &mut fx.app,
+            Action::Tick(later("10:05")),
+        )
+        .unwrap();
+        let status = status_of(&fx);
+        assert!(
+            status.contains(line) && status.contains("山田 太郎"),
+            "{lang}: {status}"
+        );
+        assert!(status.contains("10:10"), "{lang}: {status}");
+        let screen = fx.screen(100, 30);
+        assert!(
+            screen.contains(&format!("{word} 山田")),
+            "{lang}:\n{screen}"
+        );
+        // Said once: the next tick says nothing new.
+        fx.app.status = None;
+        dispatch(
+            &fx.env,
+            &fx.store,
+            &mut fx.app,
+            Action::Tick(later("10:06")),
+        )
+        .unwrap();
+        assert!(fx.app.status.is_none(), "{lang}: {}", status_of(&fx));
+        // Started: no longer late.
+        assert_eq!(fx.status(fx.ids[2]), Status::Booked);
+        fx.keys("kkkkkkkkkkkkkjjs");
+        fx.keys("y");
+        assert_eq!(
+            fx.status(fx.ids[2]),
+            Status::InProgress,
+            "{}",
+            status_of(&fx)
+        );
+        assert!(!fx.screen(100, 30).contains(word));
+    }
+}

@@ -91,6 +91,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Take back a start made by mistake (within the slot): booked again
+    Unstart {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The consultation has finished
     Finish {
         id: String,

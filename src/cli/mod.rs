@@ -262,6 +262,7 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Start { id, json } => change(env, &id, Event::Start, json, None),
+        Command::Unstart { id, json } => change(env, &id, Event::Unstart, json, None),
         Command::Finish { id, json } => change(env, &id, Event::Finish, json, None),
         Command::Stop {
             id,

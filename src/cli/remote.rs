@@ -116,6 +116,7 @@ pub fn carried(c: &Command) -> bool {
         c,
         Command::Cancel { .. }
             | Command::Start { .. }
+            | Command::Unstart { .. }
             | Command::Finish { .. }
             | Command::Stop { .. }
             | Command::Correct { .. }
@@ -222,6 +223,7 @@ pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
             change(env, c, &id, event, json)
         }
         Command::Start { id, json } => change(env, c, &id, Event::Start, json),
+        Command::Unstart { id, json } => change(env, c, &id, Event::Unstart, json),
         Command::Finish { id, json } => change(env, c, &id, Event::Finish, json),
         Command::Stop {
             id,

@@ -6,10 +6,11 @@ use crate::store::{Store, StoreError};
 /// The actions the audit trail records. `kiosk` stands for both of the
 /// kiosk's own (`kiosk.pin_wrong`, `kiosk.leave`), `refused` for every
 /// refusal of the server (`refused.connect`, `refused.book`, ...).
-pub const ACTIONS: [&str; 17] = [
+pub const ACTIONS: [&str; 18] = [
     "book",
     "cancel",
     "move",
+    "unstart",
     "start",
     "finish",
     "stop",

@@ -180,6 +180,8 @@ pub enum Event {
     Move {
         from: Slot,
     },
+    /// A start made by mistake taken back, within the slot: booked again.
+    Unstart,
 }
 
 impl Event {
@@ -193,6 +195,7 @@ impl Event {
             Event::CorrectNoShow { .. } => "correct_no_show",
             Event::Reconsent { .. } => "reconsent",
             Event::Move { .. } => "move",
+            Event::Unstart => "unstart",
         }
     }
 
@@ -222,7 +225,7 @@ impl Event {
             | Event::NoShow
             | Event::Reconsent { .. }
             | Event::Move { .. } => &[Status::Booked],
-            Event::Finish | Event::Stop { .. } => &[Status::InProgress],
+            Event::Finish | Event::Stop { .. } | Event::Unstart => &[Status::InProgress],
             Event::CorrectNoShow { .. } => &[Status::NoShow],
         }
     }
@@ -244,6 +247,7 @@ pub fn transition(from: Status, event: &Event) -> Result<Status, Violation> {
         Event::Cancel { .. } | Event::CorrectNoShow { .. } => Status::Cancelled,
         Event::NoShow => Status::NoShow,
         Event::Reconsent { .. } | Event::Move { .. } => from,
+        Event::Unstart => Status::Booked,
     })
 }
 
@@ -374,6 +378,11 @@ pub enum Violation {
     },
     SlotTaken {
         slot: Slot,
+    },
+    /// The slot is over: a start can no longer be taken back.
+    SlotOver {
+        date: NaiveDate,
+        end: NaiveTime,
     },
     /// Another terminal's wizard is on the slot (a hold, until `until`).
     SlotHeld {

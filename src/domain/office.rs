@@ -37,6 +37,9 @@ pub struct Rules {
     pub start_early_minutes: u32,
     /// Bookings go this many open days ahead, no further.
     pub horizon_open_days: u32,
+    /// Minutes past the start after which a booking not started is shown
+    /// late, so that staff call before the no-show falls.
+    pub late_after_minutes: u32,
 }
 
 impl Default for Rules {
@@ -47,6 +50,7 @@ impl Default for Rules {
             no_show_flag: 1,
             start_early_minutes: 15,
             horizon_open_days: 60,
+            late_after_minutes: 5,
         }
     }
 }
@@ -54,6 +58,10 @@ impl Default for Rules {
 impl Rules {
     pub fn grace(&self) -> Duration {
         Duration::minutes(i64::from(self.no_show_grace_minutes))
+    }
+
+    pub fn late(&self) -> Duration {
+        Duration::minutes(i64::from(self.late_after_minutes))
     }
 
     pub fn start_early(&self) -> Duration {
@@ -362,6 +370,15 @@ impl Office {
                     until: closes.time(),
                 });
             }
+        }
+        // A start is taken back only within its slot.
+        if matches!(event, super::booking::Event::Unstart)
+            && now >= b.slot.date.and_time(b.slot.end)
+        {
+            return Err(Violation::SlotOver {
+                date: b.slot.date,
+                end: b.slot.end,
+            });
         }
         Ok(())
     }

@@ -2053,6 +2053,11 @@ impl Tx<'_> {
 
     /// Brings the live and pending indexes in line with a status change.
     fn reindex(&self, b: &Booking, from: Status) -> TxResult<()> {
+        // A start taken back: pending for the no-show rule again.
+        if from != Status::Booked && b.status == Status::Booked {
+            self.pending
+                .insert(&keys::slot_booking(&b.slot, &b.id)[..], &[][..])?;
+        }
         if from == Status::Booked && b.status != Status::Booked {
             self.pending
                 .remove(&keys::slot_booking(&b.slot, &b.id)[..])?;

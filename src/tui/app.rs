@@ -28,6 +28,8 @@ pub use crate::desk::views::{DayData, Hit, Row};
 pub enum Op {
     Cancel,
     Start,
+    /// A start made by mistake, taken back within its slot.
+    Unstart,
     Finish,
     Stop,
     Correct,
@@ -37,13 +39,14 @@ pub enum Op {
 
 impl Op {
     fn needs_reason(self) -> bool {
-        !matches!(self, Op::Start | Op::Finish)
+        !matches!(self, Op::Start | Op::Finish | Op::Unstart)
     }
 
     fn event(self, reason: String) -> Option<Event> {
         Some(match self {
             Op::Cancel => Event::Cancel { reason },
             Op::Start => Event::Start,
+            Op::Unstart => Event::Unstart,
             Op::Finish => Event::Finish,
             Op::Stop => Event::Stop { reason },
             Op::Correct => Event::CorrectNoShow { reason },
@@ -187,6 +190,8 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// A booking picked up to be moved.
     pub moving: Option<Moving>,
+    /// The late bookings already said on the status line.
+    pub late_said: std::collections::BTreeSet<BookingId>,
     pub pending: Option<Pending>,
     pub results: Vec<Hit>,
     pub result_sel: usize,
@@ -278,6 +283,7 @@ impl App {
             mode: Mode::Normal,
             prompt: None,
             moving: None,
+            late_said: Default::default(),
             pending: None,
             results: Vec::new(),
             result_sel: 0,
@@ -504,6 +510,63 @@ impl App {
                 self.say(Tone::Error, crate::error::Error::Invalid(i).message(lang));
                 None
             }
+        }
+    }
+
+    /// Whether `b` is late: booked, not started, the late time past its
+    /// start gone by (the no-show follows by itself).
+    pub fn is_late(&self, b: &crate::domain::booking::Booking) -> bool {
+        b.status == crate::domain::booking::Status::Booked
+            && self.now >= b.slot.starts_at() + self.loaded.office.rules.late()
+    }
+
+    /// Says on the status line which bookings of the day shown became late
+    /// since it last looked, each once, with the phone to call.
+    fn say_late(&mut self) {
+        let lang = self.lang;
+        let grace = self.loaded.office.rules.grace();
+        let late: Vec<String> = self
+            .data
+            .rows
+            .iter()
+            .filter(|r| {
+                self.is_late(&r.booking)
+                    && self.now < r.booking.slot.starts_at() + grace
+                    && !self.late_said.contains(&r.booking.id)
+            })
+            .map(|r| {
+                let b = &r.booking;
+                let (name, phone) = match &r.seeker {
+                    Some(s) => (
+                        crate::i18n::safe(s.name.as_str()),
+                        s.phone
+                            .as_ref()
+                            .map(|p| p.as_str().to_string())
+                            .unwrap_or_else(|| s.email.to_string()),
+                    ),
+                    None => (r.masked().unwrap_or_default(), "-".into()),
+                };
+                tr!(
+                    lang,
+                    "dash.late",
+                    time = b.slot.start.format("%H:%M"),
+                    booth = b.slot.booth,
+                    name = name,
+                    phone = crate::i18n::safe(&phone),
+                    no_show = (b.slot.starts_at() + grace).format("%H:%M")
+                )
+            })
+            .collect();
+        let ids: Vec<BookingId> = self
+            .data
+            .rows
+            .iter()
+            .filter(|r| self.is_late(&r.booking))
+            .map(|r| r.booking.id)
+            .collect();
+        self.late_said.extend(ids);
+        if !late.is_empty() {
+            self.say(Tone::Error, late.join(" "));
         }
     }
 
@@ -888,6 +951,7 @@ impl App {
             }
             (Mode::Normal | Mode::Detail, Command::Cancel) => self.begin(Op::Cancel),
             (Mode::Normal | Mode::Detail, Command::Start) => self.begin(Op::Start),
+            (Mode::Normal | Mode::Detail, Command::Unstart) => self.begin(Op::Unstart),
             (Mode::Normal | Mode::Detail, Command::Finish) => self.begin(Op::Finish),
             (Mode::Normal | Mode::Detail, Command::Stop) => self.begin(Op::Stop),
             (Mode::Normal | Mode::Detail, Command::CorrectNoShow) => self.begin(Op::Correct),
@@ -972,6 +1036,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::Loaded(data) => {
             app.set_data(*data);
+            app.say_late();
             None
         }
         Action::Done(Ok(msg)) => {
@@ -1039,6 +1104,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::Tick(now) => {
             app.now = now;
+            app.say_late();
             Some(Effect::Sweep)
         }
         Action::StatsLoaded(s) => {
@@ -1055,7 +1121,14 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::Swept(n) => {
             if n > 0 {
-                app.say(Tone::Info, tr!(lang, "dash.swept", count = n));
+                // A late warning on the status line stays, the no-shows after it.
+                let swept = tr!(lang, "dash.swept", count = n);
+                match app.status.take() {
+                    Some(st) if st.tone == Tone::Error && !app.late_said.is_empty() => {
+                        app.say(Tone::Error, format!("{} {swept}", st.text))
+                    }
+                    _ => app.say(Tone::Info, swept),
+                }
                 Some(Effect::Load(app.date))
             } else {
                 None

@@ -94,6 +94,8 @@ pub enum Command {
     Reconsent,
     /// Move the booking: pick it up, then put it down on the new slot.
     Move,
+    /// Take a start made by mistake back.
+    Unstart,
     /// The statistics screen.
     Stats,
     /// The audit trail.
@@ -179,6 +181,7 @@ pub static BINDINGS: &[Binding] = &[
         b(M::Normal, &[k('m')], "m", C::Resend, "key.resend", false),
     b(M::Normal, &[k('a')], "a", C::Reconsent, "key.reconsent", false),
     b(M::Normal, &[k('M')], "M", C::Move, "key.move", false),
+    b(M::Normal, &[k('U')], "U", C::Unstart, "key.unstart", false),
     b(M::Normal, &[code(KeyCode::Esc)], "Esc", C::Back, "key.move_stop", false),
         b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
     b(M::Normal, &[k('S')], "S", C::Stats, "key.stats", false),
@@ -196,6 +199,7 @@ pub static BINDINGS: &[Binding] = &[
         b(M::Detail, &[k('m')], "m", C::Resend, "key.resend", true),
     b(M::Detail, &[k('a')], "a", C::Reconsent, "key.reconsent", true),
     b(M::Detail, &[k('M')], "M", C::Move, "key.move", true),
+    b(M::Detail, &[k('U')], "U", C::Unstart, "key.unstart", false),
     b(M::Detail, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Help, &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)], "Esc/?", C::Back, "key.close", true),
     b(M::Help, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),

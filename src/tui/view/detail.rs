@@ -25,6 +25,7 @@ pub(super) fn action_word(lang: Lang, action: &str) -> String {
         "stop" => tr!(lang, "audit.stop"),
         "cancel" => tr!(lang, "audit.cancel"),
         "move" => tr!(lang, "audit.move"),
+        "unstart" => tr!(lang, "audit.unstart"),
         "no_show" => tr!(lang, "audit.no_show"),
         "correct_no_show" => tr!(lang, "audit.correct_no_show"),
         "refuse" => tr!(lang, "audit.refuse"),

@@ -106,6 +106,7 @@ fn op_title(app: &App, op: Op) -> String {
     match op {
         Op::Cancel => tr!(lang, "op.cancel"),
         Op::Start => tr!(lang, "op.start"),
+        Op::Unstart => tr!(lang, "op.unstart"),
         Op::Finish => tr!(lang, "op.finish"),
         Op::Stop => tr!(lang, "op.stop"),
         Op::Correct => tr!(lang, "op.correct"),

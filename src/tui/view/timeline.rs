@@ -155,12 +155,19 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     }
                     // Flags before the name, so that a narrow cell cuts the name, not them.
                     let gap = if flags.is_empty() { "" } else { " " };
-                    let text = format!(
-                        "{} {} {flags}{gap}{name}",
-                        app.theme.status_symbol(s),
-                        short_status(lang, s),
-                    );
-                    (text, app.theme.status_style(s))
+                    if app.is_late(&r.booking) {
+                        // Late: a symbol and a word of its own, not colour alone.
+                        let text =
+                            format!("? {} {flags}{gap}{name}", tr!(lang, "status_short.late"));
+                        (text, app.theme.warn())
+                    } else {
+                        let text = format!(
+                            "{} {} {flags}{gap}{name}",
+                            app.theme.status_symbol(s),
+                            short_status(lang, s),
+                        );
+                        (text, app.theme.status_style(s))
+                    }
                 }
                 None => match app.data.holds.iter().find(|h| {
                     Some(h.date) == app.data.date
