@@ -1263,3 +1263,31 @@ fn a_late_booking_is_marked_and_its_phone_offered() {
         assert!(!fx.screen(100, 30).contains(word));
     }
 }
+
+/// Search finds a job seeker by email and by phone digits too, and each
+/// hit shows what tells people apart: full name, kana, the phone's last
+/// digits.
+#[test]
+fn search_finds_by_email_and_phone_and_tells_hits_apart() {
+    let mut fx = fixture("2026-12-03T09:45", "en", false);
+    fx.keys("/p3@example.jp\n");
+    assert_eq!(fx.app.mode, Mode::Results, "{}", status_of(&fx));
+    assert_eq!(fx.app.results.len(), 1);
+    assert_eq!(fx.app.results[0].booking.id, fx.ids[2]);
+    let screen = fx.screen(100, 30);
+    assert!(
+        screen.contains("山田 太郎 (ヤマダ タロウ) tel …5678"),
+        "{screen}"
+    );
+    fx.keys("\x1b");
+    // Every seeded person has this phone: all six found, by its digits
+    // with or without hyphens.
+    for q in ["090-1234-5678", "09012345678", "１２３４５６７８"] {
+        fx.keys(&format!("/{q}\n"));
+        assert_eq!(fx.app.results.len(), 6, "{q}: {}", status_of(&fx));
+        fx.keys("\x1b");
+    }
+    // Two digits are not a phone search; nobody's name has them.
+    fx.keys("/56\n");
+    assert!(fx.app.results.is_empty());
+}

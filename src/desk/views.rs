@@ -230,6 +230,10 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
         Ok(n) => vec![n],
         Err(_) => {
             let q = fold(query);
+            // A phone number is found by its digits (three or more), written
+            // with or without hyphens.
+            let digits: String = query.nfkc().filter(char::is_ascii_digit).collect();
+            let by_phone = digits.len() >= 3 && digits.len() * 2 >= fold(query).len();
             store
                 .seekers()?
                 .into_iter()
@@ -238,6 +242,15 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
                         || s.kana
                             .as_ref()
                             .is_some_and(|k| fold(k.as_str()).contains(&q))
+                        || (q.contains('@') || q.len() >= 3) && fold(s.email.as_str()).contains(&q)
+                        || by_phone
+                            && s.phone.as_ref().is_some_and(|p| {
+                                p.as_str()
+                                    .chars()
+                                    .filter(char::is_ascii_digit)
+                                    .collect::<String>()
+                                    .contains(&digits)
+                            })
                 })
                 .map(|s| s.number)
                 .collect()

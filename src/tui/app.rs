@@ -1060,6 +1060,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         }
         Action::Found(hits) => {
             if hits.is_empty() {
+                app.results.clear();
                 app.say(Tone::Info, tr!(lang, "dash.search_none"));
             } else {
                 app.say(

@@ -214,7 +214,7 @@ pub fn results(app: &App, f: &mut Frame, area: Rect) {
         &app.theme,
         f,
         area,
-        76,
+        area.width.clamp(76, 110),
         h,
         &tr!(lang, "dash.search_found", count = app.results.len()),
     );
@@ -228,10 +228,29 @@ pub fn results(app: &App, f: &mut Frame, area: Rect) {
         .take(visible)
         .map(|(i, h)| {
             let b = &h.booking;
+            // Staff asked for this person: what tells people of one name
+            // apart (the full name and kana, the phone's last digits).
             let name = h
                 .seeker
                 .as_ref()
-                .map(|s| app.theme.mask(&s.name.masked()))
+                .map(|s| {
+                    let kana = s
+                        .kana
+                        .as_ref()
+                        .map(|k| format!(" ({})", k.as_str()))
+                        .unwrap_or_default();
+                    let phone: String = s
+                        .phone
+                        .as_ref()
+                        .map(|p| {
+                            let d: Vec<char> =
+                                p.as_str().chars().filter(char::is_ascii_digit).collect();
+                            let tail: String = d[d.len().saturating_sub(4)..].iter().collect();
+                            format!(" tel …{tail}")
+                        })
+                        .unwrap_or_default();
+                    format!("{}{kana}{phone}", s.name.as_str())
+                })
                 .unwrap_or_default();
             let text = format!(
                 "{} {} {} {} {} {} {}",
