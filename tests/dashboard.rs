@@ -1291,3 +1291,17 @@ fn search_finds_by_email_and_phone_and_tells_hits_apart() {
     fx.keys("/56\n");
     assert!(fx.app.results.is_empty());
 }
+
+/// `n` on a slot that has begun says so at once, without a wizard; on a
+/// slot past its deadline the wizard opens (staff may give a reason).
+#[test]
+fn n_on_a_slot_it_cannot_book_says_why_at_once() {
+    let mut fx = fixture("2026-12-03T13:10", "en", false);
+    fx.keys("kkkkkkkkkkkkk"); // 09:00, booth 1: begun long ago
+    fx.keys("ln"); // 09:00 booth 2... the first free one that has begun
+    assert!(fx.app.wizard.is_none(), "a wizard on a begun slot");
+    assert!(status_of(&fx).contains("already begun"), "{}", status_of(&fx));
+    // Tomorrow (Fri 12-04) is past its deadline: the wizard opens.
+    fx.keys("]n");
+    assert!(fx.app.wizard.is_some(), "{}", status_of(&fx));
+}

@@ -608,6 +608,32 @@ impl App {
         }
         let time = *self.loaded.office.starts.get(self.row)?;
         let booth = self.loaded.office.booths.get(self.col)?.number;
+        // What no reason can change is said at once: a slot begun, beyond
+        // the horizon. Past the deadline the wizard opens (staff may book
+        // with a reason).
+        let req = crate::domain::office::SlotRequest {
+            date: self.date,
+            time,
+            booth,
+        };
+        match self
+            .loaded
+            .office
+            .check_slot(&req, self.now, &crate::domain::office::Override::None)
+        {
+            Ok(_)
+            | Err(crate::domain::office::BookingCheck::Rule(
+                crate::domain::booking::Violation::PastDeadline { .. },
+            )) => {}
+            Err(crate::domain::office::BookingCheck::Rule(v)) => {
+                self.say(Tone::Error, crate::error::Error::from(v).message(lang));
+                return None;
+            }
+            Err(crate::domain::office::BookingCheck::Invalid(i)) => {
+                self.say(Tone::Error, crate::error::Error::Invalid(i).message(lang));
+                return None;
+            }
+        }
         let w = super::wizard::Wizard::new(
             &self.loaded.office,
             lang,

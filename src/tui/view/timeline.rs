@@ -187,8 +187,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             };
             if selected {
                 style = style.patch(app.theme.selected());
+                // Brackets as well as reverse video: the cursor stays
+                // visible without colour, in ASCII, on any terminal.
+                let inner = fit(&text, cell_w.saturating_sub(2));
+                spans.push(Span::styled(format!("[{inner}]"), style));
+            } else {
+                spans.push(Span::styled(fit(&text, cell_w), style));
             }
-            spans.push(Span::styled(fit(&text, cell_w), style));
             spans.push(Span::raw(" "));
         }
         lines.push(Line::from(spans));
