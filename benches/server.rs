@@ -59,6 +59,13 @@ fn peak_kib(pid: u32) -> u64 {
 }
 
 fn main() {
+    // The fill in a child process (see the dashboard's bench): the bench's
+    // own memory would slow every fork of the server and clients.
+    if let Ok(job) = std::env::var("SOUDAN_BENCH_FILL") {
+        let (n, dir) = job.split_once(':').unwrap();
+        common::fill(std::path::Path::new(dir), n.parse().unwrap());
+        return;
+    }
     let n: usize = std::env::var("SOUDAN_BENCH_BOOKINGS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -66,7 +73,11 @@ fn main() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     std::fs::create_dir_all(&dir).unwrap();
-    common::fill(&dir, n);
+    let status = Command::new(std::env::current_exe().unwrap())
+        .env("SOUDAN_BENCH_FILL", format!("{n}:{}", dir.display()))
+        .status()
+        .unwrap();
+    assert!(status.success(), "the fill failed");
     let socket = dir.join("soudan.sock");
     let spawn = |now: &str| {
         Command::new(env!("CARGO_BIN_EXE_soudan"))
@@ -108,11 +119,12 @@ fn main() {
     // the horizon (the past ones turn into no-shows once, at the start).
     let first = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
     let office = soudan::config::Config::builtin().office;
-    let open: Vec<chrono::NaiveDate> = (0..4000)
+    let filled_days = n.div_ceil(26);
+    // Enough calendar days for the filled open days and the ones after.
+    let open: Vec<chrono::NaiveDate> = (0..(filled_days as u64 * 2 + 400))
         .map(|d| first + chrono::Days::new(d))
         .filter(|d| office.calendar.is_open(*d))
         .collect();
-    let filled_days = n.div_ceil(26);
     let now = format!("{}T08:00", open[filled_days]);
     let mut server = spawn(&now);
     wait_up(Instant::now());

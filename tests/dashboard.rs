@@ -1300,7 +1300,11 @@ fn n_on_a_slot_it_cannot_book_says_why_at_once() {
     fx.keys("kkkkkkkkkkkkk"); // 09:00, booth 1: begun long ago
     fx.keys("ln"); // 09:00 booth 2... the first free one that has begun
     assert!(fx.app.wizard.is_none(), "a wizard on a begun slot");
-    assert!(status_of(&fx).contains("already begun"), "{}", status_of(&fx));
+    assert!(
+        status_of(&fx).contains("already begun"),
+        "{}",
+        status_of(&fx)
+    );
     // Tomorrow (Fri 12-04) is past its deadline: the wizard opens.
     fx.keys("]n");
     assert!(fx.app.wizard.is_some(), "{}", status_of(&fx));
