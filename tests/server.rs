@@ -678,6 +678,12 @@ fn a_server_started_for_a_screen_leaves_when_idle_or_when_asked() {
         libc::kill(child.id() as i32, libc::SIGTERM);
     }
     assert!(common::wait_child(&mut child, "the server after SIGTERM").success());
+    // Its socket removed (the folder deleted under it): it can never be
+    // reached again, and leaves by itself instead of lingering.
+    let mut child = serve("10");
+    wait_up();
+    std::fs::remove_file(&socket).unwrap();
+    assert!(common::wait_child(&mut child, "a server whose socket is gone").success());
 }
 
 /// `cargo run --release` in two terminals: the first dashboard starts a

@@ -174,6 +174,18 @@ pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) ->
                 log("no client for the idle time: leaving");
                 break;
             }
+            // A server started for a screen whose socket was removed (its
+            // folder deleted, say) can never be reached again: it leaves.
+            if idle_exit.is_some() && shared.connected.load(Ordering::SeqCst) == 0 {
+                use std::os::unix::fs::MetadataExt;
+                let now = std::fs::symlink_metadata(&path)
+                    .ok()
+                    .map(|m| (m.dev(), m.ino()));
+                if now != ours {
+                    log("its socket is gone: leaving");
+                    break;
+                }
+            }
             continue;
         }
         match listener.accept() {
