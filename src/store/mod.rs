@@ -2022,16 +2022,19 @@ impl Tx<'_> {
         Err(self.fail(self.store.damaged("no free booking id after 64 tries")))
     }
 
+    fn index_tree(&self, index: Index) -> &TransactionalTree {
+        match index {
+            Index::Slots => self.slots,
+            Index::SeekerDay => self.seeker_day,
+            Index::Pending => self.pending,
+            Index::ByDay => self.by_day,
+            Index::BySeeker => self.by_seeker,
+        }
+    }
+
     fn index_new(&self, b: &Booking) -> TxResult<()> {
         for (index, key, value) in index_entries(b) {
-            let tree = match index {
-                Index::Slots => self.slots,
-                Index::SeekerDay => self.seeker_day,
-                Index::Pending => self.pending,
-                Index::ByDay => self.by_day,
-                Index::BySeeker => self.by_seeker,
-            };
-            tree.insert(key, value)?;
+            self.index_tree(index).insert(key, value)?;
         }
         Ok(())
     }
@@ -2039,14 +2042,7 @@ impl Tx<'_> {
     /// Removes every index entry of `b` as it was (before a move).
     fn unindex(&self, b: &Booking) -> TxResult<()> {
         for (index, key, _) in index_entries(b) {
-            let tree = match index {
-                Index::Slots => self.slots,
-                Index::SeekerDay => self.seeker_day,
-                Index::Pending => self.pending,
-                Index::ByDay => self.by_day,
-                Index::BySeeker => self.by_seeker,
-            };
-            tree.remove(key)?;
+            self.index_tree(index).remove(key)?;
         }
         Ok(())
     }

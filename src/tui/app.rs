@@ -751,12 +751,7 @@ impl App {
                     })
                 }
                 Err(e) => {
-                    let e = if e.kind == "text_empty" {
-                        crate::domain::Invalid::new("reason", "", "reason")
-                    } else {
-                        e
-                    };
-                    self.set_prompt_error(crate::error::accepted(lang, &e));
+                    self.reason_refused(e);
                     None
                 }
             },
@@ -770,16 +765,22 @@ impl App {
                     None
                 }
                 Err(e) => {
-                    let e = if e.kind == "text_empty" {
-                        crate::domain::Invalid::new("reason", "", "reason")
-                    } else {
-                        e
-                    };
-                    self.set_prompt_error(crate::error::accepted(lang, &e));
+                    self.reason_refused(e);
                     None
                 }
             },
         }
+    }
+
+    /// Says in the prompt why a reason was not taken (an empty one: that
+    /// a reason is needed).
+    fn reason_refused(&mut self, e: crate::domain::Invalid) {
+        let e = if e.kind == "text_empty" {
+            crate::domain::Invalid::new("reason", "", "reason")
+        } else {
+            e
+        };
+        self.set_prompt_error(crate::error::accepted(self.lang, &e));
     }
 
     fn set_prompt_error(&mut self, msg: String) {
