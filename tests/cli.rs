@@ -350,7 +350,7 @@ fn exit_2_bad_input_names_the_field() {
         (vec!["--email", "taro@"], "--email"),
         (vec!["--name", "山田\u{202e}太郎"], "--name"),
         (vec!["--phone", "12"], "--phone"),
-        (vec!["--kana", "yamada"], "--kana"),
+        (vec!["--kana", "yamada-1"], "--kana"),
         (vec!["--channel", "fax"], "--channel"),
         (vec!["--booth", "9"], "--booth"),
     ] {

@@ -226,9 +226,179 @@ impl From<PersonName> for String {
 #[serde(try_from = "String", into = "String")]
 pub struct Kana(String);
 
+/// Romaji (Hepburn, as a person without Japanese input types a reading:
+/// `yamada taro`, `Shimizu Kyouko`, `nanba`, `kon'no`) as katakana; None
+/// when it is not romaji.
+fn romaji_to_katakana(input: &str) -> Option<String> {
+    const TABLE: &[(&str, &str)] = &[
+        ("kya", "キャ"),
+        ("kyu", "キュ"),
+        ("kyo", "キョ"),
+        ("sha", "シャ"),
+        ("shu", "シュ"),
+        ("sho", "ショ"),
+        ("shi", "シ"),
+        ("cha", "チャ"),
+        ("chu", "チュ"),
+        ("cho", "チョ"),
+        ("chi", "チ"),
+        ("tsu", "ツ"),
+        ("nya", "ニャ"),
+        ("nyu", "ニュ"),
+        ("nyo", "ニョ"),
+        ("hya", "ヒャ"),
+        ("hyu", "ヒュ"),
+        ("hyo", "ヒョ"),
+        ("mya", "ミャ"),
+        ("myu", "ミュ"),
+        ("myo", "ミョ"),
+        ("rya", "リャ"),
+        ("ryu", "リュ"),
+        ("ryo", "リョ"),
+        ("gya", "ギャ"),
+        ("gyu", "ギュ"),
+        ("gyo", "ギョ"),
+        ("bya", "ビャ"),
+        ("byu", "ビュ"),
+        ("byo", "ビョ"),
+        ("pya", "ピャ"),
+        ("pyu", "ピュ"),
+        ("pyo", "ピョ"),
+        ("ja", "ジャ"),
+        ("ju", "ジュ"),
+        ("jo", "ジョ"),
+        ("ji", "ジ"),
+        ("fu", "フ"),
+        ("ka", "カ"),
+        ("ki", "キ"),
+        ("ku", "ク"),
+        ("ke", "ケ"),
+        ("ko", "コ"),
+        ("sa", "サ"),
+        ("su", "ス"),
+        ("se", "セ"),
+        ("so", "ソ"),
+        ("ta", "タ"),
+        ("te", "テ"),
+        ("to", "ト"),
+        ("na", "ナ"),
+        ("ni", "ニ"),
+        ("nu", "ヌ"),
+        ("ne", "ネ"),
+        ("no", "ノ"),
+        ("ha", "ハ"),
+        ("hi", "ヒ"),
+        ("he", "ヘ"),
+        ("ho", "ホ"),
+        ("ma", "マ"),
+        ("mi", "ミ"),
+        ("mu", "ム"),
+        ("me", "メ"),
+        ("mo", "モ"),
+        ("ya", "ヤ"),
+        ("yu", "ユ"),
+        ("yo", "ヨ"),
+        ("ra", "ラ"),
+        ("ri", "リ"),
+        ("ru", "ル"),
+        ("re", "レ"),
+        ("ro", "ロ"),
+        ("wa", "ワ"),
+        ("wo", "ヲ"),
+        ("ga", "ガ"),
+        ("gi", "ギ"),
+        ("gu", "グ"),
+        ("ge", "ゲ"),
+        ("go", "ゴ"),
+        ("za", "ザ"),
+        ("zu", "ズ"),
+        ("ze", "ゼ"),
+        ("zo", "ゾ"),
+        ("da", "ダ"),
+        ("de", "デ"),
+        ("do", "ド"),
+        ("ba", "バ"),
+        ("bi", "ビ"),
+        ("bu", "ブ"),
+        ("be", "ベ"),
+        ("bo", "ボ"),
+        ("pa", "パ"),
+        ("pi", "ピ"),
+        ("pu", "プ"),
+        ("pe", "ペ"),
+        ("po", "ポ"),
+        ("a", "ア"),
+        ("i", "イ"),
+        ("u", "ウ"),
+        ("e", "エ"),
+        ("o", "オ"),
+    ];
+    let lower = input.trim().to_ascii_lowercase();
+    if lower.is_empty()
+        || !lower
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b' ' || b == b'\'' || b == b'-')
+    {
+        return None;
+    }
+    let b = lower.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &lower[i..];
+        let c = b[i];
+        if c == b' ' || c == b'-' {
+            // A space between names; a hyphen for a long vowel (ー).
+            out.push(if c == b' ' { ' ' } else { 'ー' });
+            i += 1;
+            continue;
+        }
+        if c == b'\'' {
+            i += 1;
+            continue;
+        }
+        // A doubled consonant is a small tsu (kk, ss, tt, pp; tch).
+        if i + 1 < b.len() && c == b[i + 1] && !b"aeioun".contains(&c) || rest.starts_with("tch") {
+            out.push('ッ');
+            i += 1;
+            continue;
+        }
+        // n before a consonant, an apostrophe or the end is ン (nn too).
+        if c == b'n' {
+            let next = b.get(i + 1).copied();
+            if next.is_none_or(|n| !b"aeiouy".contains(&n)) {
+                out.push('ン');
+                i += if next == Some(b'n') && b.get(i + 2).is_none_or(|n| !b"aeiouy".contains(n)) {
+                    2
+                } else {
+                    1
+                };
+                continue;
+            }
+        }
+        // m before b, m or p is ン (Hepburn's "Nanba" also written "Namba").
+        if c == b'm' && b.get(i + 1).is_some_and(|n| b"bmp".contains(n)) {
+            out.push('ン');
+            i += 1;
+            continue;
+        }
+        let (len, kana) = TABLE
+            .iter()
+            .find(|(r, _)| rest.starts_with(r))
+            .map(|(r, k)| (r.len(), *k))?;
+        out.push_str(kana);
+        i += len;
+    }
+    Some(out)
+}
+
 impl Kana {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         raw_bounded("kana", input, KANA_MAX_WIDTH)?;
+        // Romaji, for whoever has no Japanese input at hand.
+        if let Some(k) = romaji_to_katakana(input) {
+            return Kana::parse(&k).map_err(|_| Invalid::new("kana", input, "kana"));
+        }
         // NFKC turns half-width katakana into full-width ones.
         let nfkc: String = input.nfkc().collect();
         let folded = nfkc.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -504,6 +674,33 @@ pub fn registration_valid_until(registered_on: chrono::NaiveDate) -> chrono::Nai
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn romaji_is_a_reading_too() {
+        for (typed, want) in [
+            ("yamada taro", "ヤマダ タロ"),
+            ("Shimizu Kyouko", "シミズ キョウコ"),
+            ("nanba", "ナンバ"),
+            ("namba", "ナンバ"),
+            ("kon'no", "コンノ"),
+            ("konno shinnosuke", "コンノ シンノスケ"),
+            ("hattori", "ハットリ"),
+            ("ito ken'ichi", "イト ケンイチ"),
+            ("sato-", "サトー"),
+            ("Jun", "ジュン"),
+        ] {
+            assert_eq!(
+                Kana::parse(typed).map(|k| k.0),
+                Ok(want.to_string()),
+                "{typed}"
+            );
+        }
+        // Not romaji, and not kana either: refused as before.
+        for bad in ["xyz", "q", "yamada1", "smith@x"] {
+            assert!(Kana::parse(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -609,7 +806,10 @@ mod tests {
         );
         assert_eq!(Kana::parse("ﾔﾏﾀﾞ ﾀﾛｳ").unwrap().as_str(), "ヤマダ タロウ");
         assert!(Kana::parse("山田").is_err());
-        assert!(Kana::parse("yamada").is_err());
+        // Romaji is taken as a reading (romaji_is_a_reading_too), other
+        // Latin text is not.
+        assert_eq!(Kana::parse("yamada").unwrap().as_str(), "ヤマダ");
+        assert!(Kana::parse("yamada-1").is_err());
     }
 
     #[test]

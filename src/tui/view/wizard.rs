@@ -296,6 +296,12 @@ fn seeker(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
                 Paragraph::new(Span::styled(format!("! {}", safe(e)), app.theme.error())),
                 err,
             );
+        } else if focused && let Some(hint) = field_hint(SEEKER_FIELDS[i]) {
+            // What the field needs, beside it: optional, and what may be typed.
+            f.render_widget(
+                Paragraph::new(Span::styled(text(lang, hint).to_string(), app.theme.dim())),
+                err,
+            );
         }
     }
     // What the office knows of this job seeker.
@@ -687,6 +693,15 @@ fn done(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
 /// The id spaced out for reading over the phone: `K 7 M 2 Q 9`.
 fn spell(id: &str) -> String {
     id.chars().map(String::from).collect::<Vec<_>>().join(" ")
+}
+
+/// The hint shown beside a focused field of the job seeker's step.
+fn field_hint(field: &str) -> Option<&'static str> {
+    match field {
+        "kana" => Some("wizard.hint.kana"),
+        "phone" => Some("wizard.hint.phone"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
