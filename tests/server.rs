@@ -763,8 +763,18 @@ fn every_acknowledged_booking_survives_killing_the_server() {
                 days.clone(),
             );
             std::thread::spawn(move || {
-                let (tx, _rx) = mpsc::channel();
-                let c = Client::connect(&socket, &format!("k{i}"), Lang::En, tx).unwrap();
+                // The first connection may meet a server being killed.
+                let deadline = Instant::now() + Duration::from_secs(60);
+                let c = loop {
+                    let (tx, _rx) = mpsc::channel();
+                    match Client::connect(&socket, &format!("k{i}"), Lang::En, tx) {
+                        Ok(c) => break c,
+                        Err(e) => {
+                            assert!(Instant::now() < deadline, "never connected: {e:?}");
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                    }
+                };
                 let mut r = fastrand::Rng::with_seed(i as u64);
                 while !stop.load(Ordering::SeqCst) {
                     let n = counter.fetch_add(1, Ordering::SeqCst);
@@ -833,11 +843,15 @@ fn every_acknowledged_booking_survives_killing_the_server() {
     let told: std::collections::BTreeMap<String, String> = acked.iter().cloned().collect();
     assert_eq!(told.len(), acked.len(), "one booking acknowledged twice");
     for (id, seeker) in &told {
-        assert_eq!(
-            stored.get(id),
-            Some(seeker),
-            "booking {id} was acknowledged and is gone"
-        );
+        if stored.get(id) != Some(seeker) {
+            let theirs: Vec<_> = stored.iter().filter(|(_, s)| *s == seeker).collect();
+            panic!(
+                "booking {id} of {seeker} was acknowledged and is gone: stored as {:?}; {seeker}'s stored bookings {theirs:?}; {} acknowledged, {} stored",
+                stored.get(id),
+                told.len(),
+                stored.len()
+            );
+        }
     }
     for (id, seeker) in &stored {
         assert!(
