@@ -98,27 +98,24 @@ pub fn changed_line(lang: Lang, b: &crate::domain::booking::Booking) -> String {
 
 /// What a move did, in one line.
 pub fn moved_line(lang: Lang, b: &crate::domain::booking::Booking) -> String {
-    let from = b.changes.iter().rev().find_map(|c| match &c.event {
-        crate::domain::booking::Event::Move { from } => Some(*from),
-        _ => None,
-    });
     tr!(
         lang,
         "move.done",
         id = b.id,
-        from = from
-            .map(|f| format!(
-                "{} {} {}",
-                crate::i18n::iso_date(lang, f.date),
-                f.start.format("%H:%M"),
-                tr!(lang, "day.booth_n", booth = f.booth)
-            ))
+        from = b
+            .moved_from()
+            .map(|f| slot_line(lang, &f))
             .unwrap_or_default(),
-        to = format!(
-            "{} {} {}",
-            crate::i18n::iso_date(lang, b.slot.date),
-            b.slot.start.format("%H:%M"),
-            tr!(lang, "day.booth_n", booth = b.slot.booth)
-        )
+        to = slot_line(lang, &b.slot)
+    )
+}
+
+/// A slot in a few words: its day, start and booth.
+pub fn slot_line(lang: Lang, slot: &crate::domain::booking::Slot) -> String {
+    format!(
+        "{} {} {}",
+        crate::i18n::iso_date(lang, slot.date),
+        slot.start.format("%H:%M"),
+        tr!(lang, "day.booth_n", booth = slot.booth)
     )
 }

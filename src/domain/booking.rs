@@ -318,6 +318,14 @@ impl Booking {
         Ok(())
     }
 
+    /// The slot it was last moved from, if it was moved.
+    pub fn moved_from(&self) -> Option<Slot> {
+        self.changes.iter().rev().find_map(|c| match &c.event {
+            Event::Move { from } => Some(*from),
+            _ => None,
+        })
+    }
+
     /// The reason of the latest change that had one.
     pub fn last_reason(&self) -> Option<&str> {
         self.changes.iter().rev().find_map(|c| c.event.reason())

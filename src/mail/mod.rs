@@ -83,25 +83,20 @@ pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
     match kind {
         Kind::Confirmation => out.push_str(&tr!(lang, "mail.confirm_intro", office = office.name)),
         Kind::Cancellation => out.push_str(&tr!(lang, "mail.cancel_intro", office = office.name)),
-        Kind::Moved => {
-            let from = b.changes.iter().rev().find_map(|c| match &c.event {
-                crate::domain::booking::Event::Move { from } => Some(*from),
-                _ => None,
-            });
-            out.push_str(&tr!(
-                lang,
-                "mail.moved_intro",
-                office = office.name,
-                from = from
-                    .map(|f| format!(
-                        "{} {}〜{}",
-                        crate::i18n::long_date(lang, f.date),
-                        f.start.format("%H:%M"),
-                        f.end.format("%H:%M")
-                    ))
-                    .unwrap_or_default()
-            ))
-        }
+        Kind::Moved => out.push_str(&tr!(
+            lang,
+            "mail.moved_intro",
+            office = office.name,
+            from = b
+                .moved_from()
+                .map(|f| format!(
+                    "{} {}〜{}",
+                    crate::i18n::long_date(lang, f.date),
+                    f.start.format("%H:%M"),
+                    f.end.format("%H:%M")
+                ))
+                .unwrap_or_default()
+        )),
         Kind::TermsChange => {
             let v = loaded.office.terms.in_force(b.slot.date);
             let section =

@@ -579,12 +579,7 @@ impl App {
             self.lang,
             "dash.moving",
             id = m.id,
-            from = format!(
-                "{} {} {}",
-                crate::i18n::iso_date(self.lang, m.from.date),
-                m.from.start.format("%H:%M"),
-                tr!(self.lang, "day.booth_n", booth = m.from.booth)
-            )
+            from = crate::desk::slot_line(self.lang, &m.from)
         )
     }
 
