@@ -1996,13 +1996,7 @@ impl Tx<'_> {
         let Some(b) = self.bookings.get(id.as_bytes())? else {
             return Err(self.fail(self.store.damaged("a request mark names no booking")));
         };
-        let b: Booking = self.decode(Kind::Booking, "booking", &b)?;
-        // The booking's index entries as its status wants them, written
-        // again with the answer: a repeat never answers with a booking the
-        // day's views could miss (the entries are the same bytes when they
-        // are there already).
-        self.index_new(&b)?;
-        Ok(Some(b))
+        Ok(Some(self.decode(Kind::Booking, "booking", &b)?))
     }
 
     /// Remembers that the request with this key was carried out on `id`.
