@@ -106,6 +106,7 @@ pub struct RulesSection {
     pub start_early_minutes: u32,
     pub horizon_open_days: u32,
     pub late_after_minutes: u32,
+    pub remind_hour: u32,
 }
 
 impl Default for RulesSection {
@@ -118,6 +119,7 @@ impl Default for RulesSection {
             start_early_minutes: r.start_early_minutes,
             horizon_open_days: r.horizon_open_days,
             late_after_minutes: r.late_after_minutes,
+            remind_hour: r.remind_hour,
         }
     }
 }
@@ -407,7 +409,15 @@ impl Config {
             start_early_minutes: self.rules.start_early_minutes,
             horizon_open_days: self.rules.horizon_open_days,
             late_after_minutes: self.rules.late_after_minutes,
+            remind_hour: self.rules.remind_hour,
         };
+        if rules.remind_hour > 23 {
+            return Err(Invalid::new(
+                "rules.remind_hour",
+                rules.remind_hour.to_string(),
+                "remind_hour",
+            ));
+        }
         if rules.late_after_minutes == 0 || rules.late_after_minutes >= rules.no_show_grace_minutes
         {
             return Err(Invalid::new(

@@ -353,6 +353,14 @@ fn violation_message(lang: Lang, v: &Violation, id: Option<BookingId>) -> String
             by = safe(by),
             until = hm(until)
         ),
+        Violation::SlotBlocked { slot, reason } => tr!(
+            lang,
+            "rule.slot_blocked",
+            date = slot.date,
+            time = hm(&slot.start),
+            booth = slot.booth,
+            reason = safe(reason)
+        ),
         Violation::SeekerRefused { since, reason } => tr!(
             lang,
             "rule.seeker_refused",

@@ -481,6 +481,8 @@ pub fn snapshot(plan: &Plan, seed: u64, terminal: &str) -> Result<crate::store::
         bookings,
         refusals: refusals.into_values().collect(),
         audit,
+        notes: Vec::new(),
+        blocks: Vec::new(),
     })
 }
 

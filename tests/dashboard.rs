@@ -1309,3 +1309,249 @@ fn n_on_a_slot_it_cannot_book_says_why_at_once() {
     fx.keys("]n");
     assert!(fx.app.wizard.is_some(), "{}", status_of(&fx));
 }
+
+// ---------------------------------------------------------------------------
+// The counter's day: time off, notes, the week view, the day sheet.
+
+/// `b` takes time off from the selected slot (Tab: how much), with a
+/// reason; the cell says so, `n` there says why at once, and `B` gives it
+/// back.
+#[test]
+fn time_is_taken_off_with_b_and_given_back_with_shift_b() {
+    let mut fx = fixture("2026-12-01T09:45", "en", false);
+    fx.keys("]]kkkkkkkkkkkkkjjl"); // Thu 12-03, 10:00, booth 2: free
+    assert!(
+        fx.app
+            .selected()
+            .is_none_or(|r| !r.booking.status.is_live())
+    );
+    let date = fx.app.date;
+    fx.keys("b");
+    assert_eq!(fx.app.mode, Mode::Prompt);
+    assert!(
+        fx.screen(80, 24).contains("10:00–10:30 booth 2"),
+        "{}",
+        fx.screen(80, 24)
+    );
+    fx.keys("\t");
+    assert!(
+        fx.screen(80, 24).contains("10:00–16:30 booth 2"),
+        "{}",
+        fx.screen(80, 24)
+    );
+    fx.keys("\n");
+    assert_eq!(fx.app.mode, Mode::Prompt, "a reason is needed");
+    fx.keys("off sick\n");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    let blocks = fx.store.blocks_of(date).unwrap();
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(
+        (
+            blocks[0].booth,
+            blocks[0].from.to_string(),
+            blocks[0].to.to_string(),
+            blocks[0].reason.as_str()
+        ),
+        (Some(2), "10:00:00".into(), "16:30:00".into(), "off sick")
+    );
+    assert!(status_of(&fx).contains("Taken off"), "{}", status_of(&fx));
+    let screen = fx.screen(100, 30);
+    assert!(screen.contains("× blocked"), "{screen}");
+    // The live bookings already there are named.
+    let live_there: Vec<String> = fx
+        .store
+        .day(date)
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.status.is_live() && blocks[0].covers(&b.slot))
+        .map(|b| b.id.to_string())
+        .collect();
+    for id in &live_there {
+        assert!(
+            status_of(&fx).contains(id.as_str()),
+            "{id}: {}",
+            status_of(&fx)
+        );
+    }
+    // `n` there says why at once; `b` again says it is off already.
+    fx.keys("n");
+    assert_eq!(fx.app.mode, Mode::Normal);
+    assert!(
+        status_of(&fx).contains("taken off the calendar"),
+        "{}",
+        status_of(&fx)
+    );
+    fx.keys("b");
+    assert!(
+        status_of(&fx).contains("Already taken off"),
+        "{}",
+        status_of(&fx)
+    );
+    fx.keys("B");
+    assert!(fx.store.blocks_of(date).unwrap().is_empty());
+    assert!(status_of(&fx).contains("Given back"), "{}", status_of(&fx));
+    // Every booth, the whole day: Tab four times.
+    fx.keys("b\t\t\t\tstaff training\n");
+    let blocks = fx.store.blocks_of(date).unwrap();
+    assert_eq!(
+        (blocks[0].booth, blocks[0].from.to_string()),
+        (None, "09:00:00".into())
+    );
+}
+
+/// `N` writes the staff note on the booking, Tab on its job seeker; the
+/// details show both; an empty note removes it.
+#[test]
+fn notes_are_written_with_shift_n_and_shown_in_the_details() {
+    for lang in ["en", "ja"] {
+        let mut fx = fixture("2026-12-01T09:45", lang, false);
+        fx.keys("]]kkkkkkkkkkkkkjj"); // Thu 12-03, 10:00, booth 1: 山田
+        let id = fx.ids[2];
+        fx.keys("Ncall after 3pm\n");
+        assert_eq!(fx.app.mode, Mode::Normal);
+        let on = soudan::domain::block::NoteOn::Booking(id);
+        assert_eq!(fx.store.note(&on).unwrap().unwrap().text, "call after 3pm");
+        let seeker = fx.store.booking(id).unwrap().unwrap().seeker;
+        fx.keys("N\tprefers mornings\n");
+        let on_seeker = soudan::domain::block::NoteOn::Seeker(seeker);
+        assert_eq!(
+            fx.store.note(&on_seeker).unwrap().unwrap().text,
+            "prefers mornings"
+        );
+        assert_eq!(
+            fx.store.note(&on).unwrap().unwrap().text,
+            "call after 3pm",
+            "the booking's stays"
+        );
+        let screen = fx.screen(120, 40);
+        assert!(
+            screen.contains("call after 3pm") && screen.contains("prefers mornings"),
+            "{screen}"
+        );
+        // The prompt opens with the note as it is: emptied, it is removed.
+        fx.keys("N");
+        assert_eq!(fx.app.prompt.as_ref().unwrap().input, "call after 3pm");
+        for _ in 0.."call after 3pm".len() {
+            fx.keys("\x08");
+        }
+        fx.keys("\n");
+        assert!(fx.store.note(&on).unwrap().is_none());
+        // A control character is refused in the prompt.
+        fx.keys("N");
+        dispatch(&fx.env, &fx.store, &mut fx.app, Action::Char('\u{202e}')).unwrap();
+        fx.keys("x\n");
+        assert_eq!(fx.app.mode, Mode::Prompt, "refused in the prompt");
+        assert!(fx.app.prompt.as_ref().unwrap().error.is_some());
+        fx.keys("\x1b");
+        assert!(fx.store.note(&on).unwrap().is_none(), "nothing was written");
+    }
+}
+
+/// `w` shows five open days side by side; ←/→ step through them; Enter
+/// opens the day.
+#[test]
+fn the_week_view_shows_five_open_days_and_opens_one() {
+    let mut fx = fixture("2026-12-01T09:45", "en", false);
+    fx.keys("w");
+    let days = fx.app.week.as_ref().expect("the week view is open");
+    assert_eq!(days.len(), 5);
+    assert_eq!(
+        days.iter()
+            .map(|d| d.date.unwrap().to_string())
+            .collect::<Vec<_>>(),
+        [
+            "2026-11-30",
+            "2026-12-01",
+            "2026-12-02",
+            "2026-12-03",
+            "2026-12-04"
+        ]
+    );
+    let screen = fx.screen(80, 24);
+    for d in ["Mon 30 Nov", "Tue 1 Dec", "Fri 4 Dec"] {
+        assert!(screen.contains(d), "{d}: {screen}");
+    }
+    fx.keys("ll");
+    assert_eq!(fx.app.date.to_string(), "2026-12-03");
+    // Thursday's count is its live bookings against its slots.
+    let live = fx
+        .store
+        .day(fx.app.date)
+        .unwrap()
+        .iter()
+        .filter(|b| b.status.is_live())
+        .count();
+    assert!(
+        fx.screen(80, 24).contains(&format!("{live}/26 booked")),
+        "{}",
+        fx.screen(80, 24)
+    );
+    fx.keys("\n");
+    assert!(fx.app.week.is_none());
+    assert_eq!(fx.app.date.to_string(), "2026-12-03");
+    // A change elsewhere reloads it too.
+    fx.keys("w");
+    assert!(fx.app.week.is_some());
+    fx.keys("w");
+    assert!(fx.app.week.is_none());
+}
+
+/// `p` writes the day sheet into the data folder.
+#[test]
+fn p_writes_the_day_sheet() {
+    let mut fx = fixture("2026-12-01T09:45", "ja", false);
+    fx.keys("]]p");
+    let path = fx._dir.path().join("sheets/sheet-2026-12-03.html");
+    let html = std::fs::read_to_string(&path).expect("the sheet is written");
+    assert!(
+        html.contains("佐藤 一郎") || html.contains("山田"),
+        "full names"
+    );
+    assert!(
+        status_of(&fx).contains("日程表を書きました"),
+        "{}",
+        status_of(&fx)
+    );
+}
+
+#[test]
+fn snapshot_80x24_week_ja() {
+    let mut fx = fixture("2026-12-01T09:45", "ja", false);
+    fx.keys("w");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn snapshot_80x24_week_en_ascii() {
+    let mut fx = fixture("2026-12-01T09:45", "en", true);
+    fx.keys("w");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn snapshot_80x24_block_prompt_ja() {
+    let mut fx = fixture("2026-12-01T09:45", "ja", false);
+    fx.keys("]]kkkkkkkkkkkkkjjlb\t");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn snapshot_80x24_block_prompt_en_ascii() {
+    let mut fx = fixture("2026-12-01T09:45", "en", true);
+    fx.keys("]]kkkkkkkkkkkkkjjlb\t");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn snapshot_80x24_late_and_moving_ja() {
+    let mut fx = fixture("2026-12-03T10:06", "ja", false);
+    fx.keys("M");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}
+
+#[test]
+fn snapshot_80x24_late_and_moving_en_ascii() {
+    let mut fx = fixture("2026-12-03T10:06", "en", true);
+    fx.keys("M");
+    insta::assert_snapshot!(fx.screen(80, 24));
+}

@@ -85,6 +85,89 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read, write or remove a staff note on a booking or a job seeker (never in mail, statistics or the kiosk)
+    Note {
+        /// A booking id (K7M2Q9) or a 求職番号 (46010-12345)
+        target: String,
+        /// The note [default: print the note]
+        text: Option<String>,
+        /// Remove the note
+        #[arg(long, conflicts_with = "text")]
+        clear: bool,
+    },
+    /// Take a booth (or the whole office) off the calendar for a day or part of it
+    Block {
+        /// The day, YYYY-MM-DD
+        #[arg(long)]
+        date: String,
+        /// From, HH:MM [default: the first slot]
+        #[arg(long)]
+        from: Option<String>,
+        /// To, HH:MM [default: the end of the last slot]
+        #[arg(long)]
+        to: Option<String>,
+        /// The booth [default: every booth]
+        #[arg(long)]
+        booth: Option<String>,
+        /// Why (for staff; the kiosk shows the slots as full)
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a block back to the calendar
+    Unblock {
+        /// The block's number (soudan blocks lists them)
+        id: String,
+    },
+    /// The blocks of a period
+    Blocks {
+        /// YYYY-MM-DD [default: today]
+        #[arg(long)]
+        from: Option<String>,
+        /// YYYY-MM-DD [default: 60 days on]
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send the reminders due now (the open day before, at rules.remind_hour); never twice
+    Remind {
+        /// Only list the bookings due a reminder
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A booth's consultations as a calendar file (RFC 5545) for the counsellor's calendar program
+    Ics {
+        #[arg(long)]
+        booth: String,
+        /// YYYY-MM-DD [default: today]
+        #[arg(long)]
+        from: Option<String>,
+        /// YYYY-MM-DD [default: 60 days on]
+        #[arg(long)]
+        to: Option<String>,
+        /// Full names and 求職番号 (default: masked names)
+        #[arg(long)]
+        full: bool,
+        /// Write to this file [default: stdout]
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A day sheet to print for the counsellors (one HTML file, A4)
+    Sheet {
+        /// YYYY-MM-DD [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        /// One booth only
+        #[arg(long)]
+        booth: Option<String>,
+        /// The file [default: <data-dir>/sheets/sheet-DATE.html]
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The consultation has started
     Start {
         id: String,

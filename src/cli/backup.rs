@@ -194,6 +194,8 @@ pub fn import(env: &Env, path: &Path) -> Result<(), Error> {
         bookings: file.bookings,
         refusals: file.refusals,
         audit: file.audit,
+        notes: file.notes,
+        blocks: file.blocks,
     };
     match store.restore(&snapshot) {
         Ok(()) => {

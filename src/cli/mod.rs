@@ -10,6 +10,7 @@ pub mod backup;
 pub mod help;
 mod output;
 mod remote;
+mod staff;
 pub mod stats;
 
 pub use crate::desk::{
@@ -290,6 +291,16 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             json,
             Some(Channel::Phone),
         ),
+        c @ (Command::Note { .. }
+        | Command::Block { .. }
+        | Command::Unblock { .. }
+        | Command::Blocks { .. }
+        | Command::Remind { .. }
+        | Command::Ics { .. }
+        | Command::Sheet { .. }) => {
+            let store = env.open("soudan")?;
+            staff::run(env, &crate::server::client::Link::Local(&store), c)
+        }
         Command::Day { date, json } => day(env, date.as_deref(), json),
         Command::Sweep { json } => sweep(env, json),
         Command::Seeker { number, json } => seeker(env, &number, json),
@@ -495,7 +506,7 @@ fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<()
                 return Ok(());
             }
             Err(Error::Rule {
-                violation: v @ Violation::SlotTaken { .. },
+                violation: v @ (Violation::SlotTaken { .. } | Violation::SlotBlocked { .. }),
                 ..
             }) => last = Some(v),
             Err(e) => return Err(e),

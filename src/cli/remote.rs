@@ -133,7 +133,7 @@ pub fn carried(c: &Command) -> bool {
             | Command::Audit { .. }
             | Command::Check { .. }
             | Command::Export { .. }
-    )
+    ) || super::staff::is_staff(c)
 }
 
 /// A job seeker's record, bookings and refusals.
@@ -212,6 +212,9 @@ pub fn leave_if_idle(env: &Env, c: Client, socket: &Path, command: &Command) -> 
 /// Runs `command` through the server.
 pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
     match command {
+        c2 if super::staff::is_staff(&c2) => {
+            super::staff::run(env, &crate::server::client::Link::Remote(c), c2)
+        }
         Command::Cancel {
             id,
             reason: r,

@@ -6,7 +6,7 @@ use crate::store::{Store, StoreError};
 /// The actions the audit trail records. `kiosk` stands for both of the
 /// kiosk's own (`kiosk.pin_wrong`, `kiosk.leave`), `refused` for every
 /// refusal of the server (`refused.connect`, `refused.book`, ...).
-pub const ACTIONS: [&str; 18] = [
+pub const ACTIONS: [&str; 22] = [
     "book",
     "cancel",
     "move",
@@ -21,6 +21,10 @@ pub const ACTIONS: [&str; 18] = [
     "unrefuse",
     "contact",
     "terms_notice",
+    "note",
+    "block",
+    "unblock",
+    "remind",
     "kiosk",
     "kiosk.pin_wrong",
     "kiosk.leave",

@@ -25,6 +25,12 @@ pub struct BackupFile {
     pub bookings: Vec<crate::domain::booking::Booking>,
     pub refusals: Vec<crate::store::SeekerRefusals>,
     pub audit: Vec<crate::store::AuditEvent>,
+    /// Staff notes (absent: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<crate::store::NoteRecord>,
+    /// Time taken off the calendar (absent: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<crate::domain::block::Block>,
 }
 
 /// The backup document of a store, as bytes (pretty JSON, one trailing newline).
@@ -39,6 +45,8 @@ pub fn backup_bytes(store: &Store, office: &str) -> Result<Vec<u8>, Error> {
         bookings: s.bookings,
         refusals: s.refusals,
         audit: s.audit,
+        notes: s.notes,
+        blocks: s.blocks,
     };
     let mut out = serde_json::to_vec_pretty(&file).map_err(|e| Error::Internal(e.to_string()))?;
     out.push(b'\n');

@@ -50,6 +50,7 @@ fn kind_of(k: MailKind) -> Kind {
         MailKind::Cancellation => Kind::Cancellation,
         MailKind::TermsChange => Kind::TermsChange,
         MailKind::Moved => Kind::Moved,
+        MailKind::Reminder => Kind::Reminder,
     }
 }
 

@@ -28,6 +28,8 @@ pub mod identity;
 pub mod mail;
 pub mod ops;
 pub mod request;
+pub mod sheet;
+pub mod staff;
 pub mod views;
 
 pub use booking::{BookingRequest, check_request, needing_reconsent, place};

@@ -90,6 +90,19 @@ pub fn sweep(env: &Env, store: &Store) -> Result<Vec<Booking>, StoreError> {
             },
         })?;
     if !store.is_copy() {
+        // The reminders due by now (the open day before, at its hour):
+        // each queued once, in its own transaction.
+        if let Err(e) = super::staff::remind(env, store, false) {
+            match e {
+                Error::Store(s) => return Err(s),
+                other => {
+                    return Err(StoreError::Damaged {
+                        dir: store.dir().to_path_buf(),
+                        detail: format!("{other:?}"),
+                    });
+                }
+            }
+        }
         let _ = super::mail::write_queued(store, &env.loaded, &env.data_dir)?;
         // Without a relay the outbox is not even listed: it is where the
         // office's mail program picks the mail up, and may hold years of it.
@@ -334,7 +347,9 @@ pub fn move_booking(
             env.once_key().as_deref(),
         ) {
             Ok(moved) => return Ok(moved),
-            Err(OpError::Rule(v @ Violation::SlotTaken { .. })) => last = Some(Error::from(v)),
+            Err(OpError::Rule(
+                v @ (Violation::SlotTaken { .. } | Violation::SlotBlocked { .. }),
+            )) => last = Some(Error::from(v)),
             Err(e) => return Err(Error::from(e).about(id)),
         }
     }

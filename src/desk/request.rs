@@ -130,6 +130,37 @@ pub enum Request {
     Export {
         offset: u64,
     },
+    /// A staff note written, or removed with an empty text (`soudan note`).
+    Note {
+        on: crate::domain::block::NoteOn,
+        text: String,
+    },
+    /// The staff note on a booking or a job seeker.
+    GetNote {
+        on: crate::domain::block::NoteOn,
+    },
+    /// Time taken off the calendar (`soudan block`, the dashboard's `b`).
+    Block(super::staff::BlockRequest),
+    /// A block given back (`soudan unblock`).
+    Unblock {
+        id: u64,
+    },
+    /// The blocks of a period.
+    Blocks {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
+    /// The reminders due now, queued and written (or only listed).
+    Remind {
+        dry_run: bool,
+    },
+    /// A booth's calendar (`soudan ics`).
+    BoothCalendar {
+        booth: u8,
+        from: NaiveDate,
+        to: NaiveDate,
+        full: bool,
+    },
 }
 
 /// The desk's answer.
@@ -205,6 +236,19 @@ pub enum Response {
         text: String,
         total: u64,
     },
+    Noted,
+    NoteIs(Option<crate::domain::block::Note>),
+    /// The block as stored, and the live bookings already in it.
+    Blocked {
+        block: crate::domain::block::Block,
+        affected: Vec<Booking>,
+    },
+    Unblocked(crate::domain::block::Block),
+    BlockList(Vec<crate::domain::block::Block>),
+    /// The bookings reminded (or, in a dry run, due a reminder).
+    Reminded(Vec<Booking>),
+    /// A text document (a calendar).
+    Text(String),
 }
 
 /// The largest part of an export in one answer.
@@ -260,6 +304,14 @@ impl Request {
             Request::Contact(_) | Request::TermsNotices | Request::Move { .. } => Operation::Change,
             Request::StatsRange { .. } => Operation::Stats,
             Request::Check | Request::Export { .. } => Operation::Admin,
+            Request::Note { .. }
+            | Request::Block(_)
+            | Request::Unblock { .. }
+            | Request::Remind { .. } => Operation::Change,
+            Request::Blocks { .. } => Operation::DayFull,
+            Request::GetNote { .. } => Operation::Records,
+            Request::BoothCalendar { full: true, .. } => Operation::Records,
+            Request::BoothCalendar { full: false, .. } => Operation::DayFull,
         }
     }
 
@@ -305,6 +357,13 @@ impl Request {
             Request::Check => "check",
             Request::TermsNotices => "terms_notices",
             Request::Export { .. } => "export",
+            Request::Note { .. } => "note",
+            Request::GetNote { .. } => "get_note",
+            Request::Block(_) => "block",
+            Request::Unblock { .. } => "unblock",
+            Request::Blocks { .. } => "blocks",
+            Request::Remind { .. } => "remind",
+            Request::BoothCalendar { .. } => "booth_calendar",
         }
     }
 }
@@ -437,6 +496,23 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
             }) {
                 return Err(crate::domain::booking::Violation::SlotTaken { slot: b.slot }.into());
             }
+            let wanted = crate::domain::booking::Slot {
+                date: slot.date,
+                start: slot.time,
+                end: slot.time + office.slot_length(),
+                booth: slot.booth,
+            };
+            if let Some(b) = store
+                .blocks_of(slot.date)?
+                .iter()
+                .find(|b| b.covers(&wanted))
+            {
+                return Err(crate::domain::booking::Violation::SlotBlocked {
+                    slot: wanted,
+                    reason: b.reason.clone(),
+                }
+                .into());
+            }
             let until =
                 now + chrono::Duration::minutes(i64::from(env.loaded.config.server.hold_minutes));
             env.holds
@@ -510,6 +586,31 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
             let doc = super::backup::backup_bytes(store, &env.loaded.config.office.code)?;
             export_part(&doc, offset)?
         }
+        Request::Note { on, text } => {
+            super::staff::note(env, store, &on, &text)?;
+            Response::Noted
+        }
+        Request::GetNote { on } => Response::NoteIs(store.note(&on)?),
+        Request::Block(req) => {
+            let (block, affected) = super::staff::block(env, store, &req)?;
+            Response::Blocked { block, affected }
+        }
+        Request::Unblock { id } => Response::Unblocked(super::staff::unblock(env, store, id)?),
+        Request::Blocks { from, to } => {
+            super::ops::check_stats_range(from, to)?;
+            Response::BlockList(super::staff::blocks(store, from, to)?)
+        }
+        Request::Remind { dry_run } => {
+            Response::Reminded(super::staff::remind(env, store, dry_run)?)
+        }
+        Request::BoothCalendar {
+            booth,
+            from,
+            to,
+            full,
+        } => Response::Text(super::staff::booth_calendar(
+            env, store, booth, from, to, full,
+        )?),
         Request::KioskCheck { number, date, name } => Response::LookedUp(Box::new(
             super::views::lookup_seeker(store, number, date)?.for_kiosk(&name),
         )),

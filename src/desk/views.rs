@@ -23,6 +23,11 @@ pub struct Row {
     /// The name as a viewer is shown it (`seeker` is then none).
     #[serde(default)]
     pub masked_name: Option<String>,
+    /// Staff's note on the booking, and on the job seeker.
+    #[serde(default)]
+    pub note: Option<crate::domain::block::Note>,
+    #[serde(default)]
+    pub seeker_note: Option<crate::domain::block::Note>,
 }
 
 impl Row {
@@ -75,8 +80,14 @@ impl DayData {
             });
             r.no_shows = 0;
             r.history.clear();
+            r.note = None;
+            r.seeker_note = None;
             true
         });
+        for b in &mut self.blocks {
+            b.reason = HIDDEN.into();
+            b.by = HIDDEN.into();
+        }
         for h in &mut self.holds {
             h.account = HIDDEN.into();
             h.terminal.clear();
@@ -100,6 +111,19 @@ pub struct DayData {
     /// The day's slots held by a wizard (staff only).
     #[serde(default)]
     pub holds: Vec<super::holds::Hold>,
+    /// The day's time taken off the calendar.
+    #[serde(default)]
+    pub blocks: Vec<crate::domain::block::Block>,
+}
+
+impl DayData {
+    /// The block that covers `slot`, if any.
+    pub fn block_at(
+        &self,
+        slot: &crate::domain::booking::Slot,
+    ) -> Option<&crate::domain::block::Block> {
+        self.blocks.iter().find(|b| b.covers(slot))
+    }
 }
 
 /// A search result.
@@ -155,6 +179,10 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
         let no_shows = no_show_count(&store.seeker_bookings(&booking.seeker)?);
         let refusal = active_refusal(&store.refusals(&booking.seeker)?).cloned();
         let history = store.booking_audit(booking.id)?;
+        let note = store.note(&crate::domain::block::NoteOn::Booking(booking.id))?;
+        let seeker_note = store.note(&crate::domain::block::NoteOn::Seeker(
+            booking.seeker.clone(),
+        ))?;
         rows.push(Row {
             booking,
             seeker,
@@ -162,6 +190,8 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
             refusal,
             history,
             masked_name: None,
+            note,
+            seeker_note,
         });
     }
     let first = NaiveDate::from_ymd_opt(date.year(), date.month(), 1).unwrap_or(date);
@@ -177,6 +207,7 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
         empty_db: store.is_empty()?,
         mail_queued: 0,
         holds: Vec::new(),
+        blocks: store.blocks_of(date)?,
     })
 }
 
@@ -325,9 +356,12 @@ pub fn free_days_held(
                 .filter(|b| b.status.is_live())
                 .map(|b| (b.slot.start, b.slot.booth))
                 .collect();
+            let blocks = store.blocks_of(day)?;
             let mut free: Vec<FreeSlot> = Vec::new();
             for s in slots {
-                let open = !taken.contains(&(s.start, s.booth)) && !held(day, s.start, s.booth);
+                let open = !taken.contains(&(s.start, s.booth))
+                    && !held(day, s.start, s.booth)
+                    && !blocks.iter().any(|b| b.covers(&s));
                 match free.iter_mut().find(|f| f.time == s.start) {
                     Some(f) if f.booth.is_none() && open => f.booth = Some(s.booth),
                     Some(_) => {}

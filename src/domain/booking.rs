@@ -392,6 +392,11 @@ pub enum Violation {
         date: NaiveDate,
         end: NaiveTime,
     },
+    /// The slot is taken off the calendar (a block, with staff's reason).
+    SlotBlocked {
+        slot: Slot,
+        reason: String,
+    },
     /// Another terminal's wizard is on the slot (a hold, until `until`).
     SlotHeld {
         date: NaiveDate,

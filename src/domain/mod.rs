@@ -4,6 +4,7 @@
 //! database: every rule of `docs/domain.md` lives here once and is tested
 //! without any of them.
 
+pub mod block;
 pub mod booking;
 pub mod calendar;
 pub mod office;

@@ -40,6 +40,9 @@ pub struct Rules {
     /// Minutes past the start after which a booking not started is shown
     /// late, so that staff call before the no-show falls.
     pub late_after_minutes: u32,
+    /// The reminder goes out at this hour (0 to 23) of the open day before
+    /// the consultation.
+    pub remind_hour: u32,
 }
 
 impl Default for Rules {
@@ -51,6 +54,7 @@ impl Default for Rules {
             start_early_minutes: 15,
             horizon_open_days: 60,
             late_after_minutes: 5,
+            remind_hour: 10,
         }
     }
 }
@@ -283,6 +287,13 @@ impl Office {
             }
         }
         Ok(slot)
+    }
+
+    /// When the reminder of a consultation on `date` is due: at
+    /// `remind_hour` of the open day before it.
+    pub fn reminder_at(&self, date: NaiveDate) -> Option<NaiveDateTime> {
+        let day = self.calendar.open_days_before(date, 1)?;
+        day.and_hms_opt(self.rules.remind_hour.min(23), 0, 0)
     }
 
     /// What in a stored booking breaks the rules a new booking is held to

@@ -43,11 +43,73 @@ fn fold(line: &str) -> String {
 
 pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset>) -> String {
     let office = &loaded.config.office;
-    let tz = &office.time_zone;
-    let local = |t: chrono::NaiveTime| b.slot.date.and_time(t).format("%Y%m%dT%H%M%S").to_string();
-    // The zone's own rules at the consultation's moment (a zone with
-    // daylight saving has another offset in June than in December).
-    let at = b.slot.date.and_time(b.slot.start);
+    let cancelled = kind == Kind::Cancellation;
+    let mut lines = head(
+        loaded,
+        b.slot.date.and_time(b.slot.start),
+        now,
+        if cancelled { "CANCEL" } else { "PUBLISH" },
+    );
+    let summary = format!("オンライン職業相談（{}）", office.name);
+    let description = format!(
+        "予約番号 {}\nWEB会議URL {}\nキャンセルは電話 {} へ。連絡なく開始10分を過ぎるとキャンセルとみなします。",
+        b.id, b.meeting_url, office.phone
+    );
+    lines.extend(vevent(b, loaded, now, cancelled, &summary, &description));
+    lines.push("END:VCALENDAR".to_string());
+    finish(&lines)
+}
+
+/// A booth's consultations as one calendar for the counsellor's own
+/// calendar program (`soudan ics`): each booking is its event, under the
+/// same UID and SEQUENCE as the job seeker's invitation; `names` gives
+/// what the event is called (a masked name unless asked in full).
+pub fn booth_calendar(
+    booth: u8,
+    bookings: &[(Booking, String)],
+    loaded: &Loaded,
+    now: DateTime<FixedOffset>,
+) -> String {
+    let office = &loaded.config.office;
+    let at = bookings
+        .first()
+        .map(|(b, _)| b.slot.date.and_time(b.slot.start))
+        .unwrap_or_else(|| now.naive_local());
+    let mut lines = head(loaded, at, now, "PUBLISH");
+    lines.insert(
+        4,
+        format!(
+            "X-WR-CALNAME:{}",
+            text(&format!("{} ブース{booth} オンライン職業相談", office.name))
+        ),
+    );
+    for (b, name) in bookings {
+        let summary = format!("相談 {name}");
+        let description = format!("予約番号 {}\nWEB会議URL {}", b.id, b.meeting_url);
+        lines.extend(vevent(b, loaded, now, false, &summary, &description));
+    }
+    lines.push("END:VCALENDAR".to_string());
+    finish(&lines)
+}
+
+fn finish(lines: &[String]) -> String {
+    lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| fold(l))
+        .collect()
+}
+
+/// The calendar's first lines and its VTIMEZONE, by the zone's own rules at
+/// `at` (a zone with daylight saving has another offset in June than in
+/// December).
+fn head(
+    loaded: &Loaded,
+    at: chrono::NaiveDateTime,
+    now: DateTime<FixedOffset>,
+    method: &str,
+) -> Vec<String> {
+    let tz = &loaded.config.office.time_zone;
     let (offset, zone_name, daylight) = {
         use chrono::{Offset, TimeZone};
         use chrono_tz::{OffsetComponents, OffsetName};
@@ -69,26 +131,12 @@ pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset
         ('+', offset)
     };
     let utc_offset = format!("{sign}{:02}{:02}", abs / 3600, (abs % 3600) / 60);
-    let cancelled = kind == Kind::Cancellation;
-    // Each move and the cancellation update the one event (RFC 5545
-    // 3.8.7.4): its SEQUENCE counts them.
-    let moves = b
-        .changes
-        .iter()
-        .filter(|c| matches!(c.event, crate::domain::booking::Event::Move { .. }))
-        .count();
-    let sequence = moves + usize::from(cancelled);
-    let summary = format!("オンライン職業相談（{}）", office.name);
-    let description = format!(
-        "予約番号 {}\nWEB会議URL {}\nキャンセルは電話 {} へ。連絡なく開始10分を過ぎるとキャンセルとみなします。",
-        b.id, b.meeting_url, office.phone
-    );
-    let lines = [
+    vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
         "PRODID:-//Hello Work Kagoshima//soudan//JA".to_string(),
         "CALSCALE:GREGORIAN".to_string(),
-        format!("METHOD:{}", if cancelled { "CANCEL" } else { "PUBLISH" }),
+        format!("METHOD:{method}"),
         "BEGIN:VTIMEZONE".to_string(),
         format!("TZID:{tz}"),
         format!("BEGIN:{observance}"),
@@ -98,6 +146,29 @@ pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset
         zone_name.map(|n| format!("TZNAME:{n}")).unwrap_or_default(),
         format!("END:{observance}"),
         "END:VTIMEZONE".to_string(),
+    ]
+}
+
+/// One booking's VEVENT. Each move and the cancellation update the one
+/// event (RFC 5545 3.8.7.4): its SEQUENCE counts them.
+fn vevent(
+    b: &Booking,
+    loaded: &Loaded,
+    now: DateTime<FixedOffset>,
+    cancelled: bool,
+    summary: &str,
+    description: &str,
+) -> Vec<String> {
+    let office = &loaded.config.office;
+    let tz = &office.time_zone;
+    let local = |t: chrono::NaiveTime| b.slot.date.and_time(t).format("%Y%m%dT%H%M%S").to_string();
+    let moves = b
+        .changes
+        .iter()
+        .filter(|c| matches!(c.event, crate::domain::booking::Event::Move { .. }))
+        .count();
+    let sequence = moves + usize::from(cancelled);
+    vec![
         "BEGIN:VEVENT".to_string(),
         format!("UID:{}@soudan.{}", b.id, office.code),
         format!(
@@ -111,18 +182,12 @@ pub fn event(kind: Kind, b: &Booking, loaded: &Loaded, now: DateTime<FixedOffset
             "STATUS:{}",
             if cancelled { "CANCELLED" } else { "CONFIRMED" }
         ),
-        format!("SUMMARY:{}", text(&summary)),
+        format!("SUMMARY:{}", text(summary)),
         format!("LOCATION:{}", text(&b.meeting_url)),
         format!("URL:{}", uri(&b.meeting_url)),
-        format!("DESCRIPTION:{}", text(&description)),
+        format!("DESCRIPTION:{}", text(description)),
         "END:VEVENT".to_string(),
-        "END:VCALENDAR".to_string(),
-    ];
-    lines
-        .iter()
-        .filter(|l| !l.is_empty())
-        .map(|l| fold(l))
-        .collect()
+    ]
 }
 
 /// A URI value: no control characters, so that no value can end its line

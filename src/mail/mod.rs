@@ -11,7 +11,7 @@
 //! SMTP relay is configured they are also sent, and moved to `outbox/sent`;
 //! a message that could not be sent stays in the outbox and is retried.
 
-mod ics;
+pub mod ics;
 
 use std::fs;
 use std::io::Write;
@@ -40,6 +40,8 @@ pub enum Kind {
     /// The booking moved to another time or booth: the updated invitation
     /// (the same calendar event, a higher SEQUENCE).
     Moved,
+    /// The open day before: the time, the URL, the checklist, the phone.
+    Reminder,
 }
 
 impl Kind {
@@ -49,6 +51,7 @@ impl Kind {
             Kind::Cancellation => "cancellation",
             Kind::TermsChange => "terms-change",
             Kind::Moved => "moved",
+            Kind::Reminder => "reminder",
         }
     }
 }
@@ -97,6 +100,12 @@ pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
                 ))
                 .unwrap_or_default()
         )),
+        Kind::Reminder => out.push_str(&tr!(
+            lang,
+            "mail.reminder_intro",
+            office = office.name,
+            when = when
+        )),
         Kind::TermsChange => {
             let v = loaded.office.terms.in_force(b.slot.date);
             let section =
@@ -139,7 +148,7 @@ pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
     if kind == Kind::TermsChange {
         out.push_str(&tr!(lang, "mail.url", url = b.meeting_url));
         out.push('\n');
-    } else if matches!(kind, Kind::Confirmation | Kind::Moved) {
+    } else if matches!(kind, Kind::Confirmation | Kind::Moved | Kind::Reminder) {
         out.push_str(&tr!(lang, "mail.url", url = b.meeting_url));
         out.push('\n');
         if let Some(l) = &b.attendance.interpreter {
@@ -158,6 +167,10 @@ pub fn body(kind: Kind, b: &Booking, s: &Seeker, loaded: &Loaded) -> String {
         for item in ChecklistItem::ALL {
             let t = item.text();
             out.push_str(&format!("・{}（第{}）\n", t.ja, t.article));
+        }
+        if kind == Kind::Reminder {
+            out.push_str(&tr!(lang, "mail.reminder_test"));
+            out.push('\n');
         }
         out.push('\n');
         out.push_str(&tr!(lang, "mail.terms_title"));
@@ -224,6 +237,14 @@ pub fn subject(kind: Kind, b: &Booking, loaded: &Loaded) -> String {
             time = time,
             id = b.id
         ),
+        Kind::Reminder => tr!(
+            lang,
+            "mail.subject_reminder",
+            office = office,
+            date = date,
+            time = time,
+            id = b.id
+        ),
         Kind::TermsChange => tr!(
             lang,
             "mail.subject_terms",
@@ -262,7 +283,8 @@ pub fn compose(
             now.timestamp()
         )));
     let text = SinglePart::plain(body(kind, b, s, loaded));
-    if kind == Kind::TermsChange {
+    // A notice and a reminder change no calendar event.
+    if matches!(kind, Kind::TermsChange | Kind::Reminder) {
         return builder.singlepart(text).map_err(err);
     }
     // Confirmations and cancellations carry the calendar event.

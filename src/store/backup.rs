@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{self, Kind};
 use super::{AuditEvent, Store, StoreError, keys};
+use crate::domain::block::{Block, Note, NoteOn};
 use crate::domain::booking::{Booking, Refusal};
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
 
@@ -32,6 +33,17 @@ pub struct Snapshot {
     pub bookings: Vec<Booking>,
     pub refusals: Vec<SeekerRefusals>,
     pub audit: Vec<AuditEvent>,
+    /// Staff notes, bookings' first, then job seekers'.
+    pub notes: Vec<NoteRecord>,
+    /// Time taken off the calendar, by day.
+    pub blocks: Vec<Block>,
+}
+
+/// A staff note and what it is on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteRecord {
+    pub on: NoteOn,
+    pub note: Note,
 }
 
 /// Why a snapshot cannot be restored: the record, by list and index, and why.
@@ -61,7 +73,9 @@ impl Store {
             Ok(self.t.bookings.is_empty()
                 && self.t.seekers.is_empty()
                 && self.t.refusals.is_empty()
-                && self.t.audit.is_empty())
+                && self.t.audit.is_empty()
+                && self.t.notes.is_empty()
+                && self.t.blocks.is_empty())
         })
     }
 
@@ -84,6 +98,12 @@ impl Store {
             bookings: self.decode_all(&self.t.bookings, Kind::Booking, "booking")?,
             refusals,
             audit: self.audit()?,
+            notes: self
+                .notes()?
+                .into_iter()
+                .map(|(on, note)| NoteRecord { on, note })
+                .collect(),
+            blocks: self.all_blocks()?,
         })
     }
 
@@ -165,6 +185,43 @@ impl Store {
             self.sled(|| apply(&self.t.audit_by_booking, by_booking))?;
             self.flush()?;
         }
+        let mut notes: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        for n in &s.notes {
+            notes.push((
+                super::staff::note_key(&n.on),
+                codec::encode(Kind::Note, &n.note).map_err(damaged)?,
+            ));
+        }
+        self.sled(|| apply(&self.t.notes, notes))?;
+        let mut days: std::collections::BTreeMap<[u8; 4], Vec<Block>> = Default::default();
+        for b in &s.blocks {
+            days.entry(keys::day_prefix(b.date))
+                .or_default()
+                .push(b.clone());
+        }
+        let mut blocks: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        for (k, list) in days {
+            blocks.push((
+                k.to_vec(),
+                codec::encode(Kind::Blocks, &list).map_err(damaged)?,
+            ));
+        }
+        self.sled(|| apply(&self.t.blocks, blocks))?;
+        if let Some(last) = s.blocks.iter().map(|b| b.id).max() {
+            let next = last.saturating_add(1);
+            self.sled(|| {
+                self.t
+                    .meta
+                    .insert(super::staff::BLOCK_NEXT, &next.to_be_bytes())
+            })?;
+        }
+        // A reminder queued before the backup is not queued again.
+        let marks: Vec<(Vec<u8>, Vec<u8>)> = self
+            .reminded_at_now(&s.bookings)?
+            .into_iter()
+            .map(|k| (k, Vec::new()))
+            .collect();
+        self.sled(|| apply(&self.t.marks, marks))?;
         // New audit events must number after the restored ones.
         if let Some(last) = s.audit.iter().map(|e| e.seq).max() {
             let next = last.saturating_add(1);
@@ -242,6 +299,42 @@ fn check_snapshot(s: &Snapshot) -> Result<(), RestoreError> {
                 format!("audit[{i}]"),
                 "names a booking that is not there",
             ));
+        }
+    }
+    let mut noted = BTreeSet::new();
+    for (i, n) in s.notes.iter().enumerate() {
+        let known = match &n.on {
+            NoteOn::Booking(id) => ids.contains(id),
+            NoteOn::Seeker(number) => numbers.contains(number),
+        };
+        if !known {
+            return Err(bad(
+                format!("notes[{i}]"),
+                "is on a booking or job seeker that is not there",
+            ));
+        }
+        if !noted.insert(&n.on) {
+            return Err(bad(
+                format!("notes[{i}]"),
+                "a second note on the same record",
+            ));
+        }
+        if crate::domain::block::note_text(&n.note.text)
+            .ok()
+            .flatten()
+            .as_deref()
+            != Some(n.note.text.as_str())
+        {
+            return Err(bad(format!("notes[{i}]"), "a text a note may not hold"));
+        }
+    }
+    let mut block_ids = BTreeSet::new();
+    for (i, b) in s.blocks.iter().enumerate() {
+        if !block_ids.insert(b.id) || b.id == u64::MAX {
+            return Err(bad(format!("blocks[{i}]"), "the same block number twice"));
+        }
+        if b.from >= b.to {
+            return Err(bad(format!("blocks[{i}]"), "ends before it begins"));
         }
     }
     Ok(())

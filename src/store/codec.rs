@@ -29,6 +29,10 @@ pub enum Kind {
     Audit = 4,
     /// A mail the owner of the database still has to write.
     MailIntent = 5,
+    /// A staff note on a booking or a job seeker.
+    Note = 6,
+    /// The blocks of one day.
+    Blocks = 7,
 }
 
 /// The record version this build writes, per kind.

@@ -19,6 +19,9 @@
 //! | `mail_queue` | sequence u64 BE | a mail to write (in the change's own transaction) |
 //! | `marks` | kind, id, tag | — (a notice already queued: never twice) |
 //! | `marks` | `request`, account, key | booking id (a request carried out: never twice) |
+//! | `marks` | `remind`, id, slot | — (the reminder for that slot queued: never twice) |
+//! | `notes` | `b` id, or `s` seeker | a staff note |
+//! | `blocks` | date | the day's blocks (time taken off the calendar) |
 //!
 //! Every change is one sled transaction over the trees it touches, which
 //! re-checks the slot, the job seeker's day and refusals, so racing terminals
@@ -30,8 +33,10 @@
 mod backup;
 pub mod codec;
 mod keys;
+mod staff;
 
-pub use backup::{RestoreError, SeekerRefusals, Snapshot};
+pub use backup::{NoteRecord, RestoreError, SeekerRefusals, Snapshot};
+pub use staff::placed_at;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -73,6 +78,8 @@ pub enum MailKind {
     TermsChange,
     /// The booking moved: the updated invitation.
     Moved,
+    /// The open day before: the time, the URL, the checklist, the phone.
+    Reminder,
 }
 
 /// A mail to be written: queued in the transaction of the change it tells
@@ -379,6 +386,8 @@ struct Trees {
     audit_by_booking: sled::Tree,
     mail_queue: sled::Tree,
     marks: sled::Tree,
+    notes: sled::Tree,
+    blocks: sled::Tree,
 }
 
 /// sled 0.34 writes a snapshot of its page table as `snap.<lsn>.generating`
@@ -653,6 +662,8 @@ impl Store {
                 audit_by_booking: db.open_tree("audit_by_booking")?,
                 mail_queue: db.open_tree("mail_queue")?,
                 marks: db.open_tree("marks")?,
+                notes: db.open_tree("notes")?,
+                blocks: db.open_tree("blocks")?,
             };
             Ok((db, t))
         });
@@ -1021,7 +1032,8 @@ impl Store {
     /// Runs a transaction over every tree, contained; the caller flushes.
     fn transact_unflushed<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, OpError> {
         let t = &self.t;
-        let trees = (
+        // sled's tuples of trees stop at 14; a slice takes any number.
+        let trees: [&sled::Tree; 15] = [
             &t.meta,
             &t.bookings,
             &t.slots,
@@ -1035,43 +1047,31 @@ impl Store {
             &t.audit_by_booking,
             &t.mail_queue,
             &t.marks,
-        );
+            &t.notes,
+            &t.blocks,
+        ];
         let result = contain(|| {
-            trees.transaction(
-                |(
-                    meta,
-                    bookings,
-                    slots,
-                    seeker_day,
-                    pending,
-                    by_day,
-                    by_seeker,
-                    seekers,
-                    refusals,
-                    audit,
-                    audit_by_booking,
-                    mail_queue,
-                    marks,
-                )| {
-                    let tx = Tx {
-                        store: self,
-                        meta,
-                        bookings,
-                        slots,
-                        seeker_day,
-                        pending,
-                        by_day,
-                        by_seeker,
-                        seekers,
-                        refusals,
-                        audit,
-                        audit_by_booking,
-                        mail_queue,
-                        marks,
-                    };
-                    f(&tx)
-                },
-            )
+            trees[..].transaction(|v: &Vec<TransactionalTree>| {
+                let tx = Tx {
+                    store: self,
+                    meta: &v[0],
+                    bookings: &v[1],
+                    slots: &v[2],
+                    seeker_day: &v[3],
+                    pending: &v[4],
+                    by_day: &v[5],
+                    by_seeker: &v[6],
+                    seekers: &v[7],
+                    refusals: &v[8],
+                    audit: &v[9],
+                    audit_by_booking: &v[10],
+                    mail_queue: &v[11],
+                    marks: &v[12],
+                    notes: &v[13],
+                    blocks: &v[14],
+                };
+                f(&tx)
+            })
         });
         let value = match result {
             Ok(Ok(v)) => v,
@@ -1207,6 +1207,7 @@ impl Store {
             if tx.slots.get(slot_key)?.is_some() {
                 return abort(OpError::Rule(Violation::SlotTaken { slot: new.slot }));
             }
+            tx.check_not_blocked(&new.slot)?;
             if let Some(other) = tx.seeker_day.get(&day_key)? {
                 let id = keys::trailing_id(&other)
                     .ok_or_else(|| tx.fail(self.damaged("seeker_day value is not an id")))?;
@@ -1326,6 +1327,7 @@ impl Store {
             if tx.slots.get(keys::slot(&to))?.is_some() {
                 return abort(OpError::Rule(Violation::SlotTaken { slot: to }));
             }
+            tx.check_not_blocked(&to)?;
             if to.date != old.slot.date
                 && let Some(other) = tx.seeker_day.get(keys::seeker_day(&old.seeker, to.date))?
             {
@@ -1955,6 +1957,8 @@ struct Tx<'a> {
     audit_by_booking: &'a TransactionalTree,
     mail_queue: &'a TransactionalTree,
     marks: &'a TransactionalTree,
+    notes: &'a TransactionalTree,
+    blocks: &'a TransactionalTree,
 }
 
 impl Tx<'_> {

@@ -68,6 +68,65 @@ pub enum Purpose {
     Search,
     /// The staff reason for moving a booking to a slot past its deadline.
     MoveLate(crate::domain::office::SlotRequest),
+    /// A staff note on the selected booking, or (Tab) on its job seeker.
+    Note {
+        booking: BookingId,
+        seeker: JobSeekerNumber,
+        on_seeker: bool,
+    },
+    /// The reason for taking time off from the selected slot; Tab steps
+    /// through how much.
+    Block {
+        at: crate::domain::office::SlotRequest,
+        scope: BlockScope,
+    },
+}
+
+/// How much time `b` takes off, from the selected slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockScope {
+    /// This booth, this slot.
+    Slot,
+    /// This booth, from this slot to the day's end.
+    BoothRest,
+    /// This booth, the whole day.
+    BoothDay,
+    /// Every booth, from this slot to the day's end.
+    OfficeRest,
+    /// Every booth, the whole day.
+    OfficeDay,
+}
+
+impl BlockScope {
+    pub fn next(self) -> Self {
+        match self {
+            BlockScope::Slot => BlockScope::BoothRest,
+            BlockScope::BoothRest => BlockScope::BoothDay,
+            BlockScope::BoothDay => BlockScope::OfficeRest,
+            BlockScope::OfficeRest => BlockScope::OfficeDay,
+            BlockScope::OfficeDay => BlockScope::Slot,
+        }
+    }
+
+    /// The block asked for: booth, from, to.
+    pub fn span(
+        self,
+        office: &crate::domain::office::Office,
+        at: &crate::domain::office::SlotRequest,
+    ) -> (Option<u8>, NaiveTime, NaiveTime) {
+        let first = office.starts.first().copied().unwrap_or(at.time);
+        let end = office
+            .starts
+            .last()
+            .map_or(at.time, |t| *t + office.slot_length());
+        match self {
+            BlockScope::Slot => (Some(at.booth), at.time, at.time + office.slot_length()),
+            BlockScope::BoothRest => (Some(at.booth), at.time, end),
+            BlockScope::BoothDay => (Some(at.booth), first, end),
+            BlockScope::OfficeRest => (None, at.time, end),
+            BlockScope::OfficeDay => (None, first, end),
+        }
+    }
 }
 
 /// A booking picked up to be moved (`M`), until it is put down (`M` on the
@@ -131,6 +190,8 @@ pub enum Action {
     Swept(usize),
     StatsLoaded(Box<StatsView>),
     AuditLoaded(Vec<AuditEvent>),
+    /// The days of the week view.
+    WeekLoaded(Vec<DayData>),
 }
 
 /// What the loop must do against the store.
@@ -175,6 +236,19 @@ pub enum Effect {
         to: crate::domain::office::SlotRequest,
         late: crate::domain::office::Override,
     },
+    /// A staff note written (empty: removed).
+    Note {
+        on: crate::domain::block::NoteOn,
+        text: String,
+    },
+    /// Time taken off the calendar.
+    Block(crate::desk::staff::BlockRequest),
+    /// A block given back.
+    Unblock(u64),
+    /// The day sheet of this day written to the data folder.
+    Sheet(NaiveDate),
+    /// The five open days of the week view.
+    LoadWeek(Vec<NaiveDate>),
 }
 
 pub struct App {
@@ -211,6 +285,8 @@ pub struct App {
     /// For each (slot start, booth) of the day, the index in `data.rows` of
     /// the booking its cell shows: the live one, else the latest made.
     cells: HashMap<(NaiveTime, u8), usize>,
+    /// The week view (`w`): five open days side by side.
+    pub week: Option<Vec<DayData>>,
 }
 
 /// What the statistics screen shows.
@@ -295,6 +371,7 @@ impl App {
             stats_month: month_start(date),
             stats: None,
             cells: HashMap::new(),
+            week: None,
             audit: AuditView {
                 day: date,
                 booking: None,
@@ -584,8 +661,87 @@ impl App {
     }
 
     /// Opens the booking wizard on the selected slot, if it can be booked.
+    /// The five open days of the week view: from the Monday of the shown
+    /// day's week on, closed days left out.
+    pub fn week_days(&self) -> Vec<NaiveDate> {
+        let cal = &self.loaded.office.calendar;
+        let monday =
+            self.date - chrono::Days::new(u64::from(self.date.weekday().num_days_from_monday()));
+        let mut out = Vec::with_capacity(5);
+        let mut d = monday;
+        for _ in 0..31 {
+            if out.len() == 5 {
+                break;
+            }
+            if cal.is_open(d) {
+                out.push(d);
+            }
+            let Some(next) = d.succ_opt() else { break };
+            d = next;
+        }
+        out
+    }
+
+    /// The selected cell as a slot.
+    pub fn selected_slot(&self) -> Option<crate::domain::booking::Slot> {
+        self.selected_slot_at(self.row, self.col)
+    }
+
+    /// The cell at `row`, `col` of the shown day as a slot.
+    pub fn selected_slot_at(&self, row: usize, col: usize) -> Option<crate::domain::booking::Slot> {
+        let office = &self.loaded.office;
+        let start = *office.starts.get(row)?;
+        let booth = office.booths.get(col)?.number;
+        Some(crate::domain::booking::Slot {
+            date: self.date,
+            start,
+            end: start + office.slot_length(),
+            booth,
+        })
+    }
+
+    /// `b`: asks for the reason to take time off from the selected slot
+    /// (Tab: how much); on time already off, says so.
+    fn block_key(&mut self) -> Option<Effect> {
+        let lang = self.lang;
+        let slot = self.selected_slot()?;
+        if let Some(b) = self.data.block_at(&slot) {
+            let words = crate::desk::staff::block_words(lang, b);
+            self.say(Tone::Info, tr!(lang, "block.already", words = words));
+            return None;
+        }
+        if let Some(c) = self.loaded.office.calendar.closure(self.date) {
+            let v = crate::domain::booking::Violation::ClosedDay {
+                date: self.date,
+                closure: c,
+            };
+            self.say(Tone::Error, crate::error::Error::from(v).message(lang));
+            return None;
+        }
+        self.open_prompt(Purpose::Block {
+            at: crate::domain::office::SlotRequest {
+                date: slot.date,
+                time: slot.start,
+                booth: slot.booth,
+            },
+            scope: BlockScope::Slot,
+        });
+        None
+    }
+
     fn open_wizard(&mut self) -> Option<Effect> {
         let lang = self.lang;
+        if let Some(slot) = self.selected_slot()
+            && self.selected().is_none_or(|r| !r.booking.status.is_live())
+            && let Some(b) = self.data.block_at(&slot)
+        {
+            let v = crate::domain::booking::Violation::SlotBlocked {
+                slot,
+                reason: b.reason.clone(),
+            };
+            self.say(Tone::Error, crate::error::Error::from(v).message(lang));
+            return None;
+        }
         if let Some(c) = self.loaded.office.calendar.closure(self.date) {
             let v = crate::domain::booking::Violation::ClosedDay {
                 date: self.date,
@@ -750,6 +906,47 @@ impl App {
                     None
                 }
             },
+            Purpose::Note {
+                booking,
+                seeker,
+                on_seeker,
+            } => match crate::domain::block::note_text(&prompt.input) {
+                Ok(text) => {
+                    self.close_overlays();
+                    let on = if on_seeker {
+                        crate::domain::block::NoteOn::Seeker(seeker)
+                    } else {
+                        crate::domain::block::NoteOn::Booking(booking)
+                    };
+                    Some(Effect::Note {
+                        on,
+                        text: text.unwrap_or_default(),
+                    })
+                }
+                Err(e) => {
+                    self.set_prompt_error(crate::error::accepted(lang, &e));
+                    None
+                }
+            },
+            Purpose::Block { at, scope } => {
+                match free_text("reason", &prompt.input, TEXT_MAX_WIDTH) {
+                    Ok(reason) => {
+                        self.close_overlays();
+                        let (booth, from, to) = scope.span(&self.loaded.office, &at);
+                        Some(Effect::Block(crate::desk::staff::BlockRequest {
+                            date: at.date,
+                            from: Some(from),
+                            to: Some(to),
+                            booth,
+                            reason,
+                        }))
+                    }
+                    Err(e) => {
+                        self.reason_refused(e);
+                        None
+                    }
+                }
+            }
             Purpose::Reason(_) => match free_text("reason", &prompt.input, TEXT_MAX_WIDTH) {
                 Ok(reason) => {
                     if let Some(p) = self.pending.as_mut() {
@@ -809,6 +1006,25 @@ impl App {
                 self.quit = true;
                 None
             }
+            (Mode::Normal, Command::Left | Command::Right) if self.week.is_some() => {
+                let days = self.week_days();
+                let at = days.iter().position(|d| *d == self.date);
+                let next = match (at, c) {
+                    (Some(i), Command::Left) if i > 0 => days.get(i - 1).copied(),
+                    (Some(i), Command::Right) => days.get(i + 1).copied(),
+                    (None, _) => days.first().copied(),
+                    _ => None,
+                };
+                match next {
+                    Some(d) => self.go_to(d),
+                    // Past the week's edge: the week before or after.
+                    None => self.shift_days(if c == Command::Left { -3 } else { 3 }),
+                }
+            }
+            (Mode::Normal, Command::Details) if self.week.is_some() => {
+                self.week = None;
+                None
+            }
             (Mode::Normal, Command::Up) => {
                 self.move_cursor(-1, 0);
                 None
@@ -850,6 +1066,60 @@ impl App {
                 None
             }
             (Mode::Normal, Command::New) => self.open_wizard(),
+            (Mode::Normal, Command::Week) => {
+                if self.week.take().is_some() {
+                    return None;
+                }
+                self.week = Some(Vec::new());
+                Some(Effect::LoadWeek(self.week_days()))
+            }
+            (Mode::Normal, Command::Sheet) => Some(Effect::Sheet(self.date)),
+            (Mode::Normal, Command::Block) => self.block_key(),
+            (Mode::Normal, Command::Unblock) => {
+                let slot = self.selected_slot()?;
+                match self.data.block_at(&slot) {
+                    Some(b) => Some(Effect::Unblock(b.id)),
+                    None => {
+                        self.say(Tone::Info, tr!(lang, "block.none"));
+                        None
+                    }
+                }
+            }
+            (Mode::Normal | Mode::Detail, Command::Note) => {
+                let Some(r) = self.selected() else {
+                    self.say(Tone::Error, tr!(lang, "dash.no_booking_here"));
+                    return None;
+                };
+                let (booking, seeker) = (r.booking.id, r.booking.seeker.clone());
+                let text = r.note.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+                self.open_prompt(Purpose::Note {
+                    booking,
+                    seeker,
+                    on_seeker: false,
+                });
+                if let Some(p) = self.prompt.as_mut() {
+                    p.input = text;
+                }
+                None
+            }
+            (Mode::Prompt, Command::Scope) => {
+                let notes = self
+                    .selected()
+                    .map(|r| (r.note.clone(), r.seeker_note.clone()));
+                let p = self.prompt.as_mut()?;
+                match &mut p.purpose {
+                    Purpose::Note { on_seeker, .. } => {
+                        *on_seeker = !*on_seeker;
+                        let (b, sk) = notes.unwrap_or_default();
+                        let note = if *on_seeker { sk } else { b };
+                        p.input = note.map(|n| n.text).unwrap_or_default();
+                        p.error = None;
+                    }
+                    Purpose::Block { scope, .. } => *scope = scope.next(),
+                    _ => {}
+                }
+                None
+            }
             (Mode::Normal | Mode::Detail, Command::Move) => self.move_key(),
             (Mode::Normal, Command::Back) => {
                 if self.moving.take().is_some() {
@@ -1059,6 +1329,15 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
         Action::Loaded(data) => {
             app.set_data(*data);
             app.say_late();
+            // The week view follows whatever changed the day.
+            app.week
+                .is_some()
+                .then(|| Effect::LoadWeek(app.week_days()))
+        }
+        Action::WeekLoaded(days) => {
+            if app.week.is_some() {
+                app.week = Some(days);
+            }
             None
         }
         Action::Done(Ok(msg)) => {

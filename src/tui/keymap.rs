@@ -108,6 +108,19 @@ pub enum Command {
     Language(u8),
     /// The kiosk: staff leave with the PIN.
     Staff,
+    /// The week view, or back to the day.
+    Week,
+    /// Take time off the calendar from the selected slot.
+    Block,
+    /// Give the selected slot's block back.
+    Unblock,
+    /// A staff note on the selected booking.
+    Note,
+    /// The day sheet to print.
+    Sheet,
+    /// In a prompt: what it is about (a note's booking or job seeker, a
+    /// block's reach).
+    Scope,
 }
 
 /// A key: code and modifiers.
@@ -184,6 +197,11 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Normal, &[k('U')], "U", C::Unstart, "key.unstart", false),
     b(M::Normal, &[code(KeyCode::Esc)], "Esc", C::Back, "key.move_stop", false),
         b(M::Normal, &[k('/')], "/", C::Search, "key.search", true),
+    b(M::Normal, &[k('w')], "w", C::Week, "key.week", false),
+    b(M::Normal, &[k('b')], "b", C::Block, "key.block", false),
+    b(M::Normal, &[k('B')], "B", C::Unblock, "key.unblock", false),
+    b(M::Normal, &[k('N')], "N", C::Note, "key.note", false),
+    b(M::Normal, &[k('p')], "p", C::Sheet, "key.sheet", false),
     b(M::Normal, &[k('S')], "S", C::Stats, "key.stats", false),
     b(M::Normal, &[k('A')], "A", C::Audit, "key.audit", false),
     b(M::Normal, &[k('v')], "v", C::Message, "key.message", false),
@@ -200,6 +218,7 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Detail, &[k('a')], "a", C::Reconsent, "key.reconsent", true),
     b(M::Detail, &[k('M')], "M", C::Move, "key.move", true),
     b(M::Detail, &[k('U')], "U", C::Unstart, "key.unstart", false),
+    b(M::Detail, &[k('N')], "N", C::Note, "key.note", true),
     b(M::Detail, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Help, &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)], "Esc/?", C::Back, "key.close", true),
     b(M::Help, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
@@ -208,6 +227,7 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Prompt, &[code(KeyCode::Enter)], "Enter", C::Submit, "key.submit", true),
     b(M::Prompt, &[code(KeyCode::Esc)], "Esc", C::Back, "key.back", true),
     b(M::Prompt, &[code(KeyCode::Backspace)], "BS", C::DeleteChar, "key.delete", false),
+    b(M::Prompt, &[code(KeyCode::Tab)], "Tab", C::Scope, "key.scope", false),
     b(M::Prompt, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Confirm, &[k('y'), code(KeyCode::Enter)], "y/Enter", C::Yes, "key.yes", true),
     b(M::Confirm, &[k('n'), code(KeyCode::Esc)], "n/Esc", C::No, "key.no", true),

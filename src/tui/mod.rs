@@ -89,7 +89,61 @@ fn request_of(effect: Effect) -> crate::desk::request::Request {
             booth: Some(to.booth),
             late,
         },
+        Effect::Note { on, text } => R::Note { on, text },
+        Effect::Block(req) => R::Block(req),
+        Effect::Unblock(id) => R::Unblock { id },
+        // Carried out in [`perform`] by the day's request.
+        Effect::Sheet(date) => R::LoadDay { date },
+        Effect::LoadWeek(days) => R::LoadDay {
+            date: days.first().copied().unwrap_or_default(),
+        },
     }
+}
+
+/// The week view's days, each its own day request.
+fn load_week(
+    env: &Env,
+    link: &Link<'_>,
+    days: Vec<chrono::NaiveDate>,
+) -> Result<Option<Action>, StoreError> {
+    use crate::desk::request::{Request, Response};
+    let mut out = Vec::with_capacity(days.len());
+    for date in days {
+        match link.call(env, Request::LoadDay { date }) {
+            Ok(Response::Day(d)) => out.push(*d),
+            Ok(_) => {}
+            Err(Error::Store(e)) => return Err(e),
+            Err(e) => return Ok(Some(Action::Done(Err(e.message(env.lang))))),
+        }
+    }
+    Ok(Some(Action::WeekLoaded(out)))
+}
+
+/// The day sheet of `date`, written where `soudan sheet` writes it.
+fn write_sheet(
+    env: &Env,
+    link: &Link<'_>,
+    date: chrono::NaiveDate,
+) -> Result<Option<Action>, StoreError> {
+    use crate::desk::request::{Request, Response};
+    let lang = env.lang;
+    let day = match link.call(env, Request::LoadDay { date }) {
+        Ok(Response::Day(d)) => d,
+        Ok(_) => return Ok(None),
+        Err(Error::Store(e)) => return Err(e),
+        Err(e) => return Ok(Some(Action::Done(Err(e.message(lang))))),
+    };
+    let html = crate::desk::sheet::html(&env.loaded, lang, &day, None, env.clock.now());
+    let path = env
+        .data_dir
+        .join("sheets")
+        .join(format!("sheet-{date}.html"));
+    let written = std::fs::create_dir_all(env.data_dir.join("sheets"))
+        .and_then(|()| std::fs::write(&path, html));
+    Ok(Some(Action::Done(match written {
+        Ok(()) => Ok(tr!(lang, "sheet.written", path = path.display())),
+        Err(e) => Err(tr!(lang, "sheet.failed", path = path.display(), error = e)),
+    })))
 }
 
 /// Carries out an effect: one request to the desk (in-process or through
@@ -99,6 +153,11 @@ fn request_of(effect: Effect) -> crate::desk::request::Request {
 fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>, StoreError> {
     use crate::desk::request::Response as R;
     let lang = env.lang;
+    let effect = match effect {
+        Effect::LoadWeek(days) => return load_week(env, link, days),
+        Effect::Sheet(date) => return write_sheet(env, link, date),
+        other => other,
+    };
     let wizard_effect = matches!(effect, Effect::Book(_) | Effect::Reconsent(..));
     let move_effect = matches!(effect, Effect::Move { .. });
     let number = match &effect {
@@ -172,6 +231,11 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
             (None, _, None) => tr!(lang, "mail.failed", error = "-"),
         })),
         R::Swept(n) => Action::Swept(n),
+        R::Noted => Action::Done(Ok(tr!(lang, "note.saved"))),
+        R::Blocked { block, affected } => Action::Done(Ok(crate::desk::staff::blocked_line(
+            lang, &block, &affected,
+        ))),
+        R::Unblocked(block) => Action::Done(Ok(crate::desk::staff::unblocked_line(lang, &block))),
         R::Moved { booking, mail } => Action::Moved(Ok(format!(
             "{} {}",
             crate::desk::moved_line(lang, &booking),
@@ -189,7 +253,11 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
         | R::StatsOf(_)
         | R::Checked(_)
         | R::Notices { .. }
-        | R::ExportPart { .. } => return Ok(None),
+        | R::ExportPart { .. }
+        | R::BlockList(_)
+        | R::NoteIs(_)
+        | R::Reminded(_)
+        | R::Text(_) => return Ok(None),
     }))
 }
 

@@ -125,6 +125,17 @@ pub fn render_summary(app: &App, f: &mut Frame, area: Rect) {
                 .filter(|r| r.booking.status.is_live())
                 .count();
             let total = office.starts.len() * office.booths.len();
+            // Free: neither booked nor taken off the calendar.
+            let blocked = (0..office.starts.len())
+                .flat_map(|row| (0..office.booths.len()).map(move |col| (row, col)))
+                .filter(|(row, col)| {
+                    app.cell(*row, *col)
+                        .is_none_or(|r| !r.booking.status.is_live())
+                        && app
+                            .selected_slot_at(*row, *col)
+                            .is_some_and(|s| app.data.block_at(&s).is_some())
+                })
+                .count();
             let deadline = office.deadline(app.date);
             let text = tr!(
                 lang,
@@ -132,7 +143,7 @@ pub fn render_summary(app: &App, f: &mut Frame, area: Rect) {
                 deadline = deadline
                     .map(|d| super::short_date(lang, d))
                     .unwrap_or_default(),
-                free = total.saturating_sub(live),
+                free = total.saturating_sub(live + blocked),
                 total = total
             );
             let late = deadline.is_some_and(|d| app.today() > d);

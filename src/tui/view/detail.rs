@@ -26,6 +26,8 @@ pub(super) fn action_word(lang: Lang, action: &str) -> String {
         "cancel" => tr!(lang, "audit.cancel"),
         "move" => tr!(lang, "audit.move"),
         "unstart" => tr!(lang, "audit.unstart"),
+        "note" => tr!(lang, "audit.note"),
+        "remind" => tr!(lang, "audit.remind"),
         "no_show" => tr!(lang, "audit.no_show"),
         "correct_no_show" => tr!(lang, "audit.correct_no_show"),
         "refuse" => tr!(lang, "audit.refuse"),
@@ -107,6 +109,16 @@ pub fn lines<'a>(app: &App, r: &Row) -> Vec<Line<'a>> {
                     style,
                 ),
             ]));
+        }
+    }
+    // Staff notes, near the top: what staff wrote to each other.
+    for (note, key) in [(&r.note, "note.booking"), (&r.seeker_note, "note.seeker")] {
+        if let Some(n) = note {
+            let text = match key {
+                "note.booking" => tr!(lang, "note.booking", text = safe(&n.text)),
+                _ => tr!(lang, "note.seeker", text = safe(&n.text)),
+            };
+            out.push(Line::from(Span::styled(format!("# {text}"), t.warn())));
         }
     }
     out.push(Line::from(vec![

@@ -6,6 +6,7 @@ mod detail;
 pub mod kiosk;
 mod overlay;
 mod timeline;
+mod week;
 pub mod wizard;
 
 use chrono::NaiveDateTime;
@@ -41,6 +42,19 @@ pub fn render(app: &App, f: &mut Frame) {
     .areas(area);
     render_header(app, f, header);
     let wide = area.width >= WIDE;
+    if app.week.is_some() {
+        week::render(app, f, body);
+        render_status(app, f, status);
+        render_footer(app, f, footer);
+        match app.mode {
+            Mode::Help => overlay::help(app, f, body),
+            Mode::Message => render_message(app, f, body),
+            Mode::Prompt => overlay::prompt(app, f, body),
+            Mode::Confirm => overlay::confirm(app, f, body),
+            _ => {}
+        }
+        return;
+    }
     let [left, rest] =
         Layout::horizontal([Constraint::Length(calendar::WIDTH), Constraint::Fill(1)]).areas(body);
     let [cal, summary] =

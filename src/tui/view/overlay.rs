@@ -80,6 +80,12 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         flag("flag.interpreter", "help.flag_interpreter"),
         flag("flag.caregiver", "help.flag_caregiver")
     )));
+    lines.push(Line::from(format!(
+        "{}  {} {}",
+        flag("flag.note", "help.flag_note"),
+        super::week::blocked(app),
+        tr!(lang, "help.blocked")
+    )));
     let inner = super::popup(
         &app.theme,
         f,
@@ -122,6 +128,36 @@ pub fn prompt(app: &App, f: &mut Frame, area: Rect) {
         Purpose::Reason(op) => (op_title(app, *op), tr!(lang, "prompt.reason")),
         Purpose::GoTo => (tr!(lang, "prompt.goto_title"), tr!(lang, "prompt.goto")),
         Purpose::Search => (tr!(lang, "prompt.search_title"), tr!(lang, "prompt.search")),
+        Purpose::Note {
+            booking,
+            seeker,
+            on_seeker,
+        } => (
+            tr!(lang, "note.title"),
+            if *on_seeker {
+                tr!(lang, "note.prompt_seeker", number = seeker)
+            } else {
+                tr!(lang, "note.prompt_booking", id = booking)
+            },
+        ),
+        Purpose::Block { at, scope } => {
+            let (booth, from, to) = scope.span(&app.loaded.office, at);
+            let place = match booth {
+                Some(n) => tr!(lang, "block.booth", booth = n),
+                None => tr!(lang, "block.all_booths"),
+            };
+            (
+                tr!(lang, "block.title"),
+                tr!(
+                    lang,
+                    "block.prompt",
+                    date = crate::i18n::iso_date(lang, at.date),
+                    from = from.format("%H:%M"),
+                    to = to.format("%H:%M"),
+                    place = place
+                ),
+            )
+        }
         Purpose::MoveLate(to) => (
             tr!(lang, "dash.move_late"),
             format!(
@@ -136,7 +172,7 @@ pub fn prompt(app: &App, f: &mut Frame, area: Rect) {
             ),
         ),
     };
-    let inner = super::popup(&app.theme, f, area, 64, 7, &title);
+    let inner = super::popup(&app.theme, f, area, 64, 8, &title);
     let mut lines = vec![
         Line::from(ask),
         Line::from(vec![

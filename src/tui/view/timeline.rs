@@ -153,6 +153,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     {
                         flags.push_str(&tr!(lang, "flag.reconsent"));
                     }
+                    if s.is_live()
+                        && app
+                            .selected_slot_at(row, col)
+                            .is_some_and(|sl| app.data.block_at(&sl).is_some())
+                    {
+                        flags.push_str(super::week::blocked(app));
+                    }
+                    if r.note.is_some() || r.seeker_note.is_some() {
+                        flags.push_str(&tr!(lang, "flag.note"));
+                    }
                     // Flags before the name, so that a narrow cell cuts the name, not them.
                     let gap = if flags.is_empty() { "" } else { " " };
                     if app.is_late(&r.booking) {
@@ -168,6 +178,19 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                         );
                         (text, app.theme.status_style(s))
                     }
+                }
+                None if app
+                    .selected_slot_at(row, col)
+                    .is_some_and(|sl| app.data.block_at(&sl).is_some()) =>
+                {
+                    (
+                        format!(
+                            "{} {}",
+                            super::week::blocked(app),
+                            tr!(lang, "block.marker")
+                        ),
+                        app.theme.warn(),
+                    )
                 }
                 None => match app.data.holds.iter().find(|h| {
                     Some(h.date) == app.data.date
