@@ -917,3 +917,44 @@ print(json.dumps({'rows': p.rows, 'tags': sorted(set(p.tags)), 'blocks': p.items
         assert!(info.contains("(A4)"), "an A4 page: {info}");
     }
 }
+
+#[test]
+fn the_month_counts_a_day_gone_by_of_no_shows_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut ids = Vec::new();
+    for (i, time) in [
+        "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:00", "13:30", "14:00", "14:30",
+        "15:00", "15:30",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for booth in ["1", "2"] {
+            let seeker = format!("46010-{}", 100 + i * 2 + usize::from(booth == "2"));
+            ids.push(ok(book(d, "2026-12-03", time, Some(booth), &seeker)));
+        }
+    }
+    ok(run(d, &["cancel", &ids[0], "--reason", "phoned"]));
+    // The next day every one not started is a no-show: 23 of them.
+    let o = soudan_at(d, "2026-12-04T09:00", &["sweep"]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    let store = soudan::store::Store::open(d, "test").unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let next = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let last = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    assert_eq!(
+        store.day_counts(first, last).unwrap().get(&day),
+        None,
+        "no live booking left"
+    );
+    let held = store.day_counts_held(first, last, next).unwrap();
+    assert_eq!(
+        held.get(&day),
+        Some(&23),
+        "the no-shows count, the cancellation does not"
+    );
+    let shown = soudan::desk::views::load_day_at(&store, next, Some(next)).unwrap();
+    assert_eq!(shown.month.get(&day), Some(&23));
+}

@@ -463,3 +463,109 @@ fn a_terms_revision_flags_bookings_sends_notices_and_takes_renewed_consent() {
     );
     assert!(later(&["check"]).status.success());
 }
+
+/// The ICS of a received message, unfolded, and one property's value.
+fn ics_of(raw: &[u8]) -> Option<String> {
+    let msg = MessageParser::default().parse(raw)?;
+    let part = msg.attachments().next()?;
+    Some(
+        String::from_utf8(part.contents().to_vec())
+            .ok()?
+            .replace("\r\n", "\n")
+            .replace("\n ", ""),
+    )
+}
+
+fn prop<'a>(ics: &'a str, name: &str) -> Option<&'a str> {
+    ics.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+}
+
+/// Through a real relay: the invitation, two moves (the same calendar
+/// event, SEQUENCE 1 then 2, never a cancellation and a new one), and the
+/// reminder of the open day before, once.
+#[test]
+fn moves_update_the_invitation_and_the_reminder_goes_once_through_a_real_relay() {
+    let relay = sink();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let conf = tempfile::tempdir().unwrap();
+    let cfg = config_with_relay(conf.path(), relay.port);
+    let id = book(d, Some(&cfg), "46010-8", "10:00");
+    assert_eq!(wait_for_files(relay.dir.path(), 1).len(), 1);
+    for (n, (date, time)) in [("2026-12-04", "11:00"), ("2026-12-07", "13:00")]
+        .into_iter()
+        .enumerate()
+    {
+        let o = soudan(
+            d,
+            Some(&cfg),
+            &["move", &id, "--date", date, "--time", time],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(wait_for_files(relay.dir.path(), n + 2).len(), n + 2);
+    }
+    // The reminder of Monday the 7th falls on Friday the 4th at 10:00.
+    let remind = |now: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_soudan"));
+        c.env("SOUDAN_DATA_DIR", d)
+            .env("SOUDAN_NOW", now)
+            .env("SOUDAN_CONFIG", &cfg)
+            .env_remove("SOUDAN_LANG")
+            .args(["remind"]);
+        let o = c.output_limited().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(remind("2026-12-04T09:59"), "");
+    assert_eq!(remind("2026-12-04T10:01"), id);
+    assert_eq!(remind("2026-12-04T10:30"), "", "never twice");
+    let got = wait_for_files(relay.dir.path(), 4);
+    assert_eq!(got.len(), 4, "invitation, two moves, one reminder");
+    let raws: Vec<Vec<u8>> = got.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let invites: Vec<String> = raws.iter().filter_map(|r| ics_of(r)).collect();
+    assert_eq!(invites.len(), 3, "the reminder carries no calendar event");
+    let uid = format!("{id}@soudan.46010");
+    let mut seqs: Vec<(String, String)> = invites
+        .iter()
+        .map(|ics| {
+            assert_eq!(prop(ics, "UID"), Some(uid.as_str()), "{ics}");
+            assert_eq!(prop(ics, "METHOD"), Some("PUBLISH"), "{ics}");
+            assert_eq!(prop(ics, "STATUS"), Some("CONFIRMED"), "{ics}");
+            (
+                prop(ics, "SEQUENCE").unwrap().to_string(),
+                prop(ics, "DTSTART;TZID=Asia/Tokyo").unwrap().to_string(),
+            )
+        })
+        .collect();
+    seqs.sort();
+    assert_eq!(
+        seqs,
+        vec![
+            ("0".to_string(), "20261203T100000".to_string()),
+            ("1".to_string(), "20261204T110000".to_string()),
+            ("2".to_string(), "20261207T130000".to_string()),
+        ]
+    );
+    let reminder = raws
+        .iter()
+        .find(|r| ics_of(r).is_none())
+        .expect("the reminder");
+    let msg = MessageParser::default().parse(reminder).unwrap();
+    assert!(msg.subject().unwrap().contains(&id), "{:?}", msg.subject());
+    let body = msg.body_text(0).unwrap();
+    for want in [
+        "令和8年12月7日(月) 13:00〜13:30",
+        "https://meeting.example.jp/hw-kagoshima/booth-",
+        "099-250-6060",
+        "録画・録音",
+        "通訳の同席: English",
+    ] {
+        assert!(
+            body.contains(want),
+            "{want} missing from the reminder:\n{body}"
+        );
+    }
+    let to = msg.to().unwrap().first().unwrap();
+    assert_eq!(to.address().unwrap(), "taro@example.jp");
+}

@@ -76,6 +76,23 @@ impl Screen {
         }
     }
 
+    /// [`Screen::wait_for`] with a longer limit, for what the clock brings.
+    fn wait_for_within(&mut self, what: &str, secs: u64, pred: impl Fn(&vt100::Screen) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !pred(self.parser.screen()) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; screen:\n{}",
+                self.parser.screen().contents()
+            );
+            if let Ok(chunk) = self.rx.recv_timeout(left.min(Duration::from_millis(100))) {
+                self.bytes += chunk.len();
+                self.parser.process(&chunk);
+            }
+        }
+    }
+
     fn text(&self) -> String {
         self.parser.screen().contents()
     }
@@ -313,4 +330,96 @@ fn the_kiosk_resets_when_idle_ignores_stop_keys_and_leaves_only_with_the_pin() {
     }
     assert!(!screen.parser.screen().alternate_screen());
     assert!(!screen.parser.screen().hide_cursor());
+}
+
+/// Nobody types: a booking not started turns late at its start + the late
+/// minutes (a symbol and a word), its phone is offered on the status line,
+/// and the no-show falls by itself at the grace minutes. The rules are set
+/// to 1 and 2 minutes so that the test waits one minute, not ten.
+#[test]
+fn a_late_booking_turns_late_then_no_show_while_nobody_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let conf = d.with_extension("toml");
+    std::fs::write(
+        &conf,
+        soudan::config::BUILTIN
+            .replace("late_after_minutes = 5", "late_after_minutes = 1")
+            .replace("no_show_grace_minutes = 10", "no_show_grace_minutes = 2"),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", d)
+        .env("SOUDAN_NOW", "2026-12-01T09:00")
+        .env("SOUDAN_CONFIG", &conf)
+        .env_remove("SOUDAN_LANG")
+        .args([
+            "book",
+            "--date",
+            "2026-12-03",
+            "--time",
+            "10:00",
+            "--booth",
+            "1",
+            "--seeker",
+            "46010-9",
+            "--name",
+            "山田 太郎",
+            "--email",
+            "t@example.jp",
+            "--phone",
+            "090-1111-2222",
+            "--consent",
+            "--checklist",
+        ])
+        .output_limited()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let id = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    let (mut child, _master, mut writer, mut screen) = spawn(
+        100,
+        30,
+        &[
+            ("SOUDAN_DATA_DIR", d.as_os_str()),
+            ("SOUDAN_CONFIG", conf.as_os_str()),
+            ("SOUDAN_NOW", "2026-12-03T10:00:56".as_ref()),
+            ("LANG", "en_US.UTF-8".as_ref()),
+            ("SOUDAN_LANG", "en".as_ref()),
+        ],
+    );
+    screen.wait_for("the dashboard", |s| {
+        s.contents().contains("山田 **") || s.contents().contains("山田 ＊＊")
+    });
+    assert!(screen.text().contains("booked"), "{}", screen.text());
+    let started = Instant::now();
+    screen.wait_for_within("the late mark", 30, |s| s.contents().contains("? late"));
+    assert!(
+        screen.text().contains("090-1111-2222"),
+        "the phone to call: {}",
+        screen.text()
+    );
+    screen.wait_for_within("the no-show", 90, |s| s.contents().contains("no-show 山田"));
+    assert!(
+        started.elapsed() >= Duration::from_secs(50),
+        "the no-show fell a minute after the late mark, not before"
+    );
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let status = common::wait_pty(&mut child, "the dashboard after q");
+    assert!(status.success(), "{status:?}");
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", d)
+        .env("SOUDAN_NOW", "2026-12-03T10:03")
+        .env("SOUDAN_CONFIG", &conf)
+        .args(["day", "--date", "2026-12-03", "--json"])
+        .output_limited()
+        .unwrap();
+    let day: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let b = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(b["status"], "no_show", "{b}");
 }

@@ -124,7 +124,7 @@ impl Env {
     /// about the change was reported, so that no booking waits on the network.
     fn send_mail(&self) {
         let lang = self.lang;
-        if let Some(r) = crate::desk::mail::send(&self.loaded, &self.data_dir) {
+        if let Some(r) = crate::desk::mail::send_before_exit(&self.loaded, &self.data_dir) {
             match r.error {
                 None => self.say(&tr!(lang, "mail.sent", count = r.sent)),
                 Some(e) => self.say(&tr!(
@@ -260,6 +260,8 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             }
             env.say(&crate::desk::moved_line(env.lang, &booking));
             remote::say_note(env, &mail);
+            // The updated invitation goes out before the process ends.
+            env.send_mail();
             Ok(())
         }
         Command::Start { id, json } => change(env, &id, Event::Start, json, None),

@@ -228,6 +228,11 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
                 } else {
                     tr!(lang, "remind.done", count = list.len())
                 });
+                // In-process, the reminders go out before the process ends
+                // (a server sends them on its own).
+                if !dry_run && !list.is_empty() && matches!(link, Link::Local(_)) {
+                    env.send_mail();
+                }
                 Ok(())
             }
             other => Err(unexpected(other)),

@@ -130,6 +130,17 @@ pub fn send(loaded: &Loaded, data_dir: &Path) -> Option<SendReport> {
     Some(report)
 }
 
+/// [`send`], after a sender already at work in this process (one started
+/// in the background by the change itself) has finished: for a command
+/// about to end, which would otherwise cut that sender off mid-message.
+pub fn send_before_exit(loaded: &Loaded, data_dir: &Path) -> Option<SendReport> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while SENDING.load(Ordering::Acquire) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    send(loaded, data_dir)
+}
+
 /// [`send`] on a thread of its own: a screen never waits on the network.
 pub fn send_in_background(loaded: &Loaded, data_dir: &Path) {
     if loaded.config.mail.smtp_host.is_empty() {

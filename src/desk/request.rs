@@ -373,7 +373,8 @@ impl Request {
 pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error> {
     Ok(match req {
         Request::LoadDay { date } => {
-            let mut data = super::views::load_day(store, date)?;
+            let today = env.clock.local().date();
+            let mut data = super::views::load_day_at(store, date, Some(today))?;
             if !env.loaded.config.mail.smtp_host.is_empty() {
                 data.mail_queued =
                     crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).len();

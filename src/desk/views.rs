@@ -173,6 +173,17 @@ pub fn name_key(s: &str) -> String {
 
 /// Loads `date` and its month from the store.
 pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
+    load_day_at(store, date, None)
+}
+
+/// [`load_day`] on office day `today`: the month's days before it count
+/// what was not cancelled (a day of no-shows shows its count), the rest
+/// their live bookings.
+pub fn load_day_at(
+    store: &Store,
+    date: NaiveDate,
+    today: Option<NaiveDate>,
+) -> Result<DayData, StoreError> {
     let mut rows = Vec::new();
     for booking in store.day(date)? {
         let seeker = store.seeker(&booking.seeker)?;
@@ -199,7 +210,10 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
         .checked_add_months(chrono::Months::new(1))
         .and_then(|d| d.pred_opt())
         .unwrap_or(date);
-    let month = store.day_counts(first, last)?;
+    let month = match today {
+        Some(t) => store.day_counts_held(first, last, t)?,
+        None => store.day_counts(first, last)?,
+    };
     Ok(DayData {
         date: Some(date),
         rows,

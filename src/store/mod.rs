@@ -1654,6 +1654,29 @@ impl Store {
         Ok(out)
     }
 
+    /// Bookings per day in `from..=to` that were not cancelled (a day gone
+    /// by counts its completed, stopped and no-show
+    /// bookings too, so a day of no-shows is not blank). Days before
+    /// `past_before` are read booking by booking; the rest from the live
+    /// index alone.
+    pub fn day_counts_held(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        past_before: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, usize>, StoreError> {
+        let mut out = self.day_counts(past_before.max(from), to)?;
+        let end = past_before.pred_opt().unwrap_or(past_before).min(to);
+        if from <= end && from < past_before {
+            for b in self.range(from, end)? {
+                if b.status != Status::Cancelled {
+                    *out.entry(b.slot.date).or_insert(0) += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Live bookings (those holding a slot) per day in `from..=to`.
     pub fn day_counts(
         &self,
