@@ -283,6 +283,88 @@ fn frames(env: &Env, data: &Path) {
     }
 }
 
+/// The week view's frame (five days loaded through the same requests as
+/// the dashboard), searching by phone digits, and writing a day sheet.
+fn counter_day(env: &Env, data: &Path) {
+    let store = Store::open(data, "bench").unwrap();
+    let mut app = App::new(
+        env.lang,
+        Theme::new(false),
+        Arc::new(env.loaded.clone()),
+        env.clock.local(),
+    );
+    let day = load_day(&store, app.date).unwrap();
+    dispatch(env, &store, &mut app, Action::Loaded(Box::new(day))).unwrap();
+    let started = Instant::now();
+    dispatch(env, &store, &mut app, Action::Key(Key::Week)).unwrap();
+    let week_load = started.elapsed();
+    let week_rows: usize = app
+        .week
+        .as_ref()
+        .map(|w| w.iter().map(|d| d.rows.len()).sum())
+        .unwrap_or(0);
+    assert!(week_rows > 0, "the week view loaded its days");
+    println!(
+        "week view: five days loaded ({week_rows} bookings) in {:.1} ms",
+        ms(week_load)
+    );
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let mut times = Vec::new();
+        for i in 0..1000 {
+            let key = if i % 2 == 0 { Key::Down } else { Key::Up };
+            dispatch(env, &store, &mut app, Action::Key(key)).unwrap();
+            let started = Instant::now();
+            terminal.draw(|f| view::render(&app, f)).unwrap();
+            times.push(started.elapsed());
+        }
+        println!(
+            "week view frame {w}x{h}, 1000 frames: median {:.0} µs",
+            us(median(times)),
+        );
+    }
+    // Search by phone: the last four digits of a job seeker on record, and
+    // seven digits (one person).
+    let seekers = store.seekers().unwrap();
+    let phone = seekers
+        .iter()
+        .rev()
+        .find_map(|s| s.phone.as_ref().map(|p| p.as_str().to_string()))
+        .expect("the sample has phone numbers");
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    for q in [&digits[digits.len() - 4..], &digits[digits.len() - 7..]] {
+        let mut times = Vec::new();
+        let mut hits = 0;
+        for _ in 0..20 {
+            let started = Instant::now();
+            hits = soudan::desk::views::search(&store, q).unwrap().len();
+            times.push(started.elapsed());
+        }
+        println!(
+            "search by phone digits {q:?} ({} job seekers on record, {hits} hits), median of 20: {:.1} ms",
+            seekers.len(),
+            ms(median(times))
+        );
+    }
+    // The day sheet of the busiest sampled day: read, built, written.
+    let out = tempfile::tempdir().unwrap();
+    let mut times = Vec::new();
+    let mut size = 0;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let day = load_day(&store, app.date).unwrap();
+        let html = soudan::desk::sheet::html(&env.loaded, env.lang, &day, None, env.clock.now());
+        std::fs::write(out.path().join("sheet.html"), &html).unwrap();
+        times.push(started.elapsed());
+        size = html.len();
+    }
+    println!(
+        "day sheet ({} bookings, {size} bytes): read, built and written, median of 20: {:.1} ms",
+        load_day(&store, app.date).unwrap().rows.len(),
+        ms(median(times))
+    );
+}
+
 fn main() {
     let n: usize = std::env::var("SOUDAN_BENCH_BOOKINGS")
         .ok()
@@ -294,4 +376,5 @@ fn main() {
     queries(&env, &data, days);
     commits(&data);
     frames(&env, &data);
+    counter_day(&env, &data);
 }

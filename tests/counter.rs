@@ -958,3 +958,77 @@ fn the_month_counts_a_day_gone_by_of_no_shows_too() {
     let shown = soudan::desk::views::load_day_at(&store, next, Some(next)).unwrap();
     assert_eq!(shown.month.get(&day), Some(&23));
 }
+
+#[test]
+fn a_search_reads_the_same_records_as_text_and_finds_by_phone_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(book_as(
+        d,
+        NOW,
+        "2026-12-03",
+        "10:00",
+        Some("1"),
+        "46010-51",
+        "西郷 一郎",
+    ));
+    ok(run(
+        d,
+        &[
+            "book",
+            "--date",
+            "2026-12-03",
+            "--time",
+            "10:00",
+            "--booth",
+            "2",
+            "--seeker",
+            "46010-52",
+            "--name",
+            "Anna Berg",
+            "--email",
+            "Anna.Berg@example.jp",
+            "--phone",
+            "099-222-3344",
+            "--consent",
+            "--checklist",
+        ],
+    ));
+    let store = soudan::store::Store::open(d, "test").unwrap();
+    let full = store.seekers().unwrap();
+    let text = store.seeker_texts().unwrap();
+    assert_eq!(full.len(), text.len());
+    for (f, t) in full.iter().zip(&text) {
+        assert_eq!(f.number.as_str(), t.number);
+        assert_eq!(f.name.as_str(), t.name);
+        assert_eq!(f.kana.as_ref().map(|k| k.as_str().to_string()), t.kana);
+        assert_eq!(f.email.as_str(), t.email);
+        assert_eq!(f.phone.as_ref().map(|p| p.as_str().to_string()), t.phone);
+        assert_eq!(f.registered_on, t.registered_on);
+    }
+    let found = |q: &str| -> Vec<String> {
+        let mut v: Vec<String> = soudan::desk::views::search(&store, q)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.booking.seeker.to_string())
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(found("3344"), ["46010-52"]);
+    assert_eq!(
+        found("０９９－２２２"),
+        ["46010-52"],
+        "full-width digits and hyphens"
+    );
+    assert_eq!(found("5678"), ["46010-51"]);
+    assert_eq!(found("anna.berg@"), ["46010-52"]);
+    assert_eq!(found("ANNA"), ["46010-52"]);
+    assert_eq!(
+        found("やまだ"),
+        ["46010-51"],
+        "hiragana finds the katakana reading"
+    );
+    assert_eq!(found("西郷"), ["46010-51"]);
+    assert!(found("7777").is_empty());
+}

@@ -228,6 +228,14 @@ pub fn load_day_at(
 /// The form names are compared in: NFKC, no spaces, lower case, hiragana
 /// as katakana (so やまだ finds ヤマダ).
 fn fold(s: &str) -> String {
+    // ASCII (an email, a romaji name) needs no normalising.
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect();
+    }
     s.nfkc()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
@@ -279,25 +287,25 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
             // with or without hyphens.
             let digits: String = query.nfkc().filter(char::is_ascii_digit).collect();
             let by_phone = digits.len() >= 3 && digits.len() * 2 >= fold(query).len();
+            let mut buf = String::new();
             store
-                .seekers()?
+                .seeker_texts()?
                 .into_iter()
                 .filter(|s| {
-                    fold(s.name.as_str()).contains(&q)
-                        || s.kana
-                            .as_ref()
-                            .is_some_and(|k| fold(k.as_str()).contains(&q))
-                        || (q.contains('@') || q.len() >= 3) && fold(s.email.as_str()).contains(&q)
-                        || by_phone
-                            && s.phone.as_ref().is_some_and(|p| {
-                                p.as_str()
-                                    .chars()
-                                    .filter(char::is_ascii_digit)
-                                    .collect::<String>()
-                                    .contains(&digits)
-                            })
+                    if by_phone {
+                        // Digits are a phone number: no name holds them, and
+                        // the names need not be folded at all.
+                        return s.phone.as_ref().is_some_and(|p| {
+                            buf.clear();
+                            buf.extend(p.chars().filter(char::is_ascii_digit));
+                            buf.contains(&digits)
+                        });
+                    }
+                    fold(&s.name).contains(&q)
+                        || s.kana.as_ref().is_some_and(|k| fold(k).contains(&q))
+                        || (q.contains('@') || q.len() >= 3) && fold(&s.email).contains(&q)
                 })
-                .map(|s| s.number)
+                .filter_map(|s| JobSeekerNumber::parse(&s.number).ok())
                 .collect()
         }
     };

@@ -123,8 +123,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Style::new(),
         )];
         for (i, d) in days.iter().enumerate() {
+            // A symbol per booth while they fit; else how many are booked.
+            let fits = office.booths.len() * 2 < cell_w.saturating_sub(1);
             let text = match loaded[i] {
-                Some(day) => office
+                Some(day) if fits => office
                     .booths
                     .iter()
                     .map(|b| {
@@ -138,6 +140,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     })
                     .collect::<Vec<_>>()
                     .join(" "),
+                Some(day) => {
+                    let live = day
+                        .rows
+                        .iter()
+                        .filter(|r| r.booking.slot.start == *start && r.booking.status.is_live())
+                        .count();
+                    format!("{live}/{}", office.booths.len())
+                }
                 None => String::new(),
             };
             if *d == app.date && row == app.row {
