@@ -914,6 +914,25 @@ fn each_role_against_each_request_over_the_protocol() {
         ("seeker", r#"{"seeker":{"number":"46010-9"}}"#),
         ("check", r#""check""#),
         ("export", r#"{"export":{"offset":0}}"#),
+        (
+            "note",
+            r#"{"note":{"on":{"seeker":"46010-9"},"text":"calls back"}}"#,
+        ),
+        ("get_note", r#"{"get_note":{"on":{"seeker":"46010-9"}}}"#),
+        (
+            "block",
+            r#"{"block":{"date":"2026-12-10","from":"13:00:00","booth":2,"reason":"off"}}"#,
+        ),
+        (
+            "blocks",
+            r#"{"blocks":{"from":"2026-12-01","to":"2026-12-31"}}"#,
+        ),
+        ("unblock", r#"{"unblock":{"id":1}}"#),
+        ("remind", r#"{"remind":{"dry_run":true}}"#),
+        (
+            "booth_calendar",
+            r#"{"booth_calendar":{"booth":1,"from":"2026-12-01","to":"2026-12-31","full":false}}"#,
+        ),
         ("leave", r#""leave""#),
     ];
     let mut cases = 0;
@@ -941,6 +960,13 @@ fn each_role_against_each_request_over_the_protocol() {
                 "seeker",
                 "check",
                 "export",
+                "note",
+                "get_note",
+                "block",
+                "blocks",
+                "unblock",
+                "remind",
+                "booth_calendar",
             ][..],
         ),
     ] {
@@ -1129,7 +1155,7 @@ for i,r in enumerate({list}):
             "{audit}"
         );
     }
-    assert_eq!(cases, 39);
+    assert_eq!(cases, 60);
 }
 
 fn slot(date: &str, time: &str, booth: u8) -> soudan::domain::office::SlotRequest {
