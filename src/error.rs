@@ -353,6 +353,13 @@ fn violation_message(lang: Lang, v: &Violation, id: Option<BookingId>) -> String
             by = safe(by),
             until = hm(until)
         ),
+        Violation::SlotBlocked { slot, reason } if reason.is_empty() => tr!(
+            lang,
+            "rule.slot_blocked_plain",
+            date = slot.date,
+            time = hm(&slot.start),
+            booth = slot.booth
+        ),
         Violation::SlotBlocked { slot, reason } => tr!(
             lang,
             "rule.slot_blocked",

@@ -1032,3 +1032,75 @@ fn a_search_reads_the_same_records_as_text_and_finds_by_phone_digits() {
     assert_eq!(found("西郷"), ["46010-51"]);
     assert!(found("7777").is_empty());
 }
+
+/// To the kiosk, time taken off is full: its booking and its hold are
+/// refused without the staff's reason.
+#[test]
+fn the_kiosk_is_never_told_why_time_is_off() {
+    use soudan::desk::request::{Request, handle};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(book(d, "2026-12-03", "10:00", Some("1"), "46010-61"));
+    ok(run(
+        d,
+        &[
+            "block",
+            "--date",
+            "2026-12-04",
+            "--reason",
+            "counsellor off sick",
+        ],
+    ));
+    let g = soudan::cli::args::Global {
+        data_dir: Some(d.to_path_buf()),
+        config: None,
+        lang: Some("en".into()),
+        now: Some(NOW.into()),
+        ascii: false,
+        server: None,
+        config_may_be_missing: false,
+    };
+    let env = soudan::cli::Env::from_global(&g).unwrap();
+    let store = soudan::store::Store::open(d, "test").unwrap();
+    let slot = soudan::domain::office::SlotRequest {
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+        time: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+        booth: 1,
+    };
+    let e = handle(&env, &store, Request::Hold { slot }).unwrap_err();
+    let said = e.message(soudan::i18n::Lang::En);
+    assert!(
+        said.contains("taken off") && !said.contains("sick"),
+        "{said}"
+    );
+    let seeker = store
+        .seeker(&soudan::domain::seeker::JobSeekerNumber::parse("46010-61").unwrap())
+        .unwrap()
+        .unwrap();
+    let req = soudan::desk::BookingRequest {
+        slot,
+        late: soudan::domain::office::Override::None,
+        seeker,
+        channel: soudan::domain::booking::Channel::Kiosk,
+        documents: soudan::domain::terms::Document::ALL.to_vec(),
+        checklist: soudan::domain::terms::checklist_all_yes(),
+        interpreter: None,
+        caregiver: false,
+        contact: soudan::store::Contact::Keep,
+    };
+    let e = handle(&env, &store, Request::KioskBook(Box::new(req.clone()))).unwrap_err();
+    let said = e.message(soudan::i18n::Lang::En);
+    assert_eq!(e.exit_code(), 3);
+    assert!(
+        said.contains("already booked") && !said.contains("sick"),
+        "{said}"
+    );
+    // Staff booking the same slot are told why.
+    let mut staff = req;
+    staff.channel = soudan::domain::booking::Channel::Counter;
+    let e = handle(&env, &store, Request::Book(Box::new(staff))).unwrap_err();
+    assert!(
+        e.message(soudan::i18n::Lang::En)
+            .contains("counsellor off sick")
+    );
+}

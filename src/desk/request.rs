@@ -508,9 +508,11 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
                 .iter()
                 .find(|b| b.covers(&wanted))
             {
+                // A hold may be the kiosk's: the reason stays with staff.
+                let _ = b;
                 return Err(crate::domain::booking::Violation::SlotBlocked {
                     slot: wanted,
-                    reason: b.reason.clone(),
+                    reason: String::new(),
                 }
                 .into());
             }
@@ -620,7 +622,14 @@ pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error>
             req.late = crate::domain::office::Override::None;
             req.contact = crate::store::Contact::Keep;
             not_held(env, &req.slot)?;
-            let b = super::place(env, store, &req)?;
+            // Time taken off is full to the kiosk: its reason is for staff.
+            let b = super::place(env, store, &req).map_err(|e| match e {
+                Error::Rule {
+                    violation: crate::domain::booking::Violation::SlotBlocked { slot, .. },
+                    ..
+                } => Error::from(crate::domain::booking::Violation::SlotTaken { slot }),
+                other => other,
+            })?;
             env.holds.release(env.holder);
             let mail = super::mail::after_change(env, store, b.id, MailKind::Confirmation)?;
             Response::Booked {
