@@ -35,6 +35,36 @@ pub struct Config {
     pub server: ServerSection,
     #[serde(default)]
     pub access: AccessSection,
+    #[serde(default, skip_serializing_if = "StorageSection::is_default")]
+    pub storage: StorageSection,
+}
+
+/// Where the office's records are: the embedded database in the data dir
+/// (the default), or a PostgreSQL database shared by many offices.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSection {
+    /// `postgresql://USER@HOST/DB`, or `postgresql:///DB?host=/socket/dir`
+    /// for a local server; empty: the embedded database. `SOUDAN_STORE`
+    /// overrides it.
+    pub url: String,
+}
+
+impl StorageSection {
+    fn is_default(&self) -> bool {
+        self.url.is_empty()
+    }
+}
+
+impl Config {
+    /// The store's URL: `SOUDAN_STORE`, else `[storage] url`; empty: the
+    /// embedded database.
+    pub fn store_url(&self) -> String {
+        match std::env::var("SOUDAN_STORE") {
+            Ok(u) if !u.trim().is_empty() => u.trim().to_string(),
+            _ => self.storage.url.trim().to_string(),
+        }
+    }
 }
 
 /// Where the office's server listens, and how long one started for a

@@ -500,6 +500,12 @@ fn store_message(lang: Lang, s: &StoreError) -> String {
                 detail = safe(detail)
             )
         }
+        StoreError::Database { place, detail } => tr!(
+            lang,
+            "store.database",
+            place = safe(place),
+            detail = safe(detail)
+        ),
     }
 }
 

@@ -167,6 +167,23 @@ pub fn read_backup(path: &Path) -> Result<BackupFile, Invalid> {
 }
 
 pub fn import(env: &Env, path: &Path) -> Result<(), Error> {
+    import_to(env, path, None)
+}
+
+/// `soudan export` from a PostgreSQL store: this office's records, the
+/// same document the embedded database writes.
+pub fn export_pg(env: &Env, url: &str, out: Option<PathBuf>, force: bool) -> Result<(), Error> {
+    export_of(env, out, force, &|| {
+        let office = &env.loaded.config.office.code;
+        let mut pg = crate::store::pg::Pg::connect(url, office)?;
+        let s = pg.snapshot()?;
+        crate::desk::backup::snapshot_bytes(s, office)
+    })
+}
+
+/// `soudan import` into the embedded database, or (with `pg`) into this
+/// office's rows of a PostgreSQL database.
+pub fn import_to(env: &Env, path: &Path, pg: Option<&str>) -> Result<(), Error> {
     // The whole file is read and checked before the database is touched.
     let file = read_backup(path)?;
     // Every booking is held to the rules of a new one under this office's
@@ -187,7 +204,6 @@ pub fn import(env: &Env, path: &Path) -> Result<(), Error> {
                 .into(),
         );
     }
-    let store = env.store("soudan import")?;
     let counts = (file.bookings.len(), file.seekers.len(), file.audit.len());
     let snapshot = Snapshot {
         seekers: file.seekers,
@@ -197,7 +213,28 @@ pub fn import(env: &Env, path: &Path) -> Result<(), Error> {
         notes: file.notes,
         blocks: file.blocks,
     };
-    match store.restore(&snapshot) {
+    let restored = match pg {
+        Some(url) => {
+            let office = &env.loaded.config.office.code;
+            let mut db = crate::store::pg::Pg::connect(url, office)?;
+            match db.restore(&snapshot) {
+                Err(RestoreError::NotBlank) => {
+                    return Err(Error::Store(crate::store::StoreError::Database {
+                        place: db.place().to_string(),
+                        detail: tr!(
+                            env.lang,
+                            "store.pg_not_blank",
+                            office = office,
+                            place = db.place()
+                        ),
+                    }));
+                }
+                other => other,
+            }
+        }
+        None => env.store("soudan import")?.restore(&snapshot),
+    };
+    match restored {
         Ok(()) => {
             println!(
                 "{}",

@@ -213,10 +213,43 @@ fn server_route(env: &Env, command: Command) -> Result<Option<Command>, Error> {
     }
 }
 
+/// A command with a store URL (`[storage] url`, `SOUDAN_STORE`): so far
+/// PostgreSQL serves export, import and config; anything else says so.
+fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
+    if !crate::store::pg::is_postgres(url) {
+        return Err(Invalid::new("storage.url", crate::store::pg::shown(url), "store_url").into());
+    }
+    match command {
+        Command::Export { out, force } => backup::export_pg(env, url, out, force),
+        Command::Import { file } => backup::import_to(env, &file, Some(url)),
+        Command::Config => {
+            // The URL as shown anywhere: without its password.
+            let mut c = env.loaded.config.clone();
+            c.storage.url = crate::store::pg::shown(url);
+            print!("{}", c.to_toml());
+            Ok(())
+        }
+        _ => Err(pg_only(env, url)),
+    }
+}
+
+/// What a front end the PostgreSQL store does not serve yet says (exit 4).
+pub fn pg_only(env: &Env, url: &str) -> Error {
+    let place = crate::store::pg::shown(url);
+    Error::Store(crate::store::StoreError::Database {
+        detail: tr!(env.lang, "store.pg_only", place = place),
+        place,
+    })
+}
+
 /// Runs a command (not the dashboard). With the office's server given or
 /// answering at the data dir, a command that uses the database goes
 /// through it (or is refused saying so), never to the folder itself.
 pub fn run(env: &Env, command: Command) -> Result<(), Error> {
+    let url = env.loaded.config.store_url();
+    if !url.is_empty() {
+        return on_database(env, &url, command);
+    }
     let command = match server_route(env, command)? {
         Some(command) => command,
         None => return Ok(()),

@@ -35,7 +35,11 @@ pub struct BackupFile {
 
 /// The backup document of a store, as bytes (pretty JSON, one trailing newline).
 pub fn backup_bytes(store: &Store, office: &str) -> Result<Vec<u8>, Error> {
-    let s = store.snapshot()?;
+    snapshot_bytes(store.snapshot()?, office)
+}
+
+/// The backup document of a snapshot, from whichever store it was read.
+pub fn snapshot_bytes(s: crate::store::Snapshot, office: &str) -> Result<Vec<u8>, Error> {
     let file = BackupFile {
         format: FORMAT.into(),
         version: VERSION,

@@ -245,7 +245,7 @@ fn apply(tree: &sled::Tree, mut entries: Vec<(Vec<u8>, Vec<u8>)>) -> sled::Resul
 
 /// What a snapshot must hold together before anything is written: unique
 /// keys, bookings of known job seekers, audit events of known bookings.
-fn check_snapshot(s: &Snapshot) -> Result<(), RestoreError> {
+pub(crate) fn check_snapshot(s: &Snapshot) -> Result<(), RestoreError> {
     use std::collections::BTreeSet;
     let bad = |place: String, detail: &str| RestoreError::Record {
         place,

@@ -33,6 +33,7 @@
 mod backup;
 pub mod codec;
 mod keys;
+pub mod pg;
 mod staff;
 
 pub use backup::{NoteRecord, RestoreError, SeekerRefusals, Snapshot};
@@ -138,6 +139,9 @@ pub enum StoreError {
     /// refused and left exactly as it was.
     /// `others` names a few of the other files; empty: the path is no folder.
     NotADataDir { dir: PathBuf, others: Vec<String> },
+    /// A database server (PostgreSQL) refused or could not be reached;
+    /// `place` names it without any password.
+    Database { place: String, detail: String },
 }
 
 /// Why a process may not use a database with its clock.

@@ -1,0 +1,411 @@
+//! The PostgreSQL store: many offices in one database (`[storage] url =
+//! "postgresql://…"` or `SOUDAN_STORE`). So far it holds what a backup
+//! holds, so that an office moves between the embedded database and
+//! PostgreSQL (`soudan import`, `soudan export`, byte for byte); the schema
+//! carries the rules (one live booking per slot and per job seeker and day,
+//! an append-only audit trail) and every row its office.
+//!
+//! The schema is SQL files under `assets/sql/`, applied in order at the
+//! first connection, in one transaction under an advisory lock (two
+//! processes starting at once apply them once), with its version in
+//! `soudan_schema`; a database of a newer version is refused (exit 4), as a
+//! newer sled database is.
+
+use postgres::{Client, NoTls};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::backup::{NoteRecord, RestoreError, SeekerRefusals, Snapshot};
+use super::{AuditEvent, StoreError};
+use crate::domain::block::{Block, NoteOn};
+use crate::domain::booking::Booking;
+use crate::domain::seeker::Seeker;
+
+/// The schema's migrations, in order: (version, SQL).
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../assets/sql/0001_init.sql"))];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// The advisory lock the migrations are applied under (any number that
+/// no other program of the database uses; "soudan" in ASCII).
+const MIGRATION_LOCK: i64 = 0x736f_7564_616e;
+
+/// Rows per statement of a bulk write.
+const CHUNK: usize = 5_000;
+
+/// Whether a store URL names PostgreSQL.
+pub fn is_postgres(url: &str) -> bool {
+    let u = url.trim();
+    u.starts_with("postgresql://") || u.starts_with("postgres://")
+}
+
+/// The URL as it may be shown: without a password.
+pub fn shown(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.chars().take(200).collect();
+    };
+    let rest = match rest.split_once('@') {
+        Some((userinfo, host)) if !userinfo.contains('/') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{user}@{host}")
+        }
+        _ => rest.to_string(),
+    };
+    format!("{scheme}://{rest}").chars().take(200).collect()
+}
+
+/// One office's records in a PostgreSQL database.
+pub struct Pg {
+    client: Client,
+    office: String,
+    place: String,
+}
+
+fn fail(place: &str) -> impl Fn(postgres::Error) -> StoreError + '_ {
+    move |e| StoreError::Database {
+        place: place.to_string(),
+        detail: match e.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => e.to_string(),
+        },
+    }
+}
+
+fn json<T: Serialize>(place: &str, v: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(v).map_err(|e| StoreError::Database {
+        place: place.to_string(),
+        detail: e.to_string(),
+    })
+}
+
+fn from_json<T: DeserializeOwned>(
+    place: &str,
+    what: &str,
+    v: serde_json::Value,
+) -> Result<T, StoreError> {
+    serde_json::from_value(v).map_err(|e| StoreError::Damaged {
+        dir: place.into(),
+        detail: format!("a {what} record does not read back: {e}"),
+    })
+}
+
+impl Pg {
+    /// Connects (a Unix socket folder as `host=/path`, or TCP), applies the
+    /// migrations, and works for `office` from here on.
+    pub fn connect(url: &str, office: &str) -> Result<Pg, StoreError> {
+        let place = shown(url);
+        let config: postgres::Config =
+            url.parse()
+                .map_err(|e: postgres::Error| StoreError::Database {
+                    place: place.clone(),
+                    detail: e.to_string(),
+                })?;
+        let client = config.connect(NoTls).map_err(fail(&place))?;
+        let mut pg = Pg {
+            client,
+            office: office.to_string(),
+            place,
+        };
+        pg.migrate()?;
+        Ok(pg)
+    }
+
+    /// The database as it may be named in messages.
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
+    /// The schema version of the database (0: none yet).
+    pub fn schema_version(&mut self) -> Result<i32, StoreError> {
+        let place = self.place.clone();
+        let row = self
+            .client
+            .query_one("SELECT coalesce(max(version), 0) FROM soudan_schema", &[])
+            .map_err(fail(&place))?;
+        Ok(row.get(0))
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let place = self.place.clone();
+        let mut tx = self.client.transaction().map_err(fail(&place))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(fail(&place))?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS soudan_schema (version integer NOT NULL)")
+            .map_err(fail(&place))?;
+        let found: i32 = tx
+            .query_one("SELECT coalesce(max(version), 0) FROM soudan_schema", &[])
+            .map_err(fail(&place))?
+            .get(0);
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                dir: place.into(),
+                found: found as u32,
+                supported: SCHEMA_VERSION as u32,
+            });
+        }
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+            tx.batch_execute(sql).map_err(fail(&place))?;
+            tx.execute(
+                "INSERT INTO soudan_schema (version) VALUES ($1)",
+                &[version],
+            )
+            .map_err(fail(&place))?;
+        }
+        tx.commit().map_err(fail(&place))
+    }
+
+    /// Whether this office has no record at all.
+    pub fn is_blank(&mut self) -> Result<bool, StoreError> {
+        let place = self.place.clone();
+        let row = self
+            .client
+            .query_one(
+                "SELECT (SELECT count(*) FROM soudan_seeker WHERE office = $1)
+                      + (SELECT count(*) FROM soudan_booking WHERE office = $1)
+                      + (SELECT count(*) FROM soudan_audit WHERE office = $1)
+                      + (SELECT count(*) FROM soudan_note WHERE office = $1)
+                      + (SELECT count(*) FROM soudan_block WHERE office = $1)",
+                &[&self.office],
+            )
+            .map_err(fail(&place))?;
+        let n: i64 = row.get(0);
+        Ok(n == 0)
+    }
+
+    /// Writes `s` as this office's records, in one transaction: all of it
+    /// or nothing. Only into an office with no records.
+    pub fn restore(&mut self, s: &Snapshot) -> Result<(), RestoreError> {
+        super::backup::check_snapshot(s)?;
+        if !self.is_blank()? {
+            return Err(RestoreError::NotBlank);
+        }
+        let place = self.place.clone();
+        let office = self.office.clone();
+        let f = fail(&place);
+        let mut tx = self.client.transaction().map_err(&f)?;
+        tx.execute(
+            "INSERT INTO soudan_office (office) VALUES ($1) ON CONFLICT (office) DO NOTHING",
+            &[&office],
+        )
+        .map_err(&f)?;
+        for chunk in s.seekers.chunks(CHUNK) {
+            let numbers: Vec<&str> = chunk.iter().map(|x| x.number.as_str()).collect();
+            let records = chunk
+                .iter()
+                .map(|x| json(&place, x))
+                .collect::<Result<Vec<_>, _>>()?;
+            tx.execute(
+                "INSERT INTO soudan_seeker (office, number, record)
+                 SELECT $1, * FROM unnest($2::text[], $3::jsonb[])",
+                &[&office, &numbers, &records],
+            )
+            .map_err(&f)?;
+        }
+        for chunk in s.bookings.chunks(CHUNK) {
+            let ids: Vec<&str> = chunk.iter().map(|b| b.id.as_str()).collect();
+            let seekers: Vec<&str> = chunk.iter().map(|b| b.seeker.as_str()).collect();
+            let days: Vec<chrono::NaiveDate> = chunk.iter().map(|b| b.slot.date).collect();
+            let starts: Vec<chrono::NaiveTime> = chunk.iter().map(|b| b.slot.start).collect();
+            let booths: Vec<i16> = chunk.iter().map(|b| i16::from(b.slot.booth)).collect();
+            let statuses: Vec<String> = chunk
+                .iter()
+                .map(|b| {
+                    json(&place, &b.status).map(|v| v.as_str().unwrap_or_default().to_string())
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let records = chunk
+                .iter()
+                .map(|b| json(&place, b))
+                .collect::<Result<Vec<_>, _>>()?;
+            tx.execute(
+                "INSERT INTO soudan_booking (office, id, seeker, day, start_time, booth, status, record)
+                 SELECT $1, * FROM unnest($2::text[], $3::text[], $4::date[], $5::time[],
+                                          $6::int2[], $7::text[], $8::jsonb[])",
+                &[
+                    &office, &ids, &seekers, &days, &starts, &booths, &statuses, &records,
+                ],
+            )
+            .map_err(&f)?;
+        }
+        for chunk in s.refusals.chunks(CHUNK) {
+            let seekers: Vec<&str> = chunk.iter().map(|r| r.seeker.as_str()).collect();
+            let records = chunk
+                .iter()
+                .map(|r| json(&place, &r.refusals))
+                .collect::<Result<Vec<_>, _>>()?;
+            tx.execute(
+                "INSERT INTO soudan_refusals (office, seeker, record)
+                 SELECT $1, * FROM unnest($2::text[], $3::jsonb[])",
+                &[&office, &seekers, &records],
+            )
+            .map_err(&f)?;
+        }
+        for chunk in s.audit.chunks(CHUNK) {
+            let seqs: Vec<i64> = chunk
+                .iter()
+                .map(|e| i64::try_from(e.seq).unwrap_or(i64::MAX))
+                .collect();
+            let bookings: Vec<Option<&str>> = chunk
+                .iter()
+                .map(|e| e.booking.as_ref().map(|b| b.as_str()))
+                .collect();
+            let records = chunk
+                .iter()
+                .map(|e| json(&place, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            tx.execute(
+                "INSERT INTO soudan_audit (office, seq, booking, record)
+                 SELECT $1, * FROM unnest($2::int8[], $3::text[], $4::jsonb[])",
+                &[&office, &seqs, &bookings, &records],
+            )
+            .map_err(&f)?;
+        }
+        for n in &s.notes {
+            let (kind, key) = match &n.on {
+                NoteOn::Booking(id) => ("booking", id.as_str().to_string()),
+                NoteOn::Seeker(number) => ("seeker", number.as_str().to_string()),
+            };
+            tx.execute(
+                "INSERT INTO soudan_note (office, on_kind, on_key, record) VALUES ($1, $2, $3, $4)",
+                &[&office, &kind, &key, &json(&place, &n.note)?],
+            )
+            .map_err(&f)?;
+        }
+        for b in &s.blocks {
+            let id = i64::try_from(b.id).unwrap_or(i64::MAX);
+            tx.execute(
+                "INSERT INTO soudan_block (office, id, day, record) VALUES ($1, $2, $3, $4)",
+                &[&office, &id, &b.date, &json(&place, b)?],
+            )
+            .map_err(&f)?;
+        }
+        // New events, mails and blocks number on after the restored ones.
+        let audit_next = s.audit.iter().map(|e| e.seq).max().map_or(0, |m| m + 1);
+        let block_next = s.blocks.iter().map(|b| b.id).max().map_or(1, |m| m + 1);
+        tx.execute(
+            "UPDATE soudan_office SET audit_next = $2, block_next = $3 WHERE office = $1",
+            &[
+                &office,
+                &i64::try_from(audit_next).unwrap_or(i64::MAX),
+                &i64::try_from(block_next).unwrap_or(i64::MAX),
+            ],
+        )
+        .map_err(&f)?;
+        tx.commit().map_err(&f)?;
+        Ok(())
+    }
+
+    fn records<T: DeserializeOwned>(
+        &mut self,
+        what: &str,
+        sql: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let place = self.place.clone();
+        let rows = self
+            .client
+            .query(sql, &[&self.office])
+            .map_err(fail(&place))?;
+        rows.into_iter()
+            .map(|r| from_json(&place, what, r.get::<_, serde_json::Value>(0)))
+            .collect()
+    }
+
+    /// This office's records, each list in the order the embedded store
+    /// keeps them (so that an export is the same document from either).
+    pub fn snapshot(&mut self) -> Result<Snapshot, StoreError> {
+        let seekers: Vec<Seeker> = self.records(
+            "seeker",
+            "SELECT record FROM soudan_seeker WHERE office = $1 ORDER BY number COLLATE \"C\"",
+        )?;
+        let bookings: Vec<Booking> = self.records(
+            "booking",
+            "SELECT record FROM soudan_booking WHERE office = $1 ORDER BY id COLLATE \"C\"",
+        )?;
+        let place = self.place.clone();
+        let rows = self
+            .client
+            .query(
+                "SELECT seeker, record FROM soudan_refusals WHERE office = $1
+                 ORDER BY seeker COLLATE \"C\"",
+                &[&self.office],
+            )
+            .map_err(fail(&place))?;
+        let mut refusals = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seeker: String = r.get(0);
+            refusals.push(SeekerRefusals {
+                seeker: crate::domain::seeker::JobSeekerNumber::parse(&seeker).map_err(|_| {
+                    StoreError::Damaged {
+                        dir: place.clone().into(),
+                        detail: format!("a refusal names {seeker:?}, no job seeker number"),
+                    }
+                })?,
+                refusals: from_json(&place, "refusal", r.get::<_, serde_json::Value>(1))?,
+            });
+        }
+        let audit: Vec<AuditEvent> = self.records(
+            "audit",
+            "SELECT record FROM soudan_audit WHERE office = $1 ORDER BY seq",
+        )?;
+        let rows = self
+            .client
+            .query(
+                "SELECT on_kind, on_key, record FROM soudan_note WHERE office = $1
+                 ORDER BY on_kind = 'seeker', on_key COLLATE \"C\"",
+                &[&self.office],
+            )
+            .map_err(fail(&place))?;
+        let mut notes = Vec::with_capacity(rows.len());
+        for r in rows {
+            let kind: String = r.get(0);
+            let key: String = r.get(1);
+            let on = match kind.as_str() {
+                "booking" => crate::domain::booking::BookingId::parse(&key)
+                    .ok()
+                    .map(NoteOn::Booking),
+                _ => crate::domain::seeker::JobSeekerNumber::parse(&key)
+                    .ok()
+                    .map(NoteOn::Seeker),
+            }
+            .ok_or_else(|| StoreError::Damaged {
+                dir: place.clone().into(),
+                detail: format!("a note is on {kind} {key:?}, which names nothing"),
+            })?;
+            notes.push(NoteRecord {
+                on,
+                note: from_json(&place, "note", r.get::<_, serde_json::Value>(2))?,
+            });
+        }
+        let blocks: Vec<Block> = self.records(
+            "block",
+            "SELECT record FROM soudan_block WHERE office = $1 ORDER BY day, id",
+        )?;
+        Ok(Snapshot {
+            seekers,
+            bookings,
+            refusals,
+            audit,
+            notes,
+            blocks,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(
+            shown("postgresql://soudan:s3cret@db.example.jp:5432/soudan"),
+            "postgresql://soudan@db.example.jp:5432/soudan"
+        );
+        assert_eq!(
+            shown("postgresql:///soudan?host=/run/postgresql"),
+            "postgresql:///soudan?host=/run/postgresql"
+        );
+        assert!(is_postgres("postgres://x/y") && !is_postgres("/var/lib/soudan"));
+    }
+}

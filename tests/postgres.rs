@@ -1,0 +1,497 @@
+//! The PostgreSQL store against a real PostgreSQL server: a throwaway
+//! cluster made by `initdb` in a temporary folder (as the `postgres`
+//! account when the tests run as root, since initdb refuses root), served
+//! on a Unix socket in that folder, stopped at the end. Where PostgreSQL is
+//! not installed the tests say so loudly, and fail under `CI` (`.ci/run`
+//! installs Debian's `postgresql`).
+
+mod common;
+
+use common::Limited;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const NOW: &str = "2026-12-03T09:45";
+
+/// A PostgreSQL program: on PATH, else Debian's folder for version 15.
+fn program(name: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|f| f.is_file())
+    });
+    on_path.or_else(|| {
+        let f = Path::new("/usr/lib/postgresql/15/bin").join(name);
+        f.is_file().then_some(f)
+    })
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no arguments and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A command run as the `postgres` account when we are root.
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+/// A throwaway cluster with one database, `soudan`.
+struct Cluster {
+    root: tempfile::TempDir,
+    pg_ctl: PathBuf,
+}
+
+impl Cluster {
+    /// Starts one, or says why it cannot (and fails under CI).
+    fn start() -> Option<Cluster> {
+        let (Some(initdb), Some(pg_ctl)) = (program("initdb"), program("pg_ctl")) else {
+            let why = "PostgreSQL is not installed (initdb, pg_ctl)";
+            assert!(std::env::var_os("CI").is_none(), "{why}");
+            eprintln!("\n\n*** NOT RUN: {why}: the PostgreSQL store is NOT tested ***\n\n");
+            return None;
+        };
+        let root = tempfile::tempdir().unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let data = root.path().join("data");
+        let o = as_postgres(&initdb)
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ])
+            .output_limited()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let c = Cluster { root, pg_ctl };
+        let o = as_postgres(&c.pg_ctl)
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(c.root.path().join("log"))
+            .arg("-o")
+            .arg(format!(
+                "-k {} -c listen_addresses='' -p 5432",
+                c.root.path().display()
+            ))
+            .args(["-w", "start"])
+            .stdout(Stdio::null())
+            .output_limited()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "pg_ctl start: {}{}",
+            String::from_utf8_lossy(&o.stderr),
+            std::fs::read_to_string(c.root.path().join("log")).unwrap_or_default()
+        );
+        let mut admin = c.client("postgres");
+        admin.batch_execute("CREATE DATABASE soudan").unwrap();
+        Some(c)
+    }
+
+    fn socket_dir(&self) -> String {
+        self.root.path().display().to_string()
+    }
+
+    /// The URL soudan is given.
+    fn url(&self) -> String {
+        format!("postgresql://postgres@/soudan?host={}", self.socket_dir())
+    }
+
+    fn client(&self, db: &str) -> postgres::Client {
+        postgres::Client::connect(
+            &format!("host={} user=postgres dbname={db}", self.socket_dir()),
+            postgres::NoTls,
+        )
+        .unwrap()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = as_postgres(&self.pg_ctl)
+            .arg("-D")
+            .arg(self.root.path().join("data"))
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status_limited();
+    }
+}
+
+fn soudan(dir: &Path, store: Option<&str>, config: Option<&Path>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_soudan"));
+    c.env("SOUDAN_DATA_DIR", dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .env_remove("SOUDAN_SERVER")
+        .stdin(Stdio::null());
+    match store {
+        Some(u) => c.env("SOUDAN_STORE", u),
+        None => c.env_remove("SOUDAN_STORE"),
+    };
+    match config {
+        Some(p) => c.env("SOUDAN_CONFIG", p),
+        None => c.env_remove("SOUDAN_CONFIG"),
+    };
+    c.args(args).output_limited().unwrap()
+}
+
+fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// A sample office in the embedded database, with a note and a block, and
+/// its backup.
+fn sample(dir: &Path, config: Option<&Path>, seed: &str) -> Vec<u8> {
+    ok(soudan(dir, None, config, &["demo", "--seed", seed]));
+    let day = ok(soudan(
+        dir,
+        None,
+        config,
+        &["day", "--date", "2026-12-07", "--json"],
+    ));
+    let day: serde_json::Value = serde_json::from_str(&day).unwrap();
+    let first = day[0]["id"].as_str().unwrap().to_string();
+    ok(soudan(
+        dir,
+        None,
+        config,
+        &["note", &first, "calls back after 3pm"],
+    ));
+    let seeker = day[0]["seeker"].as_str().unwrap().to_string();
+    ok(soudan(
+        dir,
+        None,
+        config,
+        &["note", &seeker, "prefers mornings"],
+    ));
+    ok(soudan(
+        dir,
+        None,
+        config,
+        &[
+            "block",
+            "--date",
+            "2026-12-08",
+            "--from",
+            "13:00",
+            "--reason",
+            "training",
+        ],
+    ));
+    ok(soudan(dir, None, config, &["export"])).into_bytes()
+}
+
+#[test]
+fn an_office_moves_to_postgresql_and_back_byte_for_byte() {
+    let Some(pg) = Cluster::start() else { return };
+    let url = pg.url();
+    let work = tempfile::tempdir().unwrap();
+    let a_dir = work.path().join("a");
+    let a = sample(&a_dir, None, "7");
+    let file = work.path().join("a.json");
+    std::fs::write(&file, &a).unwrap();
+    // Into PostgreSQL, and out again: the same document.
+    let o = soudan(
+        &a_dir,
+        Some(&url),
+        None,
+        &["import", file.to_str().unwrap()],
+    );
+    let said = ok(o);
+    assert!(said.contains("bookings"), "{said}");
+    let b = ok(soudan(&a_dir, Some(&url), None, &["export"])).into_bytes();
+    assert!(a.len() > 10_000, "a real sample: {} bytes", a.len());
+    assert!(
+        a == b,
+        "the export from PostgreSQL differs from the one it was made of"
+    );
+    // And back into a blank embedded database: the same document again.
+    let c_dir = work.path().join("c");
+    let b_file = work.path().join("b.json");
+    std::fs::write(&b_file, &b).unwrap();
+    ok(soudan(
+        &c_dir,
+        None,
+        None,
+        &["import", b_file.to_str().unwrap()],
+    ));
+    let c = ok(soudan(&c_dir, None, None, &["export"])).into_bytes();
+    assert!(
+        a == c,
+        "back in the embedded database, the document changed"
+    );
+    ok(soudan(&c_dir, None, None, &["check"]));
+    // A second import into the same office is refused, and changes nothing.
+    let o = soudan(
+        &a_dir,
+        Some(&url),
+        None,
+        &["import", file.to_str().unwrap()],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already has records"));
+    // The file's checks come first: a broken backup is exit 2, nothing written.
+    let broken = work.path().join("broken.json");
+    std::fs::write(&broken, &a[..a.len() / 2]).unwrap();
+    let other = "postgresql://postgres@/soudan?host=".to_string() + &pg.socket_dir();
+    let o = soudan(
+        &a_dir,
+        Some(&other),
+        None,
+        &["import", broken.to_str().unwrap()],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // What the PostgreSQL store does not serve yet says so, exit 4.
+    for args in [
+        &["day"][..],
+        &[
+            "book",
+            "--date",
+            "2026-12-08",
+            "--time",
+            "10:00",
+            "--seeker",
+            "46010-1",
+            "--name",
+            "a b",
+            "--email",
+            "a@b.jp",
+            "--consent",
+            "--checklist",
+        ][..],
+        &["serve"][..],
+    ] {
+        let o = soudan(&a_dir, Some(&url), None, args);
+        assert_eq!(
+            o.status.code(),
+            Some(4),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("export, import and config"),
+            "{args:?}"
+        );
+    }
+    // The URL is never printed with its password.
+    let o = soudan(
+        &a_dir,
+        Some("postgresql://soudan:s3cret@/nowhere?host=/nonexistent"),
+        None,
+        &["config"],
+    );
+    let text = ok(o);
+    assert!(
+        text.contains("postgresql://soudan@") && !text.contains("s3cret"),
+        "{text}"
+    );
+    let o = soudan(
+        &a_dir,
+        Some("postgresql://soudan:s3cret@/nowhere?host=/nonexistent"),
+        None,
+        &["export"],
+    );
+    assert_eq!(o.status.code(), Some(4));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("s3cret"));
+}
+
+#[test]
+fn two_offices_in_one_database_see_only_their_own() {
+    let Some(pg) = Cluster::start() else { return };
+    let url = pg.url();
+    let work = tempfile::tempdir().unwrap();
+    let kagoshima = sample(&work.path().join("k"), None, "7");
+    let conf = work.path().join("kanoya.toml");
+    std::fs::write(
+        &conf,
+        soudan::config::BUILTIN
+            .replace("code = \"46010\"", "code = \"46020\"")
+            .replace(
+                "name_en = \"Hello Work Kagoshima\"",
+                "name_en = \"Hello Work Kanoya\"",
+            ),
+    )
+    .unwrap();
+    let kanoya = sample(&work.path().join("n"), Some(&conf), "8");
+    assert!(kagoshima != kanoya);
+    for (doc, config, name) in [
+        (&kagoshima, None, "k.json"),
+        (&kanoya, Some(conf.as_path()), "n.json"),
+    ] {
+        let f = work.path().join(name);
+        std::fs::write(&f, doc).unwrap();
+        ok(soudan(
+            work.path(),
+            Some(&url),
+            config,
+            &["import", f.to_str().unwrap()],
+        ));
+    }
+    let k = ok(soudan(work.path(), Some(&url), None, &["export"])).into_bytes();
+    let n = ok(soudan(work.path(), Some(&url), Some(&conf), &["export"])).into_bytes();
+    assert!(
+        k == kagoshima,
+        "Kagoshima's export holds exactly its own records"
+    );
+    assert!(n == kanoya, "Kanoya's export holds exactly its own records");
+    // Every row carries its office: the two are apart in every table.
+    let mut db = pg.client("soudan");
+    for table in [
+        "soudan_seeker",
+        "soudan_booking",
+        "soudan_audit",
+        "soudan_note",
+        "soudan_block",
+    ] {
+        let rows = db
+            .query(
+                &format!("SELECT office, count(*) FROM {table} GROUP BY office ORDER BY office"),
+                &[],
+            )
+            .unwrap();
+        let offices: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(offices, ["46010", "46020"], "{table}");
+    }
+}
+
+#[test]
+fn the_schema_keeps_the_rules_itself_and_a_newer_one_is_refused() {
+    let Some(pg) = Cluster::start() else { return };
+    let url = pg.url();
+    let work = tempfile::tempdir().unwrap();
+    // Four processes start on a blank database at once: the schema is
+    // made once, under the lock.
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_soudan"))
+                .env("SOUDAN_DATA_DIR", work.path())
+                .env("SOUDAN_NOW", NOW)
+                .env("SOUDAN_STORE", &url)
+                .env_remove("SOUDAN_CONFIG")
+                .args(["export"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = common::output_of(c, "soudan export on a blank database");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let mut db = pg.client("soudan");
+    let versions: Vec<i32> = db
+        .query("SELECT version FROM soudan_schema", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, [1]);
+    // An office with one booking.
+    let a = sample(&work.path().join("a"), None, "7");
+    let f = work.path().join("a.json");
+    std::fs::write(&f, &a).unwrap();
+    ok(soudan(
+        work.path(),
+        Some(&url),
+        None,
+        &["import", f.to_str().unwrap()],
+    ));
+    let live = db
+        .query_one(
+            "SELECT id, seeker, day, start_time, booth FROM soudan_booking
+             WHERE office = '46010' AND status = 'booked' ORDER BY id LIMIT 1",
+            &[],
+        )
+        .unwrap();
+    let (id, seeker): (String, String) = (live.get(0), live.get(1));
+    // A second live booking in that slot, or of that job seeker that day:
+    // the database refuses it whatever the program says.
+    let copy =
+        "INSERT INTO soudan_booking (office, id, seeker, day, start_time, booth, status, record)
+                SELECT office, $2, $3, day, start_time, $4, 'booked', record
+                FROM soudan_booking WHERE office = '46010' AND id = $1";
+    let other_seeker: String = db
+        .query_one(
+            "SELECT number FROM soudan_seeker WHERE office = '46010' AND number <> $1 LIMIT 1",
+            &[&seeker],
+        )
+        .unwrap()
+        .get(0);
+    let booth: i16 = live.get(4);
+    let e = db
+        .execute(copy, &[&id, &"ZZZZZ2", &other_seeker, &booth])
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+        "{e}"
+    );
+    assert!(e.to_string().contains("one_per_slot") || format!("{e:?}").contains("one_per_slot"));
+    let e = db
+        .execute(copy, &[&id, &"ZZZZZ3", &seeker, &(booth + 100)])
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("one_per_seeker_day"), "{e:?}");
+    // The audit trail cannot be changed or emptied.
+    let e = db
+        .execute(
+            "UPDATE soudan_audit SET booking = NULL WHERE office = '46010'",
+            &[],
+        )
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("append-only"), "{e:?}");
+    let e = db.execute("DELETE FROM soudan_audit", &[]).unwrap_err();
+    assert!(format!("{e:?}").contains("append-only"), "{e:?}");
+    // A database of a newer soudan: refused, exit 4, nothing changed.
+    db.execute("INSERT INTO soudan_schema (version) VALUES (99)", &[])
+        .unwrap();
+    let o = soudan(work.path(), Some(&url), None, &["export"]);
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("newer soudan"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
