@@ -48,11 +48,14 @@ pub struct StorageSection {
     /// for a local server; empty: the embedded database. `SOUDAN_STORE`
     /// overrides it.
     pub url: String,
+    /// Office codes whose statistics (aggregates only) this office may
+    /// read with `soudan stats --offices`, besides its own.
+    pub stats_offices: Vec<String>,
 }
 
 impl StorageSection {
     fn is_default(&self) -> bool {
-        self.url.is_empty()
+        self.url.is_empty() && self.stats_offices.is_empty()
     }
 }
 

@@ -371,6 +371,61 @@ fn two_offices_in_one_database_see_only_their_own() {
         "Kagoshima's export holds exactly its own records"
     );
     assert!(n == kanoya, "Kanoya's export holds exactly its own records");
+    // Statistics: the same from PostgreSQL as from the embedded database;
+    // two offices together only where the configuration allows it.
+    let range = [
+        "stats",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "json",
+    ];
+    let total = |text: &str| -> i64 {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["total"]["bookings"].as_i64().unwrap()
+    };
+    let embedded = ok(soudan(&work.path().join("k"), None, None, &range));
+    let from_pg = ok(soudan(work.path(), Some(&url), None, &range));
+    assert_eq!(embedded, from_pg, "the same statistics from either store");
+    let kanoya_total = total(&ok(soudan(
+        &work.path().join("n"),
+        None,
+        Some(&conf),
+        &range,
+    )));
+    let mut both = range.to_vec();
+    both.extend(["--offices", "46010,46020"]);
+    let o = soudan(work.path(), Some(&url), None, &both);
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("46020"));
+    let o = soudan(&work.path().join("k"), None, None, &both);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "the embedded store has one office"
+    );
+    let prefecture = work.path().join("prefecture.toml");
+    std::fs::write(
+        &prefecture,
+        format!(
+            "{}\n[storage]\nstats_offices = [\"46020\"]\n",
+            soudan::config::BUILTIN
+        ),
+    )
+    .unwrap();
+    let together = ok(soudan(work.path(), Some(&url), Some(&prefecture), &both));
+    assert_eq!(total(&together), total(&from_pg) + kanoya_total);
+    assert!(
+        !together.contains("46010-"),
+        "aggregates only: no job seeker in them"
+    );
     // Every row carries its office: the two are apart in every table.
     let mut db = pg.client("soudan");
     for table in [

@@ -297,6 +297,10 @@ pub enum Command {
         /// table, csv or json
         #[arg(long, default_value = "table")]
         format: String,
+        /// Office codes, comma-separated: their statistics together (the
+        /// PostgreSQL store; each one this office may read) [default: this office]
+        #[arg(long)]
+        offices: Option<String>,
     },
     /// Write the whole database as one JSON document (a backup; it holds personal data)
     Export {

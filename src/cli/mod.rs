@@ -222,6 +222,12 @@ fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
     match command {
         Command::Export { out, force } => backup::export_pg(env, url, out, force),
         Command::Import { file } => backup::import_to(env, &file, Some(url)),
+        Command::Stats {
+            from,
+            to,
+            format,
+            offices,
+        } => stats::stats_pg(env, url, &from, &to, &format, offices.as_deref()),
         Command::Config => {
             // The URL as shown anywhere: without its password.
             let mut c = env.loaded.config.clone();
@@ -360,7 +366,20 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::Check { json } => check(env, json),
         Command::Demo { days, seed } => demo(env, days, seed),
         Command::Export { out, force } => backup::export(env, out, force),
-        Command::Stats { from, to, format } => stats::stats(env, &from, &to, &format),
+        Command::Stats {
+            from,
+            to,
+            format,
+            offices,
+        } => {
+            let own = &env.loaded.config.office.code;
+            if let Some(list) = &offices
+                && stats::office_list(list)?.iter().any(|o| o != own)
+            {
+                return Err(Invalid::new("offices", list, "offices_pg").into());
+            }
+            stats::stats(env, &from, &to, &format)
+        }
         Command::Import { file } => backup::import(env, &file),
         Command::Audit {
             from,

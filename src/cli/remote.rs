@@ -401,7 +401,18 @@ pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
             }
             other => Err(unexpected(other)),
         },
-        Command::Stats { from, to, format } => {
+        Command::Stats {
+            from,
+            to,
+            format,
+            offices,
+        } => {
+            let own = &env.loaded.config.office.code;
+            if let Some(list) = &offices
+                && super::stats::office_list(list)?.iter().any(|o| o != own)
+            {
+                return Err(crate::domain::Invalid::new("offices", list, "offices_pg").into());
+            }
             super::stats::stats_of(env, &from, &to, &format, &|from, to| match call(
                 env,
                 c,

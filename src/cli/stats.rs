@@ -47,6 +47,57 @@ pub fn stats(env: &Env, from: &str, to: &str, format: &str) -> Result<(), Error>
     })
 }
 
+/// Office codes as typed: comma-separated, each 1 to 16 letters or digits,
+/// at most 100.
+pub fn office_list(s: &str) -> Result<Vec<String>, Invalid> {
+    crate::domain::bounded("offices", s, 2000, 2000)?;
+    let list: Vec<String> = s
+        .split(',')
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect();
+    if list.is_empty()
+        || list.len() > 100
+        || list
+            .iter()
+            .any(|x| x.len() > 16 || !x.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(Invalid::new("offices", s, "offices"));
+    }
+    Ok(list)
+}
+
+/// `soudan stats` on the PostgreSQL store: this office's, or (`--offices`)
+/// several offices' together, each one this configuration may read (its
+/// own and `[storage] stats_offices`). Aggregates only (Art. 7(2)): the
+/// bookings are counted here and never shown.
+pub fn stats_pg(
+    env: &Env,
+    url: &str,
+    from: &str,
+    to: &str,
+    format: &str,
+    offices: Option<&str>,
+) -> Result<(), Error> {
+    let own = env.loaded.config.office.code.clone();
+    let list = match offices {
+        Some(s) => office_list(s)?,
+        None => vec![own.clone()],
+    };
+    let allowed = &env.loaded.config.storage.stats_offices;
+    if let Some(o) = list.iter().find(|o| **o != own && !allowed.contains(o)) {
+        return Err(Error::NotAllowed {
+            what: tr!(env.lang, "stats.office_not_allowed", office = o),
+            role: Some(own),
+        });
+    }
+    stats_of(env, from, to, format, &|from, to| {
+        let mut pg = crate::store::pg::Pg::connect(url, &env.loaded.config.office.code)?;
+        let bookings = pg.bookings_of(&list, from, to)?;
+        Ok(compute(&env.loaded.office, &bookings, from, to))
+    })
+}
+
 /// `soudan stats` with the numbers from `get` (the folder itself, or the
 /// office's server): everything typed is checked before it is asked.
 pub fn stats_of(

@@ -311,6 +311,28 @@ impl Pg {
             .collect()
     }
 
+    /// The bookings of `offices` on the days `from..=to`, for statistics.
+    pub fn bookings_of(
+        &mut self,
+        offices: &[String],
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<Booking>, StoreError> {
+        let place = self.place.clone();
+        let rows = self
+            .client
+            .query(
+                "SELECT record FROM soudan_booking
+                 WHERE office = ANY($1) AND day BETWEEN $2 AND $3
+                 ORDER BY office, day, start_time, booth, id COLLATE \"C\"",
+                &[&offices, &from, &to],
+            )
+            .map_err(fail(&place))?;
+        rows.into_iter()
+            .map(|r| from_json(&place, "booking", r.get::<_, serde_json::Value>(0)))
+            .collect()
+    }
+
     /// This office's records, each list in the order the embedded store
     /// keeps them (so that an export is the same document from either).
     pub fn snapshot(&mut self) -> Result<Snapshot, StoreError> {
