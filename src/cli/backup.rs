@@ -217,6 +217,16 @@ pub fn import_to(env: &Env, path: &Path, pg: Option<&str>) -> Result<(), Error> 
         Some(url) => {
             let office = &env.loaded.config.office.code;
             let mut db = crate::store::pg::Pg::connect(url, office)?;
+            // The office takes the clock it is imported under, as a folder does.
+            db.claim_clock(env.clock.is_training())
+                .map_err(|e| match e {
+                    crate::store::ClockRefused::Store(s) => Error::Store(s),
+                    crate::store::ClockRefused::RealData => Error::Invalid(Invalid::new(
+                        "now",
+                        env.now_text.clone().unwrap_or_default(),
+                        "now_real_data",
+                    )),
+                })?;
             match db.restore(&snapshot) {
                 Err(RestoreError::NotBlank) => {
                     return Err(Error::Store(crate::store::StoreError::Database {

@@ -214,7 +214,8 @@ fn server_route(env: &Env, command: Command) -> Result<Option<Command>, Error> {
 }
 
 /// A command with a store URL (`[storage] url`, `SOUDAN_STORE`): so far
-/// PostgreSQL serves export, import and config; anything else says so.
+/// PostgreSQL serves export, import, book, stats and config; anything else
+/// says so.
 fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
     if !crate::store::pg::is_postgres(url) {
         return Err(Invalid::new("storage.url", crate::store::pg::shown(url), "store_url").into());
@@ -222,6 +223,7 @@ fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
     match command {
         Command::Export { out, force } => backup::export_pg(env, url, out, force),
         Command::Import { file } => backup::import_to(env, &file, Some(url)),
+        Command::Book(a) => book(env, a, None),
         Command::Stats {
             from,
             to,
@@ -516,6 +518,11 @@ fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<()
         let requests: Vec<BookingRequest> = booths.iter().map(|b| request(*b)).collect();
         return remote::book(env, link, requests, a.json);
     }
+    let url = env.loaded.config.store_url();
+    if crate::store::pg::is_postgres(&url) {
+        let requests: Vec<BookingRequest> = booths.iter().map(|b| request(*b)).collect();
+        return book_pg(env, &url, &requests, a.json);
+    }
 
     let store = env.open("soudan book")?;
     let before = store.seeker(&seeker.number)?;
@@ -564,6 +571,57 @@ fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<()
                 ..
             }) => last = Some(v),
             Err(e) => return Err(e),
+        }
+    }
+    Err(last
+        .map(Error::from)
+        .unwrap_or_else(|| Error::Internal("no booth".into())))
+}
+
+/// `soudan book` on the PostgreSQL store: the same checks and report, the
+/// transaction PostgreSQL's (see [`crate::store::pg::Pg::book`]); the
+/// mail is written from the office's queue before the id is printed.
+fn book_pg(env: &Env, url: &str, requests: &[BookingRequest], json: bool) -> Result<(), Error> {
+    let lang = env.lang;
+    let mut pg = crate::store::pg::Pg::connect(url, &env.loaded.config.office.code)?;
+    pg.claim_clock(env.clock.is_training())
+        .map_err(|e| match e {
+            crate::store::ClockRefused::Store(s) => Error::Store(s),
+            crate::store::ClockRefused::RealData => Error::Invalid(Invalid::new(
+                "now",
+                env.now_text.clone().unwrap_or_default(),
+                "now_real_data",
+            )),
+        })?;
+    let mut last = None;
+    for req in requests {
+        let new = crate::desk::booking::new_booking(env, req)?;
+        let contact = if req.channel == Channel::Kiosk {
+            crate::store::Contact::Keep
+        } else {
+            req.contact
+        };
+        match pg.book(&new, &env.ctx(Some(req.channel)), contact) {
+            Ok(booking) => {
+                let outbox = crate::mail::outbox(&env.loaded, &env.data_dir);
+                let drained = pg.write_mail(&env.loaded, &outbox);
+                let seeker = pg
+                    .seeker(booking.seeker.as_str())?
+                    .unwrap_or_else(|| req.seeker.clone());
+                if json {
+                    output::print_json(&output::booking_json(&booking, &seeker, 0, &env.loaded));
+                } else {
+                    println!("{}", booking.id);
+                }
+                env.say(&output::booked_line(lang, &booking));
+                env.say_mail(drained, booking.id, crate::store::MailKind::Confirmation);
+                env.send_mail();
+                return Ok(());
+            }
+            Err(crate::store::OpError::Rule(
+                v @ (Violation::SlotTaken { .. } | Violation::SlotBlocked { .. }),
+            )) => last = Some(v),
+            Err(e) => return Err(e.into()),
         }
     }
     Err(last

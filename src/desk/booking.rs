@@ -61,9 +61,27 @@ pub fn check_request(
 /// Books: the pure checks, then the store's transaction (slot, job
 /// seeker's day, refusal), flushed. The caller reports it and writes the mail.
 pub fn place(env: &Env, store: &Store, req: &BookingRequest) -> Result<Booking, Error> {
+    let new = new_booking(env, req)?;
+    // The kiosk never changes a record, whatever it was asked.
+    let contact = if req.channel == Channel::Kiosk {
+        crate::store::Contact::Keep
+    } else {
+        req.contact
+    };
+    Ok(store.book_once(
+        &new,
+        &env.ctx(Some(req.channel)),
+        contact,
+        env.once_key().as_deref(),
+    )?)
+}
+
+/// The booking a request makes, after its pure checks: what every store
+/// writes in its transaction.
+pub fn new_booking(env: &Env, req: &BookingRequest) -> Result<NewBooking, Error> {
     let office = &env.loaded.office;
     let (slot, consent) = check_request(office, req, env.clock.now())?;
-    let new = NewBooking {
+    Ok(NewBooking {
         slot,
         seeker: req.seeker.clone(),
         channel: req.channel,
@@ -81,19 +99,7 @@ pub fn place(env: &Env, store: &Store, req: &BookingRequest) -> Result<Booking, 
             Override::Staff(r) => Some(r.clone()),
             Override::None => None,
         },
-    };
-    // The kiosk never changes a record, whatever it was asked.
-    let contact = if req.channel == Channel::Kiosk {
-        crate::store::Contact::Keep
-    } else {
-        req.contact
-    };
-    Ok(store.book_once(
-        &new,
-        &env.ctx(Some(req.channel)),
-        contact,
-        env.once_key().as_deref(),
-    )?)
+    })
 }
 
 /// The bookings ahead (booked, from today on) whose consent was given to a

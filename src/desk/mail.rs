@@ -44,7 +44,7 @@ impl Drained {
     }
 }
 
-fn kind_of(k: MailKind) -> Kind {
+pub fn kind_of(k: MailKind) -> Kind {
     match k {
         MailKind::Confirmation => Kind::Confirmation,
         MailKind::Cancellation => Kind::Cancellation,

@@ -16,9 +16,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::backup::{NoteRecord, RestoreError, SeekerRefusals, Snapshot};
-use super::{AuditEvent, StoreError};
+use super::{AuditEvent, Contact, Ctx, MailIntent, MailKind, NewBooking, OpError, StoreError};
 use crate::domain::block::{Block, NoteOn};
-use crate::domain::booking::Booking;
+use crate::domain::booking::{Booking, BookingId};
 use crate::domain::seeker::Seeker;
 
 /// The schema's migrations, in order: (version, SQL).
@@ -411,6 +411,344 @@ impl Pg {
             notes,
             blocks,
         })
+    }
+}
+
+/// Whether a PostgreSQL error is worth trying the transaction again for
+/// (a serialization failure or a deadlock under concurrent writers).
+fn retryable(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+    })
+}
+
+/// How many times a transaction is tried before its failure is reported.
+const TRIES: usize = 5;
+
+enum Failed {
+    Op(OpError),
+    Db(postgres::Error),
+}
+
+impl From<postgres::Error> for Failed {
+    fn from(e: postgres::Error) -> Self {
+        Failed::Db(e)
+    }
+}
+
+impl From<OpError> for Failed {
+    fn from(e: OpError) -> Self {
+        Failed::Op(e)
+    }
+}
+
+impl Pg {
+    /// Lets this process use the office with its clock: an office made
+    /// under the real clock refuses a training one (`--now`), as a data
+    /// folder does; a new office takes the clock it was made under.
+    pub fn claim_clock(&mut self, training: bool) -> Result<(), super::ClockRefused> {
+        let place = self.place.clone();
+        let clock = if training { "training" } else { "real" };
+        let row = self
+            .client
+            .query_one(
+                "INSERT INTO soudan_office (office, clock) VALUES ($1, $2)
+                 ON CONFLICT (office) DO UPDATE SET office = EXCLUDED.office
+                 RETURNING clock",
+                &[&self.office, &clock],
+            )
+            .map_err(|e| super::ClockRefused::Store(fail(&place)(e)))?;
+        let found: String = row.get(0);
+        if found == "real" && training {
+            return Err(super::ClockRefused::RealData);
+        }
+        Ok(())
+    }
+
+    /// Books, in one transaction: the office's row locked (its writers go
+    /// one at a time, and its audit events are numbered densely), the job
+    /// seeker's record kept or replaced as `contact` says, refusals, blocks
+    /// and the slot checked, the booking, its audit events and its mail
+    /// written. The unique indexes stand behind the checks: a live booking
+    /// that got in anyway is the same refusal. Tried again on a
+    /// serialization failure or a deadlock, at most five times.
+    pub fn book(
+        &mut self,
+        new: &NewBooking,
+        ctx: &Ctx,
+        contact: Contact,
+    ) -> Result<Booking, OpError> {
+        let place = self.place.clone();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.book_once(new, ctx, contact) {
+                Ok(b) => return Ok(b),
+                Err(Failed::Op(e)) => return Err(e),
+                Err(Failed::Db(e)) if retryable(&e) && tries < TRIES => {
+                    std::thread::sleep(std::time::Duration::from_millis(5 * tries as u64));
+                }
+                Err(Failed::Db(e)) => return Err(OpError::Store(fail(&place)(e))),
+            }
+        }
+    }
+
+    fn book_once(
+        &mut self,
+        new: &NewBooking,
+        ctx: &Ctx,
+        contact: Contact,
+    ) -> Result<Booking, Failed> {
+        use crate::domain::booking::{Refusal, Status, Violation, active_refusal};
+        let place = self.place.clone();
+        let office = self.office.clone();
+        let mut tx = self.client.transaction()?;
+        tx.execute(
+            "INSERT INTO soudan_office (office) VALUES ($1) ON CONFLICT (office) DO NOTHING",
+            &[&office],
+        )?;
+        let row = tx.query_one(
+            "SELECT audit_next, mail_next FROM soudan_office WHERE office = $1 FOR UPDATE",
+            &[&office],
+        )?;
+        let (mut audit_next, mail_next): (i64, i64) = (row.get(0), row.get(1));
+        let number = new.seeker.number.as_str();
+        let stored: Option<Seeker> = match tx.query_opt(
+            "SELECT record FROM soudan_seeker WHERE office = $1 AND number = $2",
+            &[&office, &number],
+        )? {
+            Some(r) => Some(from_json(&place, "seeker", r.get(0)).map_err(OpError::Store)?),
+            None => None,
+        };
+        let (record, changed) = match &stored {
+            None => (new.seeker.clone(), false),
+            Some(s) => {
+                let fields = s.contact_changes(&new.seeker);
+                if !fields.is_empty() && contact == Contact::Keep {
+                    return Err(OpError::Rule(Violation::ContactDiffers { fields }).into());
+                }
+                (
+                    s.merged(&new.seeker, contact == Contact::Replace),
+                    !fields.is_empty(),
+                )
+            }
+        };
+        if let Some(r) = tx.query_opt(
+            "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
+            &[&office, &number],
+        )? {
+            let list: Vec<Refusal> =
+                from_json(&place, "refusal", r.get(0)).map_err(OpError::Store)?;
+            if let Some(r) = active_refusal(&list) {
+                return Err(OpError::Rule(Violation::SeekerRefused {
+                    since: r.since,
+                    reason: r.reason.clone(),
+                })
+                .into());
+            }
+        }
+        let slot = new.slot;
+        for r in tx.query(
+            "SELECT record FROM soudan_block WHERE office = $1 AND day = $2",
+            &[&office, &slot.date],
+        )? {
+            let b: Block = from_json(&place, "block", r.get(0)).map_err(OpError::Store)?;
+            if b.covers(&slot) {
+                return Err(OpError::Rule(Violation::SlotBlocked {
+                    slot,
+                    reason: b.reason,
+                })
+                .into());
+            }
+        }
+        let booth = i16::from(slot.booth);
+        if tx
+            .query_opt(
+                "SELECT 1 FROM soudan_booking WHERE office = $1 AND day = $2 AND start_time = $3
+                 AND booth = $4 AND status NOT IN ('cancelled', 'no_show')",
+                &[&office, &slot.date, &slot.start, &booth],
+            )?
+            .is_some()
+        {
+            return Err(OpError::Rule(Violation::SlotTaken { slot }).into());
+        }
+        if let Some(r) = tx.query_opt(
+            "SELECT id FROM soudan_booking WHERE office = $1 AND seeker = $2 AND day = $3
+             AND status NOT IN ('cancelled', 'no_show')",
+            &[&office, &number, &slot.date],
+        )? {
+            let id: String = r.get(0);
+            if let Ok(id) = BookingId::parse(&id) {
+                return Err(OpError::Rule(Violation::SeekerBookedThatDay {
+                    date: slot.date,
+                    id,
+                })
+                .into());
+            }
+        }
+        let id = BookingId::from_random(fastrand::u64(..));
+        let booking = new.booking(id, ctx.at);
+        let seeker_json = json(&place, &record).map_err(OpError::Store)?;
+        if stored.as_ref() != Some(&record) {
+            tx.execute(
+                "INSERT INTO soudan_seeker (office, number, record) VALUES ($1, $2, $3)
+                 ON CONFLICT (office, number) DO UPDATE SET record = EXCLUDED.record",
+                &[&office, &number, &seeker_json],
+            )?;
+        }
+        let status = json(&place, &Status::Booked).map_err(OpError::Store)?;
+        let status = status.as_str().unwrap_or("booked").to_string();
+        let inserted = tx.execute(
+            "INSERT INTO soudan_booking (office, id, seeker, day, start_time, booth, status, record)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &office,
+                &id.as_str(),
+                &number,
+                &slot.date,
+                &slot.start,
+                &booth,
+                &status,
+                &json(&place, &booking).map_err(OpError::Store)?,
+            ],
+        );
+        if let Err(e) = inserted {
+            // Another writer's booking got in after the checks: the same
+            // refusal as the check's (the unique indexes are the rule).
+            let name = e.as_db_error().and_then(|d| d.constraint()).unwrap_or("");
+            if name == "soudan_booking_one_per_slot" {
+                return Err(OpError::Rule(Violation::SlotTaken { slot }).into());
+            }
+            return Err(e.into());
+        }
+        let mut audit = |tx: &mut postgres::Transaction<'_>,
+                         action: &str,
+                         booking: Option<BookingId>,
+                         seeker: Option<&crate::domain::seeker::JobSeekerNumber>,
+                         to: Option<Status>|
+         -> Result<(), Failed> {
+            let ev = AuditEvent {
+                seq: audit_next as u64,
+                at: ctx.at,
+                user: ctx.actor.user.clone(),
+                terminal: ctx.actor.terminal.clone(),
+                channel: ctx.channel,
+                action: action.to_string(),
+                booking,
+                seeker: seeker.cloned(),
+                from: None,
+                to,
+            };
+            tx.execute(
+                "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, $3, $4)",
+                &[
+                    &office,
+                    &audit_next,
+                    &booking.as_ref().map(|b| b.as_str()),
+                    &json(&place, &ev).map_err(OpError::Store)?,
+                ],
+            )?;
+            audit_next += 1;
+            Ok(())
+        };
+        if changed {
+            audit(&mut tx, "contact", None, Some(&record.number), None)?;
+        }
+        audit(&mut tx, "book", Some(id), None, Some(Status::Booked))?;
+        let intent = MailIntent {
+            seq: mail_next as u64,
+            booking: id,
+            kind: MailKind::Confirmation,
+            at: ctx.at,
+        };
+        tx.execute(
+            "INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)",
+            &[
+                &office,
+                &mail_next,
+                &json(&place, &intent).map_err(OpError::Store)?,
+            ],
+        )?;
+        tx.execute(
+            "UPDATE soudan_office SET audit_next = $2, mail_next = $3 WHERE office = $1",
+            &[&office, &audit_next, &(mail_next + 1)],
+        )?;
+        // PostgreSQL's commit is durable (synchronous_commit) before it returns.
+        tx.commit()?;
+        Ok(booking)
+    }
+
+    /// A booking of this office.
+    pub fn booking(&mut self, id: BookingId) -> Result<Option<Booking>, StoreError> {
+        let place = self.place.clone();
+        let row = self
+            .client
+            .query_opt(
+                "SELECT record FROM soudan_booking WHERE office = $1 AND id = $2",
+                &[&self.office, &id.as_str()],
+            )
+            .map_err(fail(&place))?;
+        row.map(|r| from_json(&place, "booking", r.get(0)))
+            .transpose()
+    }
+
+    /// A job seeker of this office.
+    pub fn seeker(&mut self, number: &str) -> Result<Option<Seeker>, StoreError> {
+        let place = self.place.clone();
+        let row = self
+            .client
+            .query_opt(
+                "SELECT record FROM soudan_seeker WHERE office = $1 AND number = $2",
+                &[&self.office, &number],
+            )
+            .map_err(fail(&place))?;
+        row.map(|r| from_json(&place, "seeker", r.get(0)))
+            .transpose()
+    }
+
+    /// Writes this office's queued mail into `outbox` (each under its queue
+    /// number, so a second writer writes nothing twice) and takes it off
+    /// the queue.
+    pub fn write_mail(
+        &mut self,
+        loaded: &crate::config::Loaded,
+        outbox: &std::path::Path,
+    ) -> Result<crate::desk::mail::Drained, StoreError> {
+        let place = self.place.clone();
+        let mut out = crate::desk::mail::Drained::default();
+        let queue: Vec<MailIntent> = self.records(
+            "mail",
+            "SELECT record FROM soudan_mail_queue WHERE office = $1 ORDER BY seq",
+        )?;
+        for intent in queue {
+            if let Some(b) = self.booking(intent.booking)?
+                && let Some(s) = self.seeker(b.seeker.as_str())?
+            {
+                let kind = crate::desk::mail::kind_of(intent.kind);
+                let written = crate::mail::compose(kind, &b, &s, loaded, intent.at).and_then(|m| {
+                    crate::mail::write_once(outbox, kind, &b, intent.at, intent.seq, &m)
+                });
+                match written {
+                    Ok(path) => out.written.push(crate::desk::mail::Written {
+                        booking: b.id,
+                        kind: intent.kind,
+                        path,
+                    }),
+                    Err(e) => {
+                        out.error = Some(e.0);
+                        break;
+                    }
+                }
+            }
+            self.client
+                .execute(
+                    "DELETE FROM soudan_mail_queue WHERE office = $1 AND seq = $2",
+                    &[&self.office, &(intent.seq as i64)],
+                )
+                .map_err(fail(&place))?;
+        }
+        Ok(out)
     }
 }
 
