@@ -214,8 +214,8 @@ fn server_route(env: &Env, command: Command) -> Result<Option<Command>, Error> {
 }
 
 /// A command with a store URL (`[storage] url`, `SOUDAN_STORE`): so far
-/// PostgreSQL serves export, import, book, stats and config; anything else
-/// says so.
+/// PostgreSQL serves export, import, book, the changes of status, day,
+/// sweep, stats and config; anything else says so.
 fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
     if !crate::store::pg::is_postgres(url) {
         return Err(Invalid::new("storage.url", crate::store::pg::shown(url), "store_url").into());
@@ -224,6 +224,51 @@ fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
         Command::Export { out, force } => backup::export_pg(env, url, out, force),
         Command::Import { file } => backup::import_to(env, &file, Some(url)),
         Command::Book(a) => book(env, a, None),
+        Command::Cancel {
+            id,
+            reason: r,
+            json,
+        } => {
+            let event = Event::Cancel {
+                reason: reason("reason", &r)?,
+            };
+            change_pg(env, url, &id, event, json, Some(Channel::Phone))
+        }
+        Command::Start { id, json } => change_pg(env, url, &id, Event::Start, json, None),
+        Command::Unstart { id, json } => change_pg(env, url, &id, Event::Unstart, json, None),
+        Command::Finish { id, json } => change_pg(env, url, &id, Event::Finish, json, None),
+        Command::Stop {
+            id,
+            reason: r,
+            json,
+        } => {
+            let event = Event::Stop {
+                reason: reason("reason", &r)?,
+            };
+            change_pg(env, url, &id, event, json, None)
+        }
+        Command::Correct {
+            id,
+            reason: r,
+            json,
+        } => {
+            let event = Event::CorrectNoShow {
+                reason: reason("reason", &r)?,
+            };
+            change_pg(env, url, &id, event, json, None)
+        }
+        Command::Day { date, json } => day_pg(env, url, date.as_deref(), json),
+        Command::Sweep { json } => {
+            let mut pg = pg_open(env, url)?;
+            let swept = pg_sweep(env, &mut pg)?;
+            if json {
+                let ids: Vec<String> = swept.iter().map(|b| b.id.to_string()).collect();
+                output::print_json(&serde_json::json!({ "no_shows": swept.len(), "ids": ids }));
+            } else {
+                println!("{}", tr!(env.lang, "sweep.done", count = swept.len()));
+            }
+            Ok(())
+        }
         Command::Stats {
             from,
             to,
@@ -578,11 +623,8 @@ fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<()
         .unwrap_or_else(|| Error::Internal("no booth".into())))
 }
 
-/// `soudan book` on the PostgreSQL store: the same checks and report, the
-/// transaction PostgreSQL's (see [`crate::store::pg::Pg::book`]); the
-/// mail is written from the office's queue before the id is printed.
-fn book_pg(env: &Env, url: &str, requests: &[BookingRequest], json: bool) -> Result<(), Error> {
-    let lang = env.lang;
+/// The office in a PostgreSQL database, with this process's clock claimed.
+fn pg_open(env: &Env, url: &str) -> Result<crate::store::pg::Pg, Error> {
     let mut pg = crate::store::pg::Pg::connect(url, &env.loaded.config.office.code)?;
     pg.claim_clock(env.clock.is_training())
         .map_err(|e| match e {
@@ -593,6 +635,90 @@ fn book_pg(env: &Env, url: &str, requests: &[BookingRequest], json: bool) -> Res
                 "now_real_data",
             )),
         })?;
+    Ok(pg)
+}
+
+/// The no-show rule catching up with the clock, as at every open of the
+/// embedded database; what it queued is written.
+fn pg_sweep(env: &Env, pg: &mut crate::store::pg::Pg) -> Result<Vec<Booking>, Error> {
+    let swept = pg.sweep(
+        env.clock.local(),
+        env.loaded.office.rules.grace(),
+        env.clock.offset(),
+        &env.actor.terminal,
+    )?;
+    Ok(swept)
+}
+
+/// A change of status on the PostgreSQL store: the desk's rule for it
+/// (start and finish on the day, ...), PostgreSQL's transaction.
+fn change_pg(
+    env: &Env,
+    url: &str,
+    id: &str,
+    event: Event,
+    json: bool,
+    channel: Option<Channel>,
+) -> Result<(), Error> {
+    let id = BookingId::parse(id)?;
+    let mut pg = pg_open(env, url)?;
+    pg_sweep(env, &mut pg)?;
+    let office = &env.loaded.office;
+    let now = env.clock.local();
+    let booking = pg
+        .apply(id, &event, &env.ctx(channel), &|b| {
+            office.check_event(b, &event, now)
+        })
+        .map_err(|e| Error::from(e).about(id))?;
+    if json {
+        let seeker = pg
+            .seeker(booking.seeker.as_str())?
+            .ok_or_else(|| Error::Internal(format!("booking {id} names no job seeker")))?;
+        let no_shows =
+            crate::domain::booking::no_show_count(&pg.seeker_bookings(booking.seeker.as_str())?);
+        output::print_json(&output::booking_json(
+            &booking,
+            &seeker,
+            no_shows,
+            &env.loaded,
+        ));
+    }
+    env.say(&changed_line(env.lang, &booking));
+    if matches!(event, Event::Cancel { .. }) {
+        let drained = crate::desk::mail::write_queued_pg(&mut pg, &env.loaded, &env.data_dir);
+        env.say_mail(drained, booking.id, crate::store::MailKind::Cancellation);
+        env.send_mail();
+    }
+    Ok(())
+}
+
+/// `soudan day` on the PostgreSQL store.
+fn day_pg(env: &Env, url: &str, date: Option<&str>, json: bool) -> Result<(), Error> {
+    let date = match date {
+        Some(s) => parse_date("date", s)?,
+        None => env.clock.local().date(),
+    };
+    let mut pg = pg_open(env, url)?;
+    pg_sweep(env, &mut pg)?;
+    let bookings = pg.day(date)?;
+    let mut rows = Vec::with_capacity(bookings.len());
+    for b in &bookings {
+        let seeker = pg.seeker(b.seeker.as_str())?;
+        let no_shows =
+            crate::domain::booking::no_show_count(&pg.seeker_bookings(b.seeker.as_str())?);
+        rows.push((b, seeker, no_shows));
+    }
+    output::print_day_or_json(env.lang, &env.loaded, date, &rows, json);
+    Ok(())
+}
+
+/// `soudan book` on the PostgreSQL store: the same checks and report, the
+/// transaction PostgreSQL's (see [`crate::store::pg::Pg::book`]); the
+/// mail is written from the office's queue before the id is printed.
+fn book_pg(env: &Env, url: &str, requests: &[BookingRequest], json: bool) -> Result<(), Error> {
+    let lang = env.lang;
+    let mut pg = pg_open(env, url)?;
+    pg_sweep(env, &mut pg)?;
     let mut last = None;
     for req in requests {
         let new = crate::desk::booking::new_booking(env, req)?;
@@ -603,8 +729,8 @@ fn book_pg(env: &Env, url: &str, requests: &[BookingRequest], json: bool) -> Res
         };
         match pg.book(&new, &env.ctx(Some(req.channel)), contact) {
             Ok(booking) => {
-                let outbox = crate::mail::outbox(&env.loaded, &env.data_dir);
-                let drained = pg.write_mail(&env.loaded, &outbox);
+                let drained =
+                    crate::desk::mail::write_queued_pg(&mut pg, &env.loaded, &env.data_dir);
                 let seeker = pg
                     .seeker(booking.seeker.as_str())?
                     .unwrap_or_else(|| req.seeker.clone());

@@ -44,7 +44,7 @@ impl Drained {
     }
 }
 
-pub fn kind_of(k: MailKind) -> Kind {
+fn kind_of(k: MailKind) -> Kind {
     match k {
         MailKind::Confirmation => Kind::Confirmation,
         MailKind::Cancellation => Kind::Cancellation,
@@ -106,6 +106,46 @@ pub fn write_queued(
         }
     }
     store.mail_done_many(&done)?;
+    Ok(out)
+}
+
+/// [`write_queued`] for an office on the PostgreSQL store: each mail under
+/// its queue number (a second writer writes nothing twice), then taken off
+/// the queue.
+pub fn write_queued_pg(
+    pg: &mut crate::store::pg::Pg,
+    loaded: &Loaded,
+    data_dir: &Path,
+) -> Result<Drained, StoreError> {
+    let mut out = Drained::default();
+    let queue = pg.mail_queue()?;
+    if queue.is_empty() {
+        return Ok(out);
+    }
+    let outbox = crate::mail::outbox(loaded, data_dir);
+    crate::mail::remove_unfinished(&outbox);
+    for intent in queue {
+        if let Some(b) = pg.booking(intent.booking)?
+            && let Some(s) = pg.seeker(b.seeker.as_str())?
+        {
+            let kind = kind_of(intent.kind);
+            let written = crate::mail::compose(kind, &b, &s, loaded, intent.at).and_then(|m| {
+                crate::mail::write_once(&outbox, kind, &b, intent.at, intent.seq, &m)
+            });
+            match written {
+                Ok(path) => out.written.push(Written {
+                    booking: b.id,
+                    kind: intent.kind,
+                    path,
+                }),
+                Err(e) => {
+                    out.error = Some(e.0);
+                    break;
+                }
+            }
+        }
+        pg.mail_done(intent.seq)?;
+    }
     Ok(out)
 }
 

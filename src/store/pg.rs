@@ -707,48 +707,227 @@ impl Pg {
             .transpose()
     }
 
-    /// Writes this office's queued mail into `outbox` (each under its queue
-    /// number, so a second writer writes nothing twice) and takes it off
-    /// the queue.
-    pub fn write_mail(
-        &mut self,
-        loaded: &crate::config::Loaded,
-        outbox: &std::path::Path,
-    ) -> Result<crate::desk::mail::Drained, StoreError> {
-        let place = self.place.clone();
-        let mut out = crate::desk::mail::Drained::default();
-        let queue: Vec<MailIntent> = self.records(
+    /// This office's queued mails, oldest first.
+    pub fn mail_queue(&mut self) -> Result<Vec<MailIntent>, StoreError> {
+        self.records(
             "mail",
             "SELECT record FROM soudan_mail_queue WHERE office = $1 ORDER BY seq",
-        )?;
-        for intent in queue {
-            if let Some(b) = self.booking(intent.booking)?
-                && let Some(s) = self.seeker(b.seeker.as_str())?
-            {
-                let kind = crate::desk::mail::kind_of(intent.kind);
-                let written = crate::mail::compose(kind, &b, &s, loaded, intent.at).and_then(|m| {
-                    crate::mail::write_once(outbox, kind, &b, intent.at, intent.seq, &m)
-                });
-                match written {
-                    Ok(path) => out.written.push(crate::desk::mail::Written {
-                        booking: b.id,
-                        kind: intent.kind,
-                        path,
-                    }),
-                    Err(e) => {
-                        out.error = Some(e.0);
-                        break;
-                    }
+        )
+    }
+
+    /// Takes a written mail off the queue.
+    pub fn mail_done(&mut self, seq: u64) -> Result<(), StoreError> {
+        let place = self.place.clone();
+        self.client
+            .execute(
+                "DELETE FROM soudan_mail_queue WHERE office = $1 AND seq = $2",
+                &[&self.office, &i64::try_from(seq).unwrap_or(i64::MAX)],
+            )
+            .map_err(fail(&place))?;
+        Ok(())
+    }
+}
+
+impl Pg {
+    fn bookings(
+        &mut self,
+        sql: &str,
+        key: &(dyn postgres::types::ToSql + Sync),
+    ) -> Result<Vec<Booking>, StoreError> {
+        let place = self.place.clone();
+        let rows = self
+            .client
+            .query(sql, &[&self.office, key])
+            .map_err(fail(&place))?;
+        rows.into_iter()
+            .map(|r| from_json(&place, "booking", r.get::<_, serde_json::Value>(0)))
+            .collect()
+    }
+
+    /// Every booking of `date` (cancelled ones too), by start time then booth.
+    pub fn day(&mut self, date: chrono::NaiveDate) -> Result<Vec<Booking>, StoreError> {
+        self.bookings(
+            "SELECT record FROM soudan_booking WHERE office = $1 AND day = $2
+             ORDER BY start_time, booth, id COLLATE \"C\"",
+            &date,
+        )
+    }
+
+    /// Every booking of a job seeker, oldest first.
+    pub fn seeker_bookings(&mut self, number: &str) -> Result<Vec<Booking>, StoreError> {
+        self.bookings(
+            "SELECT record FROM soudan_booking WHERE office = $1 AND seeker = $2
+             ORDER BY day, start_time, booth, id COLLATE \"C\"",
+            &number,
+        )
+    }
+
+    /// Applies `event` to booking `id` when `rule` allows it, in one
+    /// transaction with the office's row locked: the booking's new state,
+    /// its audit event and (a cancellation) its mail intent.
+    pub fn apply(
+        &mut self,
+        id: BookingId,
+        event: &crate::domain::booking::Event,
+        ctx: &Ctx,
+        rule: &dyn Fn(&Booking) -> Result<(), crate::domain::booking::Violation>,
+    ) -> Result<Booking, OpError> {
+        let place = self.place.clone();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.apply_once(id, event, ctx, rule) {
+                Ok(b) => return Ok(b),
+                Err(Failed::Op(e)) => return Err(e),
+                Err(Failed::Db(e)) if retryable(&e) && tries < TRIES => {
+                    std::thread::sleep(std::time::Duration::from_millis(5 * tries as u64));
                 }
+                Err(Failed::Db(e)) => return Err(OpError::Store(fail(&place)(e))),
             }
-            self.client
-                .execute(
-                    "DELETE FROM soudan_mail_queue WHERE office = $1 AND seq = $2",
-                    &[&self.office, &(intent.seq as i64)],
-                )
-                .map_err(fail(&place))?;
         }
-        Ok(out)
+    }
+
+    fn apply_once(
+        &mut self,
+        id: BookingId,
+        event: &crate::domain::booking::Event,
+        ctx: &Ctx,
+        rule: &dyn Fn(&Booking) -> Result<(), crate::domain::booking::Violation>,
+    ) -> Result<Booking, Failed> {
+        let place = self.place.clone();
+        let office = self.office.clone();
+        let mut tx = self.client.transaction()?;
+        let Some(row) = tx.query_opt(
+            "SELECT audit_next, mail_next FROM soudan_office WHERE office = $1 FOR UPDATE",
+            &[&office],
+        )?
+        else {
+            return Err(OpError::NotFound(id).into());
+        };
+        let (audit_next, mail_next): (i64, i64) = (row.get(0), row.get(1));
+        let Some(row) = tx.query_opt(
+            "SELECT record FROM soudan_booking WHERE office = $1 AND id = $2 FOR UPDATE",
+            &[&office, &id.as_str()],
+        )?
+        else {
+            return Err(OpError::NotFound(id).into());
+        };
+        let mut booking: Booking =
+            from_json(&place, "booking", row.get(0)).map_err(OpError::Store)?;
+        rule(&booking).map_err(OpError::Rule)?;
+        let from = booking.status;
+        booking
+            .apply(event.clone(), ctx.at)
+            .map_err(OpError::Rule)?;
+        let status = json(&place, &booking.status).map_err(OpError::Store)?;
+        let status = status.as_str().unwrap_or_default().to_string();
+        tx.execute(
+            "UPDATE soudan_booking SET status = $3, record = $4 WHERE office = $1 AND id = $2",
+            &[
+                &office,
+                &id.as_str(),
+                &status,
+                &json(&place, &booking).map_err(OpError::Store)?,
+            ],
+        )?;
+        let mut mail_next = mail_next;
+        if matches!(event, crate::domain::booking::Event::Cancel { .. }) {
+            let intent = MailIntent {
+                seq: mail_next as u64,
+                booking: id,
+                kind: MailKind::Cancellation,
+                at: ctx.at,
+            };
+            tx.execute(
+                "INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)",
+                &[
+                    &office,
+                    &mail_next,
+                    &json(&place, &intent).map_err(OpError::Store)?,
+                ],
+            )?;
+            mail_next += 1;
+        }
+        let ev = AuditEvent {
+            seq: audit_next as u64,
+            at: ctx.at,
+            user: ctx.actor.user.clone(),
+            terminal: ctx.actor.terminal.clone(),
+            channel: ctx.channel,
+            action: event.id().to_string(),
+            booking: Some(id),
+            seeker: None,
+            from: Some(from),
+            to: Some(booking.status),
+        };
+        tx.execute(
+            "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, $3, $4)",
+            &[
+                &office,
+                &audit_next,
+                &id.as_str(),
+                &json(&place, &ev).map_err(OpError::Store)?,
+            ],
+        )?;
+        tx.execute(
+            "UPDATE soudan_office SET audit_next = $2, mail_next = $3 WHERE office = $1",
+            &[&office, &(audit_next + 1), &mail_next],
+        )?;
+        tx.commit()?;
+        Ok(booking)
+    }
+
+    /// The no-show rule (Art. 6(4)) at office time `now`, as the embedded
+    /// store applies it: every booking still booked whose start plus
+    /// `grace` has come becomes a no-show, done by the system at that moment.
+    pub fn sweep(
+        &mut self,
+        now: chrono::NaiveDateTime,
+        grace: chrono::Duration,
+        offset: chrono::FixedOffset,
+        terminal: &str,
+    ) -> Result<Vec<Booking>, OpError> {
+        let place = self.place.clone();
+        let rows = self
+            .client
+            .query(
+                "SELECT id, day, start_time FROM soudan_booking
+                 WHERE office = $1 AND status = 'booked' AND day <= $2
+                 ORDER BY day, start_time, booth",
+                &[&self.office, &now.date()],
+            )
+            .map_err(|e| OpError::Store(fail(&place)(e)))?;
+        let mut swept = Vec::new();
+        for r in rows {
+            let (id, day, start): (String, chrono::NaiveDate, chrono::NaiveTime) =
+                (r.get(0), r.get(1), r.get(2));
+            let due = day.and_time(start) + grace;
+            if due > now {
+                continue;
+            }
+            let Ok(id) = BookingId::parse(&id) else {
+                continue;
+            };
+            let ctx = Ctx {
+                at: due
+                    .and_local_timezone(offset)
+                    .single()
+                    .unwrap_or_else(|| now.and_utc().fixed_offset()),
+                actor: super::Actor::system(terminal),
+                channel: None,
+            };
+            match self.apply(
+                id,
+                &crate::domain::booking::Event::NoShow,
+                &ctx,
+                &|_| Ok(()),
+            ) {
+                Ok(b) => swept.push(b),
+                Err(OpError::Rule(crate::domain::booking::Violation::WrongState { .. })) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(swept)
     }
 }
 
