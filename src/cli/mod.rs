@@ -213,6 +213,58 @@ fn server_route(env: &Env, command: Command) -> Result<Option<Command>, Error> {
     }
 }
 
+/// A change of status as typed: the booking, the event (its reason
+/// checked), `--json`, and the channel (a cancellation comes by phone).
+fn status_change(c: Command) -> Result<(String, Event, bool, Option<Channel>), Error> {
+    Ok(match c {
+        Command::Cancel {
+            id,
+            reason: r,
+            json,
+        } => (
+            id,
+            Event::Cancel {
+                reason: reason("reason", &r)?,
+            },
+            json,
+            Some(Channel::Phone),
+        ),
+        Command::Start { id, json } => (id, Event::Start, json, None),
+        Command::Unstart { id, json } => (id, Event::Unstart, json, None),
+        Command::Finish { id, json } => (id, Event::Finish, json, None),
+        Command::Stop {
+            id,
+            reason: r,
+            json,
+        } => (
+            id,
+            Event::Stop {
+                reason: reason("reason", &r)?,
+            },
+            json,
+            None,
+        ),
+        // The person had called: by phone, as a cancellation is.
+        Command::Correct {
+            id,
+            reason: r,
+            json,
+        } => (
+            id,
+            Event::CorrectNoShow {
+                reason: reason("reason", &r)?,
+            },
+            json,
+            Some(Channel::Phone),
+        ),
+        other => {
+            return Err(Error::Internal(format!(
+                "not a change of status: {other:?}"
+            )));
+        }
+    })
+}
+
 /// A command with a store URL (`[storage] url`, `SOUDAN_STORE`): so far
 /// PostgreSQL serves export, import, book, the changes of status, day,
 /// sweep, stats and config; anything else says so.
@@ -224,38 +276,14 @@ fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
         Command::Export { out, force } => backup::export_pg(env, url, out, force),
         Command::Import { file } => backup::import_to(env, &file, Some(url)),
         Command::Book(a) => book(env, a, None),
-        Command::Cancel {
-            id,
-            reason: r,
-            json,
-        } => {
-            let event = Event::Cancel {
-                reason: reason("reason", &r)?,
-            };
-            change_pg(env, url, &id, event, json, Some(Channel::Phone))
-        }
-        Command::Start { id, json } => change_pg(env, url, &id, Event::Start, json, None),
-        Command::Unstart { id, json } => change_pg(env, url, &id, Event::Unstart, json, None),
-        Command::Finish { id, json } => change_pg(env, url, &id, Event::Finish, json, None),
-        Command::Stop {
-            id,
-            reason: r,
-            json,
-        } => {
-            let event = Event::Stop {
-                reason: reason("reason", &r)?,
-            };
-            change_pg(env, url, &id, event, json, None)
-        }
-        Command::Correct {
-            id,
-            reason: r,
-            json,
-        } => {
-            let event = Event::CorrectNoShow {
-                reason: reason("reason", &r)?,
-            };
-            change_pg(env, url, &id, event, json, None)
+        c @ (Command::Cancel { .. }
+        | Command::Start { .. }
+        | Command::Unstart { .. }
+        | Command::Finish { .. }
+        | Command::Stop { .. }
+        | Command::Correct { .. }) => {
+            let (id, event, json, channel) = status_change(c)?;
+            change_pg(env, url, &id, event, json, channel)
         }
         Command::Day { date, json } => day_pg(env, url, date.as_deref(), json),
         Command::Sweep { json } => {
@@ -309,15 +337,14 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
     };
     match command {
         Command::Book(a) => book(env, a, None),
-        Command::Cancel {
-            id,
-            reason: r,
-            json,
-        } => {
-            let event = Event::Cancel {
-                reason: reason("reason", &r)?,
-            };
-            change(env, &id, event, json, Some(Channel::Phone))
+        c @ (Command::Cancel { .. }
+        | Command::Start { .. }
+        | Command::Unstart { .. }
+        | Command::Finish { .. }
+        | Command::Stop { .. }
+        | Command::Correct { .. }) => {
+            let (id, event, json, channel) = status_change(c)?;
+            change(env, &id, event, json, channel)
         }
         Command::Move {
             id,
@@ -350,35 +377,6 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             env.send_mail();
             Ok(())
         }
-        Command::Start { id, json } => change(env, &id, Event::Start, json, None),
-        Command::Unstart { id, json } => change(env, &id, Event::Unstart, json, None),
-        Command::Finish { id, json } => change(env, &id, Event::Finish, json, None),
-        Command::Stop {
-            id,
-            reason: r,
-            json,
-        } => change(
-            env,
-            &id,
-            Event::Stop {
-                reason: reason("reason", &r)?,
-            },
-            json,
-            None,
-        ),
-        Command::Correct {
-            id,
-            reason: r,
-            json,
-        } => change(
-            env,
-            &id,
-            Event::CorrectNoShow {
-                reason: reason("reason", &r)?,
-            },
-            json,
-            Some(Channel::Phone),
-        ),
         c @ (Command::Note { .. }
         | Command::Block { .. }
         | Command::Unblock { .. }
@@ -419,12 +417,7 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
             format,
             offices,
         } => {
-            let own = &env.loaded.config.office.code;
-            if let Some(list) = &offices
-                && stats::office_list(list)?.iter().any(|o| o != own)
-            {
-                return Err(Invalid::new("offices", list, "offices_pg").into());
-            }
+            stats::only_this_office(env, offices.as_deref())?;
             stats::stats(env, &from, &to, &format)
         }
         Command::Import { file } => backup::import(env, &file),

@@ -407,12 +407,7 @@ pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
             format,
             offices,
         } => {
-            let own = &env.loaded.config.office.code;
-            if let Some(list) = &offices
-                && super::stats::office_list(list)?.iter().any(|o| o != own)
-            {
-                return Err(crate::domain::Invalid::new("offices", list, "offices_pg").into());
-            }
+            super::stats::only_this_office(env, offices.as_deref())?;
             super::stats::stats_of(env, &from, &to, &format, &|from, to| match call(
                 env,
                 c,

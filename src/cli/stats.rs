@@ -67,6 +67,18 @@ pub fn office_list(s: &str) -> Result<Vec<String>, Invalid> {
     Ok(list)
 }
 
+/// On the embedded database (or its server) there is one office: `--offices`
+/// may name only this one.
+pub fn only_this_office(env: &Env, offices: Option<&str>) -> Result<(), Error> {
+    let own = &env.loaded.config.office.code;
+    if let Some(list) = offices
+        && office_list(list)?.iter().any(|o| o != own)
+    {
+        return Err(Invalid::new("offices", list, "offices_pg").into());
+    }
+    Ok(())
+}
+
 /// `soudan stats` on the PostgreSQL store: this office's, or (`--offices`)
 /// several offices' together, each one this configuration may read (its
 /// own and `[storage] stats_offices`). Aggregates only (Art. 7(2)): the

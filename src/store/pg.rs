@@ -479,19 +479,7 @@ impl Pg {
         ctx: &Ctx,
         contact: Contact,
     ) -> Result<Booking, OpError> {
-        let place = self.place.clone();
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match self.book_once(new, ctx, contact) {
-                Ok(b) => return Ok(b),
-                Err(Failed::Op(e)) => return Err(e),
-                Err(Failed::Db(e)) if retryable(&e) && tries < TRIES => {
-                    std::thread::sleep(std::time::Duration::from_millis(5 * tries as u64));
-                }
-                Err(Failed::Db(e)) => return Err(OpError::Store(fail(&place)(e))),
-            }
-        }
+        self.retrying(|pg| pg.book_once(new, ctx, contact))
     }
 
     fn book_once(
@@ -772,12 +760,18 @@ impl Pg {
         ctx: &Ctx,
         rule: &dyn Fn(&Booking) -> Result<(), crate::domain::booking::Violation>,
     ) -> Result<Booking, OpError> {
+        self.retrying(|pg| pg.apply_once(id, event, ctx, rule))
+    }
+
+    /// Runs a transaction, again on a serialization failure or a deadlock,
+    /// at most [`TRIES`] times.
+    fn retrying<T>(&mut self, f: impl Fn(&mut Pg) -> Result<T, Failed>) -> Result<T, OpError> {
         let place = self.place.clone();
         let mut tries = 0;
         loop {
             tries += 1;
-            match self.apply_once(id, event, ctx, rule) {
-                Ok(b) => return Ok(b),
+            match f(self) {
+                Ok(v) => return Ok(v),
                 Err(Failed::Op(e)) => return Err(e),
                 Err(Failed::Db(e)) if retryable(&e) && tries < TRIES => {
                     std::thread::sleep(std::time::Duration::from_millis(5 * tries as u64));
