@@ -61,19 +61,7 @@ struct Screen {
 impl Screen {
     /// Reads output until `pred` holds for the screen, or fails after 10 s.
     fn wait_for(&mut self, what: &str, pred: impl Fn(&vt100::Screen) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !pred(self.parser.screen()) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "timed out waiting for {what}; screen:\n{}",
-                self.parser.screen().contents()
-            );
-            if let Ok(chunk) = self.rx.recv_timeout(left.min(Duration::from_millis(100))) {
-                self.bytes += chunk.len();
-                self.parser.process(&chunk);
-            }
-        }
+        self.wait_for_within(what, 10, pred)
     }
 
     /// [`Screen::wait_for`] with a longer limit, for what the clock brings.

@@ -423,6 +423,34 @@ fn retryable(e: &postgres::Error) -> bool {
     })
 }
 
+/// Queues a mail about `booking` as number `seq`, in the change's own
+/// transaction.
+fn queue_mail(
+    tx: &mut postgres::Transaction<'_>,
+    place: &str,
+    office: &str,
+    seq: i64,
+    booking: BookingId,
+    kind: MailKind,
+    ctx: &Ctx,
+) -> Result<(), Failed> {
+    let intent = MailIntent {
+        seq: seq as u64,
+        booking,
+        kind,
+        at: ctx.at,
+    };
+    tx.execute(
+        "INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)",
+        &[
+            &office,
+            &seq,
+            &json(place, &intent).map_err(OpError::Store)?,
+        ],
+    )?;
+    Ok(())
+}
+
 /// How many times a transaction is tried before its failure is reported.
 const TRIES: usize = 5;
 
@@ -644,19 +672,14 @@ impl Pg {
             audit(&mut tx, "contact", None, Some(&record.number), None)?;
         }
         audit(&mut tx, "book", Some(id), None, Some(Status::Booked))?;
-        let intent = MailIntent {
-            seq: mail_next as u64,
-            booking: id,
-            kind: MailKind::Confirmation,
-            at: ctx.at,
-        };
-        tx.execute(
-            "INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)",
-            &[
-                &office,
-                &mail_next,
-                &json(&place, &intent).map_err(OpError::Store)?,
-            ],
+        queue_mail(
+            &mut tx,
+            &place,
+            &office,
+            mail_next,
+            id,
+            MailKind::Confirmation,
+            ctx,
         )?;
         tx.execute(
             "UPDATE soudan_office SET audit_next = $2, mail_next = $3 WHERE office = $1",
@@ -826,19 +849,14 @@ impl Pg {
         )?;
         let mut mail_next = mail_next;
         if matches!(event, crate::domain::booking::Event::Cancel { .. }) {
-            let intent = MailIntent {
-                seq: mail_next as u64,
-                booking: id,
-                kind: MailKind::Cancellation,
-                at: ctx.at,
-            };
-            tx.execute(
-                "INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)",
-                &[
-                    &office,
-                    &mail_next,
-                    &json(&place, &intent).map_err(OpError::Store)?,
-                ],
+            queue_mail(
+                &mut tx,
+                &place,
+                &office,
+                mail_next,
+                id,
+                MailKind::Cancellation,
+                ctx,
             )?;
             mail_next += 1;
         }
