@@ -159,7 +159,7 @@ fn an_office_moves_to_postgresql_and_back_byte_for_byte() {
     );
     // What the PostgreSQL store does not serve yet says so, exit 4.
     let not_yet: [&[&str]; 3] = [
-        &["seeker", "46010-1"],
+        &["move", "ZZZZZZ", "--date", "2026-12-08", "--time", "10:00"],
         &["refuse", "46010-1", "--reason", "x"],
         &["serve"],
     ];
@@ -668,6 +668,31 @@ fn the_same_commands_answer_the_same_on_both_stores() {
         }
         strip(&mut day);
         said.push((o.status.code(), day.to_string()));
+        // The job seeker's record and the audit trail, the same way.
+        for args in [
+            &["seeker", "46010-1", "--json"][..],
+            &["audit"][..],
+            &["audit", "--action", "cancel"][..],
+        ] {
+            let o = run(store, &dir, "2026-12-03T17:00", args);
+            let text = String::from_utf8_lossy(&o.stdout).to_string();
+            // `seeker --json` is one document, `audit` a JSON line per event.
+            let docs: Vec<&str> = if args[0] == "seeker" {
+                vec![text.as_str()]
+            } else {
+                text.lines().collect()
+            };
+            let mut lines = Vec::new();
+            for doc in docs {
+                let mut v: serde_json::Value = serde_json::from_str(doc).unwrap();
+                strip(&mut v);
+                lines.push(v.to_string());
+            }
+            let shown = ids.iter().enumerate().fold(lines.join("\n"), |t, (i, id)| {
+                t.replace(id, &format!("<{i}>"))
+            });
+            said.push((o.status.code(), shown));
+        }
         let o = run(
             store,
             &dir,
@@ -707,10 +732,14 @@ fn the_same_commands_answer_the_same_on_both_stores() {
             Some(0),
             Some(0),
             Some(0),
+            Some(0),
+            Some(0),
+            Some(0),
             Some(0)
         ],
         "the embedded database's answers"
     );
+    assert_eq!(answers[0].len(), answers[1].len());
     for (i, (a, b)) in answers[0].iter().zip(&answers[1]).enumerate() {
         assert_eq!(
             a, b,

@@ -267,7 +267,7 @@ fn status_change(c: Command) -> Result<(String, Event, bool, Option<Channel>), E
 
 /// A command with a store URL (`[storage] url`, `SOUDAN_STORE`): so far
 /// PostgreSQL serves export, import, book, the changes of status, day,
-/// sweep, stats and config; anything else says so.
+/// sweep, seeker, audit, stats and config; anything else says so.
 fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
     if !crate::store::pg::is_postgres(url) {
         return Err(Invalid::new("storage.url", crate::store::pg::shown(url), "store_url").into());
@@ -286,6 +286,31 @@ fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
             change_pg(env, url, &id, event, json, channel)
         }
         Command::Day { date, json } => day_pg(env, url, date.as_deref(), json),
+        Command::Seeker { number, json } => {
+            let number = JobSeekerNumber::parse(&number)?;
+            let mut pg = pg_open(env, url)?;
+            pg_sweep(env, &mut pg)?;
+            let record = pg.seeker(number.as_str())?;
+            let bookings = pg.seeker_bookings(number.as_str())?;
+            let refusals = pg.refusals(number.as_str())?;
+            print_seeker(env, &number, record.as_ref(), &bookings, &refusals, json);
+            Ok(())
+        }
+        Command::Audit {
+            from,
+            to,
+            booking,
+            action,
+        } => {
+            let filter = audit_filter(from, to, booking, action)?;
+            let mut pg = pg_open(env, url)?;
+            let events: Vec<crate::store::AuditEvent> = pg
+                .audit()?
+                .into_iter()
+                .filter(|e| filter.keeps(e))
+                .collect();
+            backup::print_audit(&events)
+        }
         Command::Sweep { json } => {
             let mut pg = pg_open(env, url)?;
             let swept = pg_sweep(env, &mut pg)?;

@@ -764,6 +764,33 @@ impl Pg {
         )
     }
 
+    /// This office's audit trail, oldest first.
+    pub fn audit(&mut self) -> Result<Vec<AuditEvent>, StoreError> {
+        self.records(
+            "audit",
+            "SELECT record FROM soudan_audit WHERE office = $1 ORDER BY seq",
+        )
+    }
+
+    /// A job seeker's refusals, oldest first.
+    pub fn refusals(
+        &mut self,
+        number: &str,
+    ) -> Result<Vec<crate::domain::booking::Refusal>, StoreError> {
+        let place = self.place.clone();
+        let row = self
+            .client
+            .query_opt(
+                "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
+                &[&self.office, &number],
+            )
+            .map_err(fail(&place))?;
+        Ok(row
+            .map(|r| from_json(&place, "refusal", r.get(0)))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
     /// Every booking of a job seeker, oldest first.
     pub fn seeker_bookings(&mut self, number: &str) -> Result<Vec<Booking>, StoreError> {
         self.bookings(
