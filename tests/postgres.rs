@@ -160,7 +160,7 @@ fn an_office_moves_to_postgresql_and_back_byte_for_byte() {
     // What the PostgreSQL store does not serve yet says so, exit 4.
     let not_yet: [&[&str]; 3] = [
         &["move", "ZZZZZZ", "--date", "2026-12-08", "--time", "10:00"],
-        &["refuse", "46010-1", "--reason", "x"],
+        &["contact", "46010-1", "--email", "x@example.jp"],
         &["serve"],
     ];
     for args in not_yet {
@@ -573,6 +573,12 @@ fn the_same_commands_answer_the_same_on_both_stores() {
         }
         a
     };
+    // A booking on another day, made on the 1st.
+    let later = |seeker: &str| -> Vec<String> {
+        let mut a = book(seeker, "15:00", Some("1"));
+        a[2] = "2026-12-04".into();
+        a
+    };
     let mut answers: Vec<Vec<(Option<i32>, String)>> = Vec::new();
     for store in [None, Some(url.as_str())] {
         let dir = work
@@ -616,6 +622,45 @@ fn the_same_commands_answer_the_same_on_both_stores() {
                     "#2".into(),
                     "--reason".into(),
                     "abuse".into(),
+                ],
+            ),
+            // A refusal (Art. 12(1)): the job seeker cannot be booked until
+            // it is lifted; a number never booked can be refused too.
+            (
+                "2026-12-03T17:00",
+                vec![
+                    "refuse".into(),
+                    "46010-4".into(),
+                    "--reason".into(),
+                    "abuse".into(),
+                ],
+            ),
+            (
+                "2026-12-03T17:00",
+                vec![
+                    "refuse".into(),
+                    "46010-9".into(),
+                    "--reason".into(),
+                    "threats".into(),
+                ],
+            ),
+            ("2026-12-01T09:00", later("46010-4")),
+            (
+                "2026-12-03T17:00",
+                vec![
+                    "unrefuse".into(),
+                    "46010-4".into(),
+                    "--reason".into(),
+                    "apologised".into(),
+                ],
+            ),
+            (
+                "2026-12-03T17:00",
+                vec![
+                    "unrefuse".into(),
+                    "46010-4".into(),
+                    "--reason".into(),
+                    "again".into(),
                 ],
             ),
         ];
@@ -731,6 +776,13 @@ fn the_same_commands_answer_the_same_on_both_stores() {
             Some(0),
             Some(0),
             Some(0),
+            // refuse, refuse a number never booked, booking refused (3),
+            // unrefuse, unrefuse what is not refused (3)
+            Some(0),
+            Some(0),
+            Some(3),
+            Some(0),
+            Some(3),
             Some(0),
             Some(0),
             Some(0),

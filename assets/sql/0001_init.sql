@@ -52,12 +52,12 @@ CREATE INDEX soudan_booking_by_seeker ON soudan_booking (office, seeker, day);
 CREATE INDEX soudan_booking_pending ON soudan_booking (office, day, start_time)
     WHERE status = 'booked';
 
+-- A refusal may name a job seeker who never booked (no record of theirs).
 CREATE TABLE soudan_refusals (
     office  text NOT NULL REFERENCES soudan_office (office),
     seeker  text NOT NULL,
     record  jsonb NOT NULL,
-    PRIMARY KEY (office, seeker),
-    FOREIGN KEY (office, seeker) REFERENCES soudan_seeker (office, number)
+    PRIMARY KEY (office, seeker)
 );
 
 -- Numbered densely per office, in the change's own transaction.

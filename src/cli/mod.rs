@@ -267,7 +267,8 @@ fn status_change(c: Command) -> Result<(String, Event, bool, Option<Channel>), E
 
 /// A command with a store URL (`[storage] url`, `SOUDAN_STORE`): so far
 /// PostgreSQL serves export, import, book, the changes of status, day,
-/// sweep, seeker, audit, stats and config; anything else says so.
+/// sweep, seeker, audit, refuse, unrefuse, stats and config; anything
+/// else says so.
 fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
     if !crate::store::pg::is_postgres(url) {
         return Err(Invalid::new("storage.url", crate::store::pg::shown(url), "store_url").into());
@@ -285,6 +286,8 @@ fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
             let (id, event, json, channel) = status_change(c)?;
             change_pg(env, url, &id, event, json, channel)
         }
+        Command::Refuse { number, reason: r } => refuse_pg(env, url, &number, &r, true),
+        Command::Unrefuse { number, reason: r } => refuse_pg(env, url, &number, &r, false),
         Command::Day { date, json } => day_pg(env, url, date.as_deref(), json),
         Command::Seeker { number, json } => {
             let number = JobSeekerNumber::parse(&number)?;
@@ -706,6 +709,26 @@ fn change_pg(
         let drained = crate::desk::mail::write_queued_pg(&mut pg, &env.loaded, &env.data_dir);
         env.say_mail(drained, booking.id, crate::store::MailKind::Cancellation);
         env.send_mail();
+    }
+    Ok(())
+}
+
+/// `soudan refuse` / `soudan unrefuse` on the PostgreSQL store.
+fn refuse_pg(env: &Env, url: &str, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
+    let number = JobSeekerNumber::parse(number)?;
+    let r = reason("reason", r)?;
+    let mut pg = pg_open(env, url)?;
+    let refusal = pg.refuse(number.as_str(), &r, &env.ctx(None), refuse)?;
+    if refuse {
+        env.say(&tr!(
+            env.lang,
+            "refuse.done",
+            number = number,
+            since = refusal.since.format("%Y-%m-%d %H:%M")
+        ));
+        say_bookings_ahead(env, &pg.seeker_bookings(number.as_str())?);
+    } else {
+        env.say(&tr!(env.lang, "unrefuse.done", number = number));
     }
     Ok(())
 }

@@ -764,6 +764,108 @@ impl Pg {
         )
     }
 
+    /// Records a refusal under Art. 12(1) (`refuse`), or lifts the one in
+    /// force, in one transaction with its audit event.
+    pub fn refuse(
+        &mut self,
+        number: &str,
+        reason: &str,
+        ctx: &Ctx,
+        refuse: bool,
+    ) -> Result<crate::domain::booking::Refusal, OpError> {
+        self.retrying(|pg| pg.refuse_once(number, reason, ctx, refuse))
+    }
+
+    fn refuse_once(
+        &mut self,
+        number: &str,
+        reason: &str,
+        ctx: &Ctx,
+        refuse: bool,
+    ) -> Result<crate::domain::booking::Refusal, Failed> {
+        use crate::domain::booking::{Lifted, Refusal, Violation, active_refusal};
+        let place = self.place.clone();
+        let office = self.office.clone();
+        let seeker = crate::domain::seeker::JobSeekerNumber::parse(number).map_err(|_| {
+            OpError::Store(StoreError::Damaged {
+                dir: place.clone().into(),
+                detail: format!("{number:?} is no job seeker number"),
+            })
+        })?;
+        let mut tx = self.client.transaction()?;
+        tx.execute(
+            "INSERT INTO soudan_office (office) VALUES ($1) ON CONFLICT (office) DO NOTHING",
+            &[&office],
+        )?;
+        let seq: i64 = tx
+            .query_one(
+                "SELECT audit_next FROM soudan_office WHERE office = $1 FOR UPDATE",
+                &[&office],
+            )?
+            .get(0);
+        let mut list: Vec<Refusal> = match tx.query_opt(
+            "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
+            &[&office, &number],
+        )? {
+            Some(r) => from_json(&place, "refusal", r.get(0)).map_err(OpError::Store)?,
+            None => Vec::new(),
+        };
+        let changed = if refuse {
+            if let Some(r) = active_refusal(&list) {
+                return Err(OpError::Rule(Violation::AlreadyRefused { since: r.since }).into());
+            }
+            let r = Refusal {
+                reason: reason.to_string(),
+                since: ctx.at,
+                by: ctx.actor.user.clone(),
+                lifted: None,
+            };
+            list.push(r.clone());
+            r
+        } else {
+            let Some(active) = list.iter_mut().rev().find(|r| r.lifted.is_none()) else {
+                return Err(OpError::Rule(Violation::NotRefused).into());
+            };
+            active.lifted = Some(Lifted {
+                at: ctx.at,
+                reason: reason.to_string(),
+                by: ctx.actor.user.clone(),
+            });
+            active.clone()
+        };
+        tx.execute(
+            "INSERT INTO soudan_refusals (office, seeker, record) VALUES ($1, $2, $3)
+             ON CONFLICT (office, seeker) DO UPDATE SET record = EXCLUDED.record",
+            &[
+                &office,
+                &number,
+                &json(&place, &list).map_err(OpError::Store)?,
+            ],
+        )?;
+        let ev = AuditEvent {
+            seq: seq as u64,
+            at: ctx.at,
+            user: ctx.actor.user.clone(),
+            terminal: ctx.actor.terminal.clone(),
+            channel: ctx.channel,
+            action: if refuse { "refuse" } else { "unrefuse" }.to_string(),
+            booking: None,
+            seeker: Some(seeker),
+            from: None,
+            to: None,
+        };
+        tx.execute(
+            "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, NULL, $3)",
+            &[&office, &seq, &json(&place, &ev).map_err(OpError::Store)?],
+        )?;
+        tx.execute(
+            "UPDATE soudan_office SET audit_next = $2 WHERE office = $1",
+            &[&office, &(seq + 1)],
+        )?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
     /// This office's audit trail, oldest first.
     pub fn audit(&mut self) -> Result<Vec<AuditEvent>, StoreError> {
         self.records(
