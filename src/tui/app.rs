@@ -287,6 +287,8 @@ pub struct App {
     cells: HashMap<(NaiveTime, u8), usize>,
     /// The week view (`w`): five open days side by side.
     pub week: Option<Vec<DayData>>,
+    /// How far the `?` screen is scrolled (on a screen too small for it).
+    pub help_scroll: usize,
 }
 
 /// What the statistics screen shows.
@@ -372,6 +374,7 @@ impl App {
             stats: None,
             cells: HashMap::new(),
             week: None,
+            help_scroll: 0,
             audit: AuditView {
                 day: date,
                 booking: None,
@@ -1168,6 +1171,7 @@ impl App {
             },
             (Mode::Normal, Command::Help) => {
                 self.mode = Mode::Help;
+                self.help_scroll = 0;
                 None
             }
             (Mode::Normal, Command::Message) => {
@@ -1248,6 +1252,14 @@ impl App {
             (Mode::Normal | Mode::Detail, Command::Stop) => self.begin(Op::Stop),
             (Mode::Normal | Mode::Detail, Command::CorrectNoShow) => self.begin(Op::Correct),
             (Mode::Normal | Mode::Detail, Command::Refusal) => self.begin(Op::Refuse),
+            (Mode::Help, Command::Down) => {
+                self.help_scroll += 1;
+                None
+            }
+            (Mode::Help, Command::Up) => {
+                self.help_scroll = self.help_scroll.saturating_sub(1);
+                None
+            }
             (Mode::Detail | Mode::Help | Mode::Message, Command::Back) => {
                 self.mode = Mode::Normal;
                 None

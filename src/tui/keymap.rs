@@ -221,6 +221,8 @@ pub static BINDINGS: &[Binding] = &[
     b(M::Detail, &[k('N')], "N", C::Note, "key.note", true),
     b(M::Detail, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Help, &[code(KeyCode::Esc), k('?'), k('q'), code(KeyCode::Enter)], "Esc/?", C::Back, "key.close", true),
+    b(M::Help, &[code(KeyCode::Down), k('j'), code(KeyCode::PageDown), k(' ')], "↓/j", C::Down, "key.scroll_down", true),
+    b(M::Help, &[code(KeyCode::Up), k('k'), code(KeyCode::PageUp)], "↑/k", C::Up, "key.scroll_up", true),
     b(M::Help, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),
     b(M::Message, &[code(KeyCode::Esc), k('v'), k('q'), code(KeyCode::Enter)], "Esc", C::Back, "key.close", true),
     b(M::Message, &[ctrl('c')], "Ctrl-C", C::Quit, "key.quit", false),

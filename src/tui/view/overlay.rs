@@ -86,18 +86,28 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         super::week::blocked(app),
         tr!(lang, "help.blocked")
     )));
-    let inner = super::popup(
-        &app.theme,
-        f,
-        area,
-        96,
-        area.height,
-        &tr!(lang, "help.title"),
-    );
-    // Two columns when the list is taller than the box.
+    // Two columns of the box's height; what does not fit scrolls (↓/j).
+    let rows = area.height.saturating_sub(2) as usize;
+    let two = area.width >= 58;
+    let room = if two { rows * 2 } else { rows };
+    let more = lines.len() > room;
+    let scroll = app.help_scroll.min(lines.len().saturating_sub(room));
+    if more {
+        lines.drain(..scroll);
+    }
+    let title = if lines.len() > room {
+        format!(
+            "{} (↓/j {})",
+            tr!(lang, "help.title"),
+            tr!(lang, "help.more")
+        )
+    } else {
+        tr!(lang, "help.title")
+    };
+    let inner = super::popup(&app.theme, f, area, 96, area.height, &title);
     if lines.len() > inner.height as usize && inner.width >= 56 {
-        let half = (inner.height as usize).max(lines.len().div_ceil(2));
-        let right = lines.split_off(half);
+        let half = (inner.height as usize).max(lines.len().div_ceil(2).min(inner.height as usize));
+        let right = lines.split_off(half.min(lines.len()));
         let [l, r] = ratatui::layout::Layout::horizontal([ratatui::layout::Constraint::Fill(1); 2])
             .areas(inner);
         f.render_widget(Paragraph::new(lines), l);
