@@ -424,3 +424,64 @@ fn a_late_booking_turns_late_then_no_show_while_nobody_types() {
         .unwrap();
     assert_eq!(b["status"], "no_show", "{b}");
 }
+
+/// The server a dashboard started for its folder is killed: the dashboard
+/// says so, starts it again by itself, and goes on showing changes made
+/// from the shell; keys answer all along.
+#[test]
+fn a_dashboard_starts_its_own_server_again_when_it_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let id = book(d, "10:00", "1", "46010-1", "佐藤 一郎");
+    let (mut child, _master, mut writer, mut screen) = spawn(
+        100,
+        30,
+        &[
+            ("SOUDAN_DATA_DIR", d.as_os_str()),
+            ("LANG", "en_US.UTF-8".as_ref()),
+            ("SOUDAN_LANG", "en".as_ref()),
+        ],
+    );
+    screen.wait_for("the dashboard", |s| s.contents().contains("佐藤 ＊＊"));
+    // The server of this folder (and no other test's): by its command line.
+    let server_pid = || -> Option<i32> {
+        std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            (cmd.contains(" serve ") && cmd.contains(d.to_str()?)).then_some(pid)
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let first = loop {
+        if let Some(p) = server_pid() {
+            break p;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no server was started for the folder"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // SAFETY: kill(2) on a process this test found by its command line.
+    assert_eq!(unsafe { libc::kill(first, libc::SIGKILL) }, 0);
+    screen.wait_for("the loss", |s| s.contents().contains("was lost"));
+    screen.wait_for_within("the server started again", 30, |s| {
+        s.contents()
+            .contains("Connected to the office's server again")
+    });
+    let second = server_pid().expect("a new server");
+    assert_ne!(first, second);
+    // Changes from the shell show again, without a key.
+    let o = soudan(d, &["cancel", &id, "--reason", "phoned"], NOW);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    screen.wait_for("the cancellation made from the shell", |s| {
+        s.contents().contains("cancel 佐藤")
+    });
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let status = common::wait_pty(&mut child, "the dashboard after q");
+    assert!(status.success(), "{status:?}");
+    // SAFETY: as above; the server started for the screen goes with the test.
+    unsafe { libc::kill(second, libc::SIGTERM) };
+}

@@ -113,6 +113,9 @@ impl Client {
             .conn
             .lock()
             .map_err(|_| unreachable(self.lang, &self.path, "a writer failed"))?;
+        // The connection that was lost may still be held here (its reader
+        // ended, nobody wrote since): it is never taken for a new one.
+        *conn = None;
         self.ensure(&mut conn).map(|_| ())
     }
 
@@ -377,8 +380,10 @@ pub fn autostart(env: &crate::desk::Env) -> Option<PathBuf> {
     if let Some(c) = &env.config_path {
         cmd.arg("--config").arg(c);
     }
-    if let Some(n) = &env.now_text {
-        cmd.arg("--now").arg(n);
+    // A training clock runs on: the server starts where the screen's is now
+    // (one started again later must not go back in time).
+    if env.now_text.is_some() {
+        cmd.arg("--now").arg(env.clock.now().to_rfc3339());
     }
     cmd.args([
         "serve",

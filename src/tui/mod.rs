@@ -319,9 +319,16 @@ pub(crate) fn theme(env: &Env) -> Theme {
 /// Opens the dashboard on the terminal: through the office's server, or
 /// one started for it, else on the folder itself.
 pub fn run(env: &Env) -> Result<(), Error> {
-    let socket = crate::server::client::server_for_screen(env);
+    // A server answering (the office's, or one another screen started);
+    // else, with none configured, one started for this screen, which this
+    // screen starts again should it be gone.
+    let (socket, started) = match crate::server::client::server_for(env) {
+        Some(s) => (Some(s), false),
+        None if env.server.is_none() => (crate::server::client::autostart(env), true),
+        None => (None, false),
+    };
     if let Some(socket) = socket {
-        return run_remote(env, &socket);
+        return run_remote(env, &socket, started);
     }
     let store = env.store("dashboard")?;
     let loaded = Arc::new(env.loaded.clone());
@@ -551,12 +558,14 @@ fn reload(env: &Env, link: &Link<'_>, app: &mut App) -> Result<(), StoreError> {
 /// The dashboard as a client of the office's server: every change made at
 /// another terminal shows without a key; a lost server is said on screen,
 /// what was typed stays, and the screen reconnects by itself.
-fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
+fn run_remote(env: &Env, socket: &std::path::Path, started: bool) -> Result<(), Error> {
     use std::sync::mpsc::{RecvTimeoutError, channel};
     let (tx, rx) = channel::<LoopEvent>();
     let client = connect(env, socket, &tx)?;
     // False from the moment the server is lost until it answers again.
     let mut up = true;
+    // Since when its socket has not answered, while it is lost.
+    let mut unanswered: Option<std::time::Instant> = None;
     let loaded = Arc::new(env.loaded.clone());
     let mut app = App::new(env.lang, theme(env), loaded, env.clock.local());
     {
@@ -646,6 +655,19 @@ fn run_remote(env: &Env, socket: &std::path::Path) -> Result<(), Error> {
                     dirty = true;
                 }
                 Err(RecvTimeoutError::Timeout) if !up => {
+                    // The server this screen started is gone (killed, say):
+                    // after a few seconds it is started again. An office's
+                    // own server is only waited for: its restart must find
+                    // its socket free.
+                    if started && !crate::server::client::answers(socket) {
+                        let since = *unanswered.get_or_insert_with(std::time::Instant::now);
+                        if since.elapsed() >= StdDuration::from_secs(3) {
+                            let _ = crate::server::client::autostart(env);
+                            unanswered = None;
+                        }
+                    } else {
+                        unanswered = None;
+                    }
                     if client.reconnect().is_ok() {
                         up = true;
                         let link = Link::Remote(&client);
