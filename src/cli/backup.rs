@@ -22,35 +22,7 @@ use crate::tr;
 pub const MAX_BACKUP_GIB: usize = 8;
 const MAX_BACKUP_BYTES: u64 = (MAX_BACKUP_GIB as u64) << 30;
 
-pub use crate::desk::backup::{BackupFile, FORMAT, VERSION, backup_bytes};
-
-/// Writes `bytes` to `path` atomically, readable by the owner only.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("backup");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+pub use crate::desk::backup::{BackupFile, FORMAT, VERSION, backup_bytes, write_private};
 
 /// Whether `path` may be written by `export --out`: a new file, or (with
 /// `force`) an existing regular file. A device, a pipe, a folder or a

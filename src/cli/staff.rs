@@ -2,7 +2,7 @@
 //! `remind`, `ics` and `sheet`. Each is written once against a [`Link`]:
 //! the same requests in-process or through the office's server.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use serde_json::json;
@@ -33,10 +33,6 @@ pub fn is_staff(c: &Command) -> bool {
 
 fn unexpected(r: Response) -> Error {
     Error::Internal(format!("an answer of another kind: {r:?}"))
-}
-
-fn say(line: &str) {
-    eprintln!("{line}");
 }
 
 fn parse_booth(s: &str) -> Result<u8, Invalid> {
@@ -76,28 +72,12 @@ fn period(
     Ok((from, to))
 }
 
-/// Writes `text` to `path` atomically (a temporary file, synced, renamed).
+/// Writes a document staff asked for to `path` (see [`crate::desk::sheet::write`]).
 fn write_file(path: &Path, text: &str) -> Result<(), Error> {
-    use std::io::Write;
-    let shown = path.display().to_string();
-    let fail = |e: std::io::Error| {
-        Error::from(Invalid::new("out", &shown, "out_file").with_detail(e.to_string()))
-    };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(fail)?;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-    f.write_all(text.as_bytes()).map_err(fail)?;
-    f.sync_all().map_err(fail)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
+    crate::desk::sheet::write(path, text).map_err(|e| {
+        Invalid::new("out", path.display().to_string(), "out_file")
+            .with_detail(e.to_string())
+            .into()
     })
 }
 
@@ -114,11 +94,11 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
                 (None, false) => match link.call(env, Request::GetNote { on })? {
                     Response::NoteIs(Some(n)) => {
                         println!("{}", crate::i18n::safe(&n.text));
-                        say(&format!("{} {}", n.by, n.at.format("%Y-%m-%d %H:%M")));
+                        env.say(&format!("{} {}", n.by, n.at.format("%Y-%m-%d %H:%M")));
                         Ok(())
                     }
                     Response::NoteIs(None) => {
-                        say(&tr!(lang, "note.none"));
+                        env.say(&tr!(lang, "note.none"));
                         Ok(())
                     }
                     other => Err(unexpected(other)),
@@ -128,7 +108,7 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
                     let removing = crate::domain::block::note_text(&text)?.is_none();
                     match link.call(env, Request::Note { on, text })? {
                         Response::Noted => {
-                            say(&if removing {
+                            env.say(&if removing {
                                 tr!(lang, "note.removed")
                             } else {
                                 tr!(lang, "note.saved")
@@ -165,7 +145,7 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
                     } else {
                         println!("{}", block.id);
                     }
-                    say(&crate::desk::staff::blocked_line(lang, &block, &affected));
+                    env.say(&crate::desk::staff::blocked_line(lang, &block, &affected));
                     Ok(())
                 }
                 other => Err(unexpected(other)),
@@ -179,7 +159,7 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
                 .map_err(|_| Invalid::new("ID", &id, "block_id"))?;
             match link.call(env, Request::Unblock { id: n })? {
                 Response::Unblocked(b) => {
-                    say(&crate::desk::staff::unblocked_line(lang, &b));
+                    env.say(&crate::desk::staff::unblocked_line(lang, &b));
                     Ok(())
                 }
                 other => Err(unexpected(other)),
@@ -194,7 +174,7 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
                             list.iter().map(block_json).collect::<Vec<_>>()
                         ));
                     } else if list.is_empty() {
-                        say(&tr!(lang, "block.none"));
+                        env.say(&tr!(lang, "block.none"));
                     } else {
                         for b in &list {
                             println!("{}", crate::desk::staff::block_words(lang, b));
@@ -223,7 +203,7 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
                         println!("{}", b.id);
                     }
                 }
-                say(&if dry_run {
+                env.say(&if dry_run {
                     tr!(lang, "remind.due", count = list.len())
                 } else {
                     tr!(lang, "remind.done", count = list.len())
@@ -278,7 +258,8 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
             {
                 return Err(Invalid::new("booth", n.to_string(), "booth").into());
             }
-            let path = out.unwrap_or_else(|| sheet_path(&env.data_dir, date, booth));
+            let path =
+                out.unwrap_or_else(|| crate::desk::sheet::default_path(&env.data_dir, date, booth));
             let day = match link.call(env, Request::LoadDay { date })? {
                 Response::Day(d) => d,
                 other => return Err(unexpected(other)),
@@ -286,20 +267,11 @@ pub fn run(env: &Env, link: &Link<'_>, command: Command) -> Result<(), Error> {
             let html = crate::desk::sheet::html(&env.loaded, lang, &day, booth, env.clock.now());
             write_file(&path, &html)?;
             println!("{}", path.display());
-            say(&tr!(lang, "sheet.written", path = path.display()));
+            env.say(&tr!(lang, "sheet.written", path = path.display()));
             Ok(())
         }
         other => Err(Error::Internal(format!("not a staff command: {other:?}"))),
     }
-}
-
-/// Where a day sheet goes by default: `<data-dir>/sheets/sheet-DATE[-bN].html`.
-pub fn sheet_path(data_dir: &Path, date: NaiveDate, booth: Option<u8>) -> PathBuf {
-    let name = match booth {
-        Some(n) => format!("sheet-{date}-b{n}.html"),
-        None => format!("sheet-{date}.html"),
-    };
-    data_dir.join("sheets").join(name)
 }
 
 fn block_json(b: &crate::domain::block::Block) -> serde_json::Value {

@@ -206,6 +206,33 @@ pub fn html(
     out
 }
 
+/// Where a day sheet goes by default: `<data-dir>/sheets/sheet-DATE[-bN].html`.
+pub fn default_path(
+    data_dir: &std::path::Path,
+    date: chrono::NaiveDate,
+    booth: Option<u8>,
+) -> std::path::PathBuf {
+    let name = match booth {
+        Some(n) => format!("sheet-{date}-b{n}.html"),
+        None => format!("sheet-{date}.html"),
+    };
+    data_dir.join("sheets").join(name)
+}
+
+/// Writes a sheet (or any document of personal data staff asked for) to
+/// `path`: its folder made when missing, the file atomic and readable by
+/// the owner only.
+pub fn write(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)?;
+    }
+    super::backup::write_private(path, text.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::esc;

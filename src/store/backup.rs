@@ -216,8 +216,7 @@ impl Store {
             })?;
         }
         // A reminder queued before the backup is not queued again.
-        let marks: Vec<(Vec<u8>, Vec<u8>)> = self
-            .reminded_at_now(&s.bookings)?
+        let marks: Vec<(Vec<u8>, Vec<u8>)> = super::staff::reminded_at_now(&s.bookings, &s.audit)
             .into_iter()
             .map(|k| (k, Vec::new()))
             .collect();

@@ -208,12 +208,7 @@ impl Pg {
             let days: Vec<chrono::NaiveDate> = chunk.iter().map(|b| b.slot.date).collect();
             let starts: Vec<chrono::NaiveTime> = chunk.iter().map(|b| b.slot.start).collect();
             let booths: Vec<i16> = chunk.iter().map(|b| i16::from(b.slot.booth)).collect();
-            let statuses: Vec<String> = chunk
-                .iter()
-                .map(|b| {
-                    json(&place, &b.status).map(|v| v.as_str().unwrap_or_default().to_string())
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let statuses: Vec<&str> = chunk.iter().map(|b| b.status.id()).collect();
             let records = chunk
                 .iter()
                 .map(|b| json(&place, b))
@@ -451,6 +446,48 @@ fn queue_mail(
     Ok(())
 }
 
+/// What one audit event says, besides who and when (the change's `Ctx`).
+struct Audited<'a> {
+    action: &'a str,
+    booking: Option<BookingId>,
+    seeker: Option<&'a crate::domain::seeker::JobSeekerNumber>,
+    from: Option<crate::domain::booking::Status>,
+    to: Option<crate::domain::booking::Status>,
+}
+
+/// Writes audit event number `seq`, in the change's own transaction.
+fn audit(
+    tx: &mut postgres::Transaction<'_>,
+    place: &str,
+    office: &str,
+    seq: i64,
+    ctx: &Ctx,
+    what: Audited<'_>,
+) -> Result<(), Failed> {
+    let ev = AuditEvent {
+        seq: seq as u64,
+        at: ctx.at,
+        user: ctx.actor.user.clone(),
+        terminal: ctx.actor.terminal.clone(),
+        channel: ctx.channel,
+        action: what.action.to_string(),
+        booking: what.booking,
+        seeker: what.seeker.cloned(),
+        from: what.from,
+        to: what.to,
+    };
+    tx.execute(
+        "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, $3, $4)",
+        &[
+            &office,
+            &seq,
+            &what.booking.as_ref().map(|b| b.as_str()),
+            &json(place, &ev).map_err(OpError::Store)?,
+        ],
+    )?;
+    Ok(())
+}
+
 /// How many times a transaction is tried before its failure is reported.
 const TRIES: usize = 5;
 
@@ -613,8 +650,7 @@ impl Pg {
                 &[&office, &number, &seeker_json],
             )?;
         }
-        let status = json(&place, &Status::Booked).map_err(OpError::Store)?;
-        let status = status.as_str().unwrap_or("booked").to_string();
+        let status = Status::Booked.id();
         let inserted = tx.execute(
             "INSERT INTO soudan_booking (office, id, seeker, day, start_time, booth, status, record)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -638,40 +674,26 @@ impl Pg {
             }
             return Err(e.into());
         }
-        let mut audit = |tx: &mut postgres::Transaction<'_>,
-                         action: &str,
-                         booking: Option<BookingId>,
-                         seeker: Option<&crate::domain::seeker::JobSeekerNumber>,
-                         to: Option<Status>|
-         -> Result<(), Failed> {
-            let ev = AuditEvent {
-                seq: audit_next as u64,
-                at: ctx.at,
-                user: ctx.actor.user.clone(),
-                terminal: ctx.actor.terminal.clone(),
-                channel: ctx.channel,
-                action: action.to_string(),
-                booking,
-                seeker: seeker.cloned(),
-                from: None,
-                to,
-            };
-            tx.execute(
-                "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, $3, $4)",
-                &[
-                    &office,
-                    &audit_next,
-                    &booking.as_ref().map(|b| b.as_str()),
-                    &json(&place, &ev).map_err(OpError::Store)?,
-                ],
-            )?;
-            audit_next += 1;
-            Ok(())
-        };
         if changed {
-            audit(&mut tx, "contact", None, Some(&record.number), None)?;
+            let what = Audited {
+                action: "contact",
+                booking: None,
+                seeker: Some(&record.number),
+                from: None,
+                to: None,
+            };
+            audit(&mut tx, &place, &office, audit_next, ctx, what)?;
+            audit_next += 1;
         }
-        audit(&mut tx, "book", Some(id), None, Some(Status::Booked))?;
+        let what = Audited {
+            action: "book",
+            booking: Some(id),
+            seeker: None,
+            from: None,
+            to: Some(Status::Booked),
+        };
+        audit(&mut tx, &place, &office, audit_next, ctx, what)?;
+        audit_next += 1;
         queue_mail(
             &mut tx,
             &place,
@@ -842,22 +864,14 @@ impl Pg {
                 &json(&place, &list).map_err(OpError::Store)?,
             ],
         )?;
-        let ev = AuditEvent {
-            seq: seq as u64,
-            at: ctx.at,
-            user: ctx.actor.user.clone(),
-            terminal: ctx.actor.terminal.clone(),
-            channel: ctx.channel,
-            action: if refuse { "refuse" } else { "unrefuse" }.to_string(),
+        let what = Audited {
+            action: if refuse { "refuse" } else { "unrefuse" },
             booking: None,
-            seeker: Some(seeker),
+            seeker: Some(&seeker),
             from: None,
             to: None,
         };
-        tx.execute(
-            "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, NULL, $3)",
-            &[&office, &seq, &json(&place, &ev).map_err(OpError::Store)?],
-        )?;
+        audit(&mut tx, &place, &office, seq, ctx, what)?;
         tx.execute(
             "UPDATE soudan_office SET audit_next = $2 WHERE office = $1",
             &[&office, &(seq + 1)],
@@ -965,8 +979,7 @@ impl Pg {
         booking
             .apply(event.clone(), ctx.at)
             .map_err(OpError::Rule)?;
-        let status = json(&place, &booking.status).map_err(OpError::Store)?;
-        let status = status.as_str().unwrap_or_default().to_string();
+        let status = booking.status.id();
         tx.execute(
             "UPDATE soudan_booking SET status = $3, record = $4 WHERE office = $1 AND id = $2",
             &[
@@ -989,27 +1002,14 @@ impl Pg {
             )?;
             mail_next += 1;
         }
-        let ev = AuditEvent {
-            seq: audit_next as u64,
-            at: ctx.at,
-            user: ctx.actor.user.clone(),
-            terminal: ctx.actor.terminal.clone(),
-            channel: ctx.channel,
-            action: event.id().to_string(),
+        let what = Audited {
+            action: event.id(),
             booking: Some(id),
             seeker: None,
             from: Some(from),
             to: Some(booking.status),
         };
-        tx.execute(
-            "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, $3, $4)",
-            &[
-                &office,
-                &audit_next,
-                &id.as_str(),
-                &json(&place, &ev).map_err(OpError::Store)?,
-            ],
-        )?;
+        audit(&mut tx, &place, &office, audit_next, ctx, what)?;
         tx.execute(
             "UPDATE soudan_office SET audit_next = $2, mail_next = $3 WHERE office = $1",
             &[&office, &(audit_next + 1), &mail_next],

@@ -5,7 +5,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::codec::Kind;
-use super::{Ctx, MailKind, OpError, Store, StoreError, Tx, TxResult, abort, keys};
+use super::{AuditEvent, Ctx, MailKind, OpError, Store, StoreError, Tx, TxResult, abort, keys};
 use crate::domain::block::{Block, Note, NoteOn};
 use crate::domain::booking::{Booking, BookingId, Slot, Status, Violation};
 
@@ -215,24 +215,35 @@ impl Store {
             Ok(true)
         })
     }
+}
 
-    /// Restores the reminders' marks from the audit trail (an import): a
-    /// booking whose last `remind` comes after its last `book` or `move`
-    /// was reminded at the slot it is at now.
-    pub(super) fn reminded_at_now(&self, bookings: &[Booking]) -> Result<Vec<Vec<u8>>, StoreError> {
-        let mut out = Vec::new();
-        for b in bookings {
-            let history = self.booking_audit(b.id)?;
-            let last_remind = history.iter().rposition(|e| e.action == "remind");
-            let last_place = history
-                .iter()
-                .rposition(|e| e.action == "book" || e.action == "move");
-            if last_remind.is_some() && last_remind > last_place {
-                out.push(remind_mark(b.id, &b.slot));
+/// The reminders' marks a restored store must hold (an import): a booking
+/// whose last `remind` event comes after its last `book` or `move` was
+/// reminded at the slot it is at now. Read from the snapshot's own audit
+/// trail, in the order of its sequence numbers.
+pub(super) fn reminded_at_now(bookings: &[Booking], audit: &[AuditEvent]) -> Vec<Vec<u8>> {
+    use std::collections::HashMap;
+    let mut events: Vec<&AuditEvent> = audit.iter().filter(|e| e.booking.is_some()).collect();
+    events.sort_by_key(|e| e.seq);
+    // For each booking: whether its latest remind/book/move was a remind.
+    let mut reminded: HashMap<BookingId, bool> = HashMap::new();
+    for e in events {
+        let Some(id) = e.booking else { continue };
+        match e.action.as_str() {
+            "remind" => {
+                reminded.insert(id, true);
             }
+            "book" | "move" => {
+                reminded.insert(id, false);
+            }
+            _ => {}
         }
-        Ok(out)
     }
+    bookings
+        .iter()
+        .filter(|b| reminded.get(&b.id).copied().unwrap_or(false))
+        .map(|b| remind_mark(b.id, &b.slot))
+        .collect()
 }
 
 /// When a booking was put where it is now: its last move, else its making.

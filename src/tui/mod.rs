@@ -134,12 +134,8 @@ fn write_sheet(
         Err(e) => return Ok(Some(Action::Done(Err(e.message(lang))))),
     };
     let html = crate::desk::sheet::html(&env.loaded, lang, &day, None, env.clock.now());
-    let path = env
-        .data_dir
-        .join("sheets")
-        .join(format!("sheet-{date}.html"));
-    let written = std::fs::create_dir_all(env.data_dir.join("sheets"))
-        .and_then(|()| std::fs::write(&path, html));
+    let path = crate::desk::sheet::default_path(&env.data_dir, date, None);
+    let written = crate::desk::sheet::write(&path, &html);
     Ok(Some(Action::Done(match written {
         Ok(()) => Ok(tr!(lang, "sheet.written", path = path.display())),
         Err(e) => Err(tr!(lang, "sheet.failed", path = path.display(), error = e)),
