@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveTime};
 use soudan::domain::booking::Slot;
+use soudan::store::Engine;
 use soudan::store::pg::Pg;
 use soudan::store::{Actor, Contact, Ctx, Store};
 
@@ -56,7 +57,7 @@ fn main() {
     let started = Instant::now();
     for o in 0..offices {
         let code = format!("{}", 46010 + o * 10);
-        let mut pg = Pg::connect(&url, &code).unwrap();
+        let pg = Pg::connect(&url, &code).unwrap();
         pg.claim_clock(true).unwrap();
         pg.restore(&snapshot).unwrap();
     }
@@ -76,7 +77,7 @@ fn main() {
     days.sort();
     days.dedup();
     let sample: Vec<NaiveDate> = (0..200).map(|i| days[i * days.len() / 200]).collect();
-    let mut pg = Pg::connect(&url, "46010").unwrap();
+    let pg = Pg::connect(&url, "46010").unwrap();
     let (mut on_pg, mut on_sled) = (Vec::new(), Vec::new());
     let mut rows = 0;
     for d in &sample {
@@ -121,7 +122,7 @@ fn main() {
             at,
         );
         let t = Instant::now();
-        pg.book(&new, &ctx, Contact::Keep).unwrap();
+        pg.book_once(&new, &ctx, Contact::Keep, None).unwrap();
         on_pg.push(t.elapsed());
         let t = Instant::now();
         store.book(&new, &ctx).unwrap();

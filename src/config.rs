@@ -51,11 +51,22 @@ pub struct StorageSection {
     /// Office codes whose statistics (aggregates only) this office may
     /// read with `soudan stats --offices`, besides its own.
     pub stats_offices: Vec<String>,
+    /// How often (seconds) a server reads whether another server of the
+    /// office changed something, for an engine without LISTEN/NOTIFY
+    /// (CockroachDB); 0: PostgreSQL tells it at once.
+    pub poll_seconds: u32,
 }
 
 impl StorageSection {
     fn is_default(&self) -> bool {
-        self.url.is_empty() && self.stats_offices.is_empty()
+        self.url.is_empty() && self.stats_offices.is_empty() && self.poll_seconds == 0
+    }
+
+    /// How a server learns of other servers' changes: told (None), or by
+    /// reading every so often.
+    pub fn poll(&self) -> Option<std::time::Duration> {
+        (self.poll_seconds > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(self.poll_seconds.min(3600))))
     }
 }
 

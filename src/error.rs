@@ -228,6 +228,8 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "move_same" => tr!(lang, "invalid.move_same"),
         "late_after" => tr!(lang, "invalid.late_after"),
         "pin_hash" => tr!(lang, "invalid.pin_hash"),
+        "store_url" => tr!(lang, "invalid.store_url"),
+        "demo_blank" => tr!(lang, "invalid.demo_blank"),
         other => other.to_string(),
     }
 }

@@ -35,12 +35,7 @@ fn main() -> ExitCode {
     let lang = env.lang;
     // The screens (dashboard, kiosk) and the commands are two front ends
     // over the desk; neither calls the other.
-    let url = env.loaded.config.store_url();
     let outcome = std::panic::catch_unwind(|| match cli.command {
-        // The screens work on the embedded database so far.
-        None | Some(cli::Command::Kiosk { set_pin: false, .. }) if !url.is_empty() => {
-            Err(cli::pg_only(&env, &url))
-        }
         Some(cli::Command::Kiosk {
             set_pin: false,
             idle_seconds,

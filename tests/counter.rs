@@ -949,7 +949,7 @@ fn the_month_counts_a_day_gone_by_of_no_shows_too() {
         None,
         "no live booking left"
     );
-    let held = store.day_counts_held(first, last, next).unwrap();
+    let held = soudan::store::Engine::day_counts_held(&store, first, last, next).unwrap();
     assert_eq!(
         held.get(&day),
         Some(&23),

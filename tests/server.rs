@@ -5,6 +5,8 @@
 //! replaced.
 
 mod common;
+#[path = "common/pg_cluster.rs"]
+mod pg_cluster;
 
 use std::io::Write;
 use std::os::unix::net::UnixStream;
@@ -25,6 +27,43 @@ use soudan::server::wire;
 
 const NOW: &str = "2026-12-01T09:00";
 
+thread_local! {
+    /// The PostgreSQL database this test's servers and commands keep their
+    /// records in (the `_on_postgresql` tests); none: the embedded one.
+    static STORE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A `soudan` command on the store of this test.
+fn soudan_cmd() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_soudan"));
+    match STORE.with(|s| s.borrow().clone()) {
+        Some(url) => c.env("SOUDAN_STORE", url),
+        None => c.env_remove("SOUDAN_STORE"),
+    };
+    c
+}
+
+/// The office's records as the test's servers keep them, read directly.
+fn engine(dir: &Path) -> Box<dyn soudan::store::Engine> {
+    match STORE.with(|s| s.borrow().clone()) {
+        Some(url) => Box::new(soudan::store::pg::Pg::connect(&url, "46010").unwrap()),
+        None => Box::new(soudan::store::Store::open(dir, "test").unwrap()),
+    }
+}
+
+/// Runs a test of this suite again with every server and command on one
+/// PostgreSQL database of a throwaway cluster (not run, loudly, where
+/// PostgreSQL is missing; a failure under CI).
+fn on_postgresql(test: fn()) {
+    let Some(cluster) = pg_cluster::Cluster::start() else {
+        return;
+    };
+    STORE.with(|s| *s.borrow_mut() = Some(cluster.url()));
+    test();
+    STORE.with(|s| *s.borrow_mut() = None);
+    drop(cluster);
+}
+
 struct Server {
     child: Child,
     socket: PathBuf,
@@ -34,7 +73,7 @@ struct Server {
 impl Server {
     fn start(dir: &Path) -> Server {
         let log = dir.with_extension("log");
-        let child = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        let child = soudan_cmd()
             .env_remove("SOUDAN_CONFIG")
             .env_remove("SOUDAN_SERVER")
             .env("SOUDAN_DATA_DIR", dir)
@@ -120,6 +159,15 @@ fn day(c: &Client, date: &str) -> soudan::desk::views::DayData {
 
 #[test]
 fn two_clients_book_and_each_hears_of_the_others_change() {
+    two_clients_book_and_each_hears_of_the_others_change_suite();
+}
+
+#[test]
+fn two_clients_book_and_each_hears_of_the_others_change_on_postgresql() {
+    on_postgresql(two_clients_book_and_each_hears_of_the_others_change_suite);
+}
+
+fn two_clients_book_and_each_hears_of_the_others_change_suite() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let server = Server::start(&dir);
@@ -181,7 +229,7 @@ fn two_clients_book_and_each_hears_of_the_others_change() {
     let status = server.stop();
     assert!(status.success(), "{status:?}");
     // The audit trail names the account the kernel gave, and each terminal.
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .arg("audit")
@@ -200,7 +248,7 @@ fn two_clients_book_and_each_hears_of_the_others_change() {
         );
     }
     // The terminal each client named is kept (never printed per device).
-    let store = soudan::store::Store::open(&dir, "test").unwrap();
+    let store = engine(&dir);
     let events = store.audit().unwrap();
     let terminal = |a: &str| {
         events
@@ -216,6 +264,17 @@ fn two_clients_book_and_each_hears_of_the_others_change() {
 
 #[test]
 fn sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book() {
+    sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book_suite();
+}
+
+#[test]
+fn sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book_on_postgresql() {
+    on_postgresql(
+        sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book_suite,
+    );
+}
+
+fn sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book_suite() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let server = Server::start(&dir);
@@ -282,7 +341,7 @@ fn sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book
     let booked: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(booked, 50);
     assert!(server.stop().success());
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .env("SOUDAN_LANG", "en")
@@ -368,7 +427,7 @@ fn a_stale_socket_is_replaced_and_a_live_one_is_not_taken() {
         server.log()
     );
     // A second server on the same folder: refused, exit 4, the first goes on.
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .env("SOUDAN_LANG", "en")
@@ -421,7 +480,7 @@ fn an_account_without_a_role_is_refused_at_the_handshake() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(server.stop().success());
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .args(["audit", "--action", "refused"])
@@ -549,7 +608,7 @@ fn two_dashboards_show_a_change_from_the_shell_without_a_key() {
     a.wait_for("Thu 3 Dec 2026");
     b.wait_for("12/3(木)");
     let shell = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_soudan"))
+        soudan_cmd()
             .env("SOUDAN_DATA_DIR", &dir)
             .env("SOUDAN_NOW", NOW)
             .env("SOUDAN_LANG", "en")
@@ -611,7 +670,7 @@ fn a_server_started_for_a_screen_leaves_when_idle_or_when_asked() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let serve = |idle: &str| {
-        Command::new(env!("CARGO_BIN_EXE_soudan"))
+        soudan_cmd()
             .env("SOUDAN_DATA_DIR", &dir)
             .env("SOUDAN_NOW", NOW)
             .env("SOUDAN_LANG", "en")
@@ -640,7 +699,7 @@ fn a_server_started_for_a_screen_leaves_when_idle_or_when_asked() {
     // runs.
     let mut child = serve("10");
     wait_up();
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .env("SOUDAN_LANG", "en")
@@ -654,7 +713,7 @@ fn a_server_started_for_a_screen_leaves_when_idle_or_when_asked() {
     wait_up();
     let (tx, _rx) = mpsc::channel();
     let c = Client::connect(&socket, "counter-1", Lang::En, tx).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .env("SOUDAN_LANG", "en")
@@ -706,7 +765,7 @@ fn two_dashboards_on_one_folder_share_the_server_the_first_started() {
     assert!(common::wait_pty(&mut b.child, "dashboard b").success());
     // The server stays for its idle time; a command that works on the
     // folder itself asks it to leave.
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .args(["demo", "--days", "3"])
@@ -724,6 +783,15 @@ fn two_dashboards_on_one_folder_share_the_server_the_first_started() {
 /// made and then reported "taken" to its own client.
 #[test]
 fn every_acknowledged_booking_survives_killing_the_server() {
+    every_acknowledged_booking_survives_killing_the_server_suite();
+}
+
+#[test]
+fn every_acknowledged_booking_survives_killing_the_server_on_postgresql() {
+    on_postgresql(every_acknowledged_booking_survives_killing_the_server_suite);
+}
+
+fn every_acknowledged_booking_survives_killing_the_server_suite() {
     use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
     let kills: usize = std::env::var("SOUDAN_SERVER_KILLS")
@@ -865,7 +933,7 @@ fn every_acknowledged_booking_survives_killing_the_server() {
     assert_eq!(seekers.len(), stored.len(), "a request booked twice");
     drop(c);
     assert!(server.stop().success());
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .env("SOUDAN_LANG", "en")
@@ -991,7 +1059,7 @@ fn each_role_against_each_request_over_the_protocol() {
         )
         .unwrap();
         // One booking to be shown, masked or not.
-        let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        let o = soudan_cmd()
             .env("SOUDAN_DATA_DIR", &dir)
             .env("SOUDAN_NOW", NOW)
             .env_remove("SOUDAN_SERVER")
@@ -1023,7 +1091,7 @@ fn each_role_against_each_request_over_the_protocol() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let socket = run.join("soudan.sock");
         let log = tmp.path().join("serve.log");
-        let mut server = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        let mut server = soudan_cmd()
             .env("SOUDAN_DATA_DIR", &dir)
             .env("SOUDAN_NOW", NOW)
             .env("SOUDAN_LANG", "en")
@@ -1139,7 +1207,7 @@ for i,r in enumerate({list}):
         }
         assert!(common::wait_child(&mut server, "the server").success());
         // Every refusal is in the audit trail, with the account.
-        let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        let o = soudan_cmd()
             .env("SOUDAN_DATA_DIR", &dir)
             .env("SOUDAN_NOW", NOW)
             .arg("--config")
@@ -1181,6 +1249,15 @@ fn heard_change(rx: &mpsc::Receiver<Notice>) -> bool {
 /// it ends with the holder's booking and with its connection.
 #[test]
 fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves() {
+    a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite();
+}
+
+#[test]
+fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_on_postgresql() {
+    on_postgresql(a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite);
+}
+
+fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let server = Server::start(&dir);
@@ -1438,7 +1515,7 @@ fn four_dashboards_the_kiosk_and_the_shell_see_each_others_bookings() {
     let _ = seen;
     // The shell.
     let started = Instant::now();
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+    let o = soudan_cmd()
         .env("SOUDAN_DATA_DIR", &dir)
         .env("SOUDAN_NOW", NOW)
         .env("SOUDAN_LANG", "en")
@@ -1494,7 +1571,7 @@ fn every_command_says_the_same_through_the_server() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_soudan"))
+        soudan_cmd()
             .env("SOUDAN_DATA_DIR", &dir)
             .env("SOUDAN_NOW", NOW)
             .env("SOUDAN_LANG", "en")

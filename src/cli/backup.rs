@@ -41,7 +41,7 @@ fn check_out_path(path: &Path, force: bool) -> Result<(), Invalid> {
 pub fn export(env: &Env, out: Option<PathBuf>, force: bool) -> Result<(), Error> {
     export_of(env, out, force, &|| {
         let store = env.store_for_reading("soudan export")?;
-        backup_bytes(&store, &env.loaded.config.office.code)
+        backup_bytes(&*store, &env.loaded.config.office.code)
     })
 }
 
@@ -138,24 +138,9 @@ pub fn read_backup(path: &Path) -> Result<BackupFile, Invalid> {
     Ok(file)
 }
 
+/// `soudan import` into the office's records: the embedded database, or
+/// this office's rows of the PostgreSQL database of `[storage] url`.
 pub fn import(env: &Env, path: &Path) -> Result<(), Error> {
-    import_to(env, path, None)
-}
-
-/// `soudan export` from a PostgreSQL store: this office's records, the
-/// same document the embedded database writes.
-pub fn export_pg(env: &Env, url: &str, out: Option<PathBuf>, force: bool) -> Result<(), Error> {
-    export_of(env, out, force, &|| {
-        let office = &env.loaded.config.office.code;
-        let mut pg = crate::store::pg::Pg::connect(url, office)?;
-        let s = pg.snapshot()?;
-        crate::desk::backup::snapshot_bytes(s, office)
-    })
-}
-
-/// `soudan import` into the embedded database, or (with `pg`) into this
-/// office's rows of a PostgreSQL database.
-pub fn import_to(env: &Env, path: &Path, pg: Option<&str>) -> Result<(), Error> {
     // The whole file is read and checked before the database is touched.
     let file = read_backup(path)?;
     // Every booking is held to the rules of a new one under this office's
@@ -185,36 +170,21 @@ pub fn import_to(env: &Env, path: &Path, pg: Option<&str>) -> Result<(), Error> 
         notes: file.notes,
         blocks: file.blocks,
     };
-    let restored = match pg {
-        Some(url) => {
-            let office = &env.loaded.config.office.code;
-            let mut db = crate::store::pg::Pg::connect(url, office)?;
-            // The office takes the clock it is imported under, as a folder does.
-            db.claim_clock(env.clock.is_training())
-                .map_err(|e| match e {
-                    crate::store::ClockRefused::Store(s) => Error::Store(s),
-                    crate::store::ClockRefused::RealData => Error::Invalid(Invalid::new(
-                        "now",
-                        env.now_text.clone().unwrap_or_default(),
-                        "now_real_data",
-                    )),
-                })?;
-            match db.restore(&snapshot) {
-                Err(RestoreError::NotBlank) => {
-                    return Err(Error::Store(crate::store::StoreError::Database {
-                        place: db.place().to_string(),
-                        detail: tr!(
-                            env.lang,
-                            "store.pg_not_blank",
-                            office = office,
-                            place = db.place()
-                        ),
-                    }));
-                }
-                other => other,
-            }
+    let store = env.store("soudan import")?;
+    let restored = match store.restore(&snapshot) {
+        Err(RestoreError::NotBlank) if !env.loaded.config.store_url().is_empty() => {
+            let place = store.place().display().to_string();
+            return Err(Error::Store(crate::store::StoreError::Database {
+                detail: tr!(
+                    env.lang,
+                    "store.pg_not_blank",
+                    office = &env.loaded.config.office.code,
+                    place = &place
+                ),
+                place,
+            }));
         }
-        None => env.store("soudan import")?.restore(&snapshot),
+        other => other,
     };
     match restored {
         Ok(()) => {
@@ -283,7 +253,7 @@ pub use crate::desk::audit::{AuditFilter, audit_events};
 
 pub fn audit(env: &Env, filter: &AuditFilter) -> Result<(), Error> {
     let store = env.store_for_reading("soudan audit")?;
-    print_audit(&audit_events(&store, filter)?)
+    print_audit(&audit_events(&*store, filter)?)
 }
 
 /// Audit events as `soudan audit` prints them: one JSON line each.

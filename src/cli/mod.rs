@@ -34,7 +34,7 @@ use crate::domain::terms::{Document, checklist_all_yes};
 use crate::error::Error;
 use crate::i18n::Lang;
 use crate::server::client::Client;
-use crate::store::Store;
+use crate::store::Engine;
 use crate::tr;
 pub use args::{Cli, Command};
 
@@ -90,7 +90,7 @@ impl Env {
     /// Writes the queued mail (the change queued it in its own
     /// transaction) and says where the one about `booking` went. A failure
     /// is reported, never undoes the change: the mail stays queued.
-    fn write_mail(&self, store: &Store, booking: BookingId, kind: crate::store::MailKind) {
+    fn write_mail(&self, store: &dyn Engine, booking: BookingId, kind: crate::store::MailKind) {
         let drained = crate::desk::mail::write_queued(store, &self.loaded, &self.data_dir);
         self.say_mail(drained, booking, kind);
     }
@@ -265,90 +265,33 @@ fn status_change(c: Command) -> Result<(String, Event, bool, Option<Channel>), E
     })
 }
 
-/// A command with a store URL (`[storage] url`, `SOUDAN_STORE`): so far
-/// PostgreSQL serves export, import, book, the changes of status, day,
-/// sweep, seeker, audit, refuse, unrefuse, stats and config; anything
-/// else says so.
-fn on_database(env: &Env, url: &str, command: Command) -> Result<(), Error> {
+/// A command with a store URL (`[storage] url`, `SOUDAN_STORE`) that
+/// works on the database itself rather than through the desk: statistics
+/// across offices, the configuration
+/// (its password never shown). None: the command goes the usual way, on
+/// the PostgreSQL engine.
+fn on_database(env: &Env, url: &str, command: Command) -> Result<Option<Command>, Error> {
     if !crate::store::pg::is_postgres(url) {
         return Err(Invalid::new("storage.url", crate::store::pg::shown(url), "store_url").into());
     }
     match command {
-        Command::Export { out, force } => backup::export_pg(env, url, out, force),
-        Command::Import { file } => backup::import_to(env, &file, Some(url)),
-        Command::Book(a) => book(env, a, None),
-        c @ (Command::Cancel { .. }
-        | Command::Start { .. }
-        | Command::Unstart { .. }
-        | Command::Finish { .. }
-        | Command::Stop { .. }
-        | Command::Correct { .. }) => {
-            let (id, event, json, channel) = status_change(c)?;
-            change_pg(env, url, &id, event, json, channel)
-        }
-        Command::Refuse { number, reason: r } => refuse_pg(env, url, &number, &r, true),
-        Command::Unrefuse { number, reason: r } => refuse_pg(env, url, &number, &r, false),
-        Command::Day { date, json } => day_pg(env, url, date.as_deref(), json),
-        Command::Seeker { number, json } => {
-            let number = JobSeekerNumber::parse(&number)?;
-            let mut pg = pg_open(env, url)?;
-            pg_sweep(env, &mut pg)?;
-            let record = pg.seeker(number.as_str())?;
-            let bookings = pg.seeker_bookings(number.as_str())?;
-            let refusals = pg.refusals(number.as_str())?;
-            print_seeker(env, &number, record.as_ref(), &bookings, &refusals, json);
-            Ok(())
-        }
-        Command::Audit {
-            from,
-            to,
-            booking,
-            action,
-        } => {
-            let filter = audit_filter(from, to, booking, action)?;
-            let mut pg = pg_open(env, url)?;
-            let events: Vec<crate::store::AuditEvent> = pg
-                .audit()?
-                .into_iter()
-                .filter(|e| filter.keeps(e))
-                .collect();
-            backup::print_audit(&events)
-        }
-        Command::Sweep { json } => {
-            let mut pg = pg_open(env, url)?;
-            let swept = pg_sweep(env, &mut pg)?;
-            if json {
-                let ids: Vec<String> = swept.iter().map(|b| b.id.to_string()).collect();
-                output::print_json(&serde_json::json!({ "no_shows": swept.len(), "ids": ids }));
-            } else {
-                println!("{}", tr!(env.lang, "sweep.done", count = swept.len()));
-            }
-            Ok(())
-        }
         Command::Stats {
             from,
             to,
             format,
-            offices,
-        } => stats::stats_pg(env, url, &from, &to, &format, offices.as_deref()),
+            offices: Some(offices),
+        } => stats::stats_pg(env, url, &from, &to, &format, Some(&offices)).map(|()| None),
         Command::Config => {
-            // The URL as shown anywhere: without its password.
             let mut c = env.loaded.config.clone();
             c.storage.url = crate::store::pg::shown(url);
             print!("{}", c.to_toml());
-            Ok(())
+            Ok(None)
         }
-        _ => Err(pg_only(env, url)),
+        Command::Demo { .. } => {
+            Err(Invalid::new("storage.url", crate::store::pg::shown(url), "demo_blank").into())
+        }
+        c => Ok(Some(c)),
     }
-}
-
-/// What a front end the PostgreSQL store does not serve yet says (exit 4).
-pub fn pg_only(env: &Env, url: &str) -> Error {
-    let place = crate::store::pg::shown(url);
-    Error::Store(crate::store::StoreError::Database {
-        detail: tr!(env.lang, "store.pg_only", place = place),
-        place,
-    })
 }
 
 /// Runs a command (not the dashboard). With the office's server given or
@@ -356,9 +299,14 @@ pub fn pg_only(env: &Env, url: &str) -> Error {
 /// through it (or is refused saying so), never to the folder itself.
 pub fn run(env: &Env, command: Command) -> Result<(), Error> {
     let url = env.loaded.config.store_url();
-    if !url.is_empty() {
-        return on_database(env, &url, command);
-    }
+    let command = if url.is_empty() {
+        command
+    } else {
+        match on_database(env, &url, command)? {
+            Some(c) => c,
+            None => return Ok(()),
+        }
+    };
     let command = match server_route(env, command)? {
         Some(command) => command,
         None => return Ok(()),
@@ -390,12 +338,12 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
                 override_deadline.as_deref(),
             )?;
             let store = env.open("soudan move")?;
-            let (booking, mail) = match crate::desk::request::handle(env, &store, req)? {
+            let (booking, mail) = match crate::desk::request::handle(env, &*store, req)? {
                 crate::desk::request::Response::Moved { booking, mail } => (booking, mail),
                 other => return Err(Error::Internal(format!("{other:?}"))),
             };
             if json {
-                report(env, &store, &booking, true)?;
+                report(env, &*store, &booking, true)?;
             } else {
                 println!("{}", booking.id);
             }
@@ -413,7 +361,7 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         | Command::Ics { .. }
         | Command::Sheet { .. }) => {
             let store = env.open("soudan")?;
-            staff::run(env, &crate::server::client::Link::Local(&store), c)
+            staff::run(env, &crate::server::client::Link::Local(&*store), c)
         }
         Command::Day { date, json } => day(env, date.as_deref(), json),
         Command::Sweep { json } => sweep(env, json),
@@ -584,23 +532,18 @@ fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<()
         let requests: Vec<BookingRequest> = booths.iter().map(|b| request(*b)).collect();
         return remote::book(env, link, requests, a.json);
     }
-    let url = env.loaded.config.store_url();
-    if crate::store::pg::is_postgres(&url) {
-        let requests: Vec<BookingRequest> = booths.iter().map(|b| request(*b)).collect();
-        return book_pg(env, &url, &requests, a.json);
-    }
 
     let store = env.open("soudan book")?;
     let before = store.seeker(&seeker.number)?;
     let mut last = None;
     // Without --booth, the first free booth.
     for b in booths {
-        match place(env, &store, &request(b)) {
+        match place(env, &*store, &request(b)) {
             Ok(booking) => {
                 // The record as stored now: mail goes to its address.
                 let seeker = store.seeker(&booking.seeker)?.ok_or_else(|| {
                     Error::from(crate::store::StoreError::Damaged {
-                        dir: store.dir().to_path_buf(),
+                        dir: store.place(),
                         detail: format!("booking {} names a job seeker with no record", booking.id),
                     })
                 })?;
@@ -616,7 +559,7 @@ fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<()
                 // Stored and fsynced with its mail queued: the mail is
                 // written before the id is printed, so a reader that goes
                 // away (a closed pipe) cannot leave a booking without one.
-                let drained = crate::desk::mail::write_queued(&store, &env.loaded, &env.data_dir);
+                let drained = crate::desk::mail::write_queued(&*store, &env.loaded, &env.data_dir);
                 if a.json {
                     output::print_json(&output::booking_json(
                         &booking,
@@ -637,158 +580,6 @@ fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<()
                 ..
             }) => last = Some(v),
             Err(e) => return Err(e),
-        }
-    }
-    Err(last
-        .map(Error::from)
-        .unwrap_or_else(|| Error::Internal("no booth".into())))
-}
-
-/// The office in a PostgreSQL database, with this process's clock claimed.
-fn pg_open(env: &Env, url: &str) -> Result<crate::store::pg::Pg, Error> {
-    let mut pg = crate::store::pg::Pg::connect(url, &env.loaded.config.office.code)?;
-    pg.claim_clock(env.clock.is_training())
-        .map_err(|e| match e {
-            crate::store::ClockRefused::Store(s) => Error::Store(s),
-            crate::store::ClockRefused::RealData => Error::Invalid(Invalid::new(
-                "now",
-                env.now_text.clone().unwrap_or_default(),
-                "now_real_data",
-            )),
-        })?;
-    Ok(pg)
-}
-
-/// The no-show rule catching up with the clock, as at every open of the
-/// embedded database; what it queued is written.
-fn pg_sweep(env: &Env, pg: &mut crate::store::pg::Pg) -> Result<Vec<Booking>, Error> {
-    let swept = pg.sweep(
-        env.clock.local(),
-        env.loaded.office.rules.grace(),
-        env.clock.offset(),
-        &env.actor.terminal,
-    )?;
-    Ok(swept)
-}
-
-/// A change of status on the PostgreSQL store: the desk's rule for it
-/// (start and finish on the day, ...), PostgreSQL's transaction.
-fn change_pg(
-    env: &Env,
-    url: &str,
-    id: &str,
-    event: Event,
-    json: bool,
-    channel: Option<Channel>,
-) -> Result<(), Error> {
-    let id = BookingId::parse(id)?;
-    let mut pg = pg_open(env, url)?;
-    pg_sweep(env, &mut pg)?;
-    let office = &env.loaded.office;
-    let now = env.clock.local();
-    let booking = pg
-        .apply(id, &event, &env.ctx(channel), &|b| {
-            office.check_event(b, &event, now)
-        })
-        .map_err(|e| Error::from(e).about(id))?;
-    if json {
-        let seeker = pg
-            .seeker(booking.seeker.as_str())?
-            .ok_or_else(|| Error::Internal(format!("booking {id} names no job seeker")))?;
-        let no_shows =
-            crate::domain::booking::no_show_count(&pg.seeker_bookings(booking.seeker.as_str())?);
-        output::print_json(&output::booking_json(
-            &booking,
-            &seeker,
-            no_shows,
-            &env.loaded,
-        ));
-    }
-    env.say(&changed_line(env.lang, &booking));
-    if matches!(event, Event::Cancel { .. }) {
-        let drained = crate::desk::mail::write_queued_pg(&mut pg, &env.loaded, &env.data_dir);
-        env.say_mail(drained, booking.id, crate::store::MailKind::Cancellation);
-        env.send_mail();
-    }
-    Ok(())
-}
-
-/// `soudan refuse` / `soudan unrefuse` on the PostgreSQL store.
-fn refuse_pg(env: &Env, url: &str, number: &str, r: &str, refuse: bool) -> Result<(), Error> {
-    let number = JobSeekerNumber::parse(number)?;
-    let r = reason("reason", r)?;
-    let mut pg = pg_open(env, url)?;
-    let refusal = pg.refuse(number.as_str(), &r, &env.ctx(None), refuse)?;
-    if refuse {
-        env.say(&tr!(
-            env.lang,
-            "refuse.done",
-            number = number,
-            since = refusal.since.format("%Y-%m-%d %H:%M")
-        ));
-        say_bookings_ahead(env, &pg.seeker_bookings(number.as_str())?);
-    } else {
-        env.say(&tr!(env.lang, "unrefuse.done", number = number));
-    }
-    Ok(())
-}
-
-/// `soudan day` on the PostgreSQL store.
-fn day_pg(env: &Env, url: &str, date: Option<&str>, json: bool) -> Result<(), Error> {
-    let date = match date {
-        Some(s) => parse_date("date", s)?,
-        None => env.clock.local().date(),
-    };
-    let mut pg = pg_open(env, url)?;
-    pg_sweep(env, &mut pg)?;
-    let bookings = pg.day(date)?;
-    let mut rows = Vec::with_capacity(bookings.len());
-    for b in &bookings {
-        let seeker = pg.seeker(b.seeker.as_str())?;
-        let no_shows =
-            crate::domain::booking::no_show_count(&pg.seeker_bookings(b.seeker.as_str())?);
-        rows.push((b, seeker, no_shows));
-    }
-    output::print_day_or_json(env.lang, &env.loaded, date, &rows, json);
-    Ok(())
-}
-
-/// `soudan book` on the PostgreSQL store: the same checks and report, the
-/// transaction PostgreSQL's (see [`crate::store::pg::Pg::book`]); the
-/// mail is written from the office's queue before the id is printed.
-fn book_pg(env: &Env, url: &str, requests: &[BookingRequest], json: bool) -> Result<(), Error> {
-    let lang = env.lang;
-    let mut pg = pg_open(env, url)?;
-    pg_sweep(env, &mut pg)?;
-    let mut last = None;
-    for req in requests {
-        let new = crate::desk::booking::new_booking(env, req)?;
-        let contact = if req.channel == Channel::Kiosk {
-            crate::store::Contact::Keep
-        } else {
-            req.contact
-        };
-        match pg.book(&new, &env.ctx(Some(req.channel)), contact) {
-            Ok(booking) => {
-                let drained =
-                    crate::desk::mail::write_queued_pg(&mut pg, &env.loaded, &env.data_dir);
-                let seeker = pg
-                    .seeker(booking.seeker.as_str())?
-                    .unwrap_or_else(|| req.seeker.clone());
-                if json {
-                    output::print_json(&output::booking_json(&booking, &seeker, 0, &env.loaded));
-                } else {
-                    println!("{}", booking.id);
-                }
-                env.say(&output::booked_line(lang, &booking));
-                env.say_mail(drained, booking.id, crate::store::MailKind::Confirmation);
-                env.send_mail();
-                return Ok(());
-            }
-            Err(crate::store::OpError::Rule(
-                v @ (Violation::SlotTaken { .. } | Violation::SlotBlocked { .. }),
-            )) => last = Some(v),
-            Err(e) => return Err(e.into()),
         }
     }
     Err(last
@@ -868,7 +659,7 @@ fn contact_change(
 
 fn contact(env: &Env, change: crate::desk::ops::ContactChange) -> Result<(), Error> {
     let store = env.open("soudan contact")?;
-    let (old, new) = crate::desk::ops::contact(env, &store, change)?;
+    let (old, new) = crate::desk::ops::contact(env, &*store, change)?;
     print_contact(env, &old, &new);
     Ok(())
 }
@@ -893,17 +684,17 @@ fn change(
 ) -> Result<(), Error> {
     let id = BookingId::parse(id)?;
     let store = env.open(&format!("soudan {}", event.id()))?;
-    let booking = crate::desk::ops::change(env, &store, id, &event, channel)?;
-    report(env, &store, &booking, json)?;
+    let booking = crate::desk::ops::change(env, &*store, id, &event, channel)?;
+    report(env, &*store, &booking, json)?;
     env.say(&changed_line(env.lang, &booking));
     if matches!(event, Event::Cancel { .. }) {
-        env.write_mail(&store, booking.id, crate::store::MailKind::Cancellation);
+        env.write_mail(&*store, booking.id, crate::store::MailKind::Cancellation);
         env.send_mail();
     }
     Ok(())
 }
 
-fn report(env: &Env, store: &Store, booking: &Booking, json: bool) -> Result<(), Error> {
+fn report(env: &Env, store: &dyn Engine, booking: &Booking, json: bool) -> Result<(), Error> {
     if json {
         let seeker = store.seeker(&booking.seeker)?;
         let history = store.seeker_bookings(&booking.seeker)?;
@@ -914,7 +705,7 @@ fn report(env: &Env, store: &Store, booking: &Booking, json: bool) -> Result<(),
             }
             None => {
                 return Err(crate::store::StoreError::Damaged {
-                    dir: store.dir().to_path_buf(),
+                    dir: store.place(),
                     detail: format!("booking {} names a job seeker with no record", booking.id),
                 }
                 .into());
@@ -1134,8 +925,8 @@ fn reconsent(env: &Env, id: &str, consent: bool, json: bool) -> Result<(), Error
         .office
         .terms_in_force(env.clock.now().date_naive())?;
     let store = env.open("soudan reconsent")?;
-    let (booking, version) = crate::desk::ops::reconsent(env, &store, id, Document::ALL.to_vec())?;
-    report(env, &store, &booking, json)?;
+    let (booking, version) = crate::desk::ops::reconsent(env, &*store, id, Document::ALL.to_vec())?;
+    report(env, &*store, &booking, json)?;
     env.say(&tr!(env.lang, "reconsent.done", id = id, version = version));
     Ok(())
 }
@@ -1143,7 +934,7 @@ fn reconsent(env: &Env, id: &str, consent: bool, json: bool) -> Result<(), Error
 fn terms_notice(env: &Env, json: bool) -> Result<(), Error> {
     let store = env.open("soudan terms-notice")?;
     // One notice per booking and version, whatever how often this runs.
-    let (written, error) = crate::desk::ops::terms_notices(env, &store)?;
+    let (written, error) = crate::desk::ops::terms_notices(env, &*store)?;
     print_notices(env, &written, error.as_deref(), json);
     Ok(())
 }

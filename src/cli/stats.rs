@@ -8,7 +8,7 @@ use crate::domain::Invalid;
 use crate::domain::stats::{Row, Stats, compute};
 use crate::error::Error;
 use crate::i18n::{Lang, fit};
-use crate::store::Store;
+use crate::store::Engine;
 use crate::tr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ impl Format {
 /// The statistics of `from..=to` from the store.
 pub fn gather(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<Stats, Error> {
@@ -43,7 +43,7 @@ pub fn gather(
 pub fn stats(env: &Env, from: &str, to: &str, format: &str) -> Result<(), Error> {
     stats_of(env, from, to, format, &|from, to| {
         let store = env.open_for_reading("soudan stats")?;
-        gather(env, &store, from, to)
+        gather(env, &*store, from, to)
     })
 }
 
@@ -104,7 +104,7 @@ pub fn stats_pg(
         });
     }
     stats_of(env, from, to, format, &|from, to| {
-        let mut pg = crate::store::pg::Pg::connect(url, &env.loaded.config.office.code)?;
+        let pg = crate::store::pg::Pg::connect(url, &env.loaded.config.office.code)?;
         let bookings = pg.bookings_of(&list, from, to)?;
         Ok(compute(&env.loaded.office, &bookings, from, to))
     })

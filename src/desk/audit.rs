@@ -1,7 +1,7 @@
 //! The audit trail (Art. 7(1)), filtered by day, booking and action.
 
 use crate::domain::Invalid;
-use crate::store::{Store, StoreError};
+use crate::store::{Engine, StoreError};
 
 /// The actions the audit trail records. `kiosk` stands for both of the
 /// kiosk's own (`kiosk.pin_wrong`, `kiosk.leave`), `refused` for every
@@ -66,7 +66,7 @@ impl AuditFilter {
 
 /// The filtered audit trail, oldest first.
 pub fn audit_events(
-    store: &Store,
+    store: &dyn Engine,
     filter: &AuditFilter,
 ) -> Result<Vec<crate::store::AuditEvent>, StoreError> {
     Ok(match filter.booking {

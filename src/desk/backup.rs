@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::store::{SCHEMA_VERSION, Store};
+use crate::store::{Engine, SCHEMA_VERSION};
 
 /// What `format` says in every backup file.
 pub const FORMAT: &str = "soudan-backup";
@@ -34,7 +34,7 @@ pub struct BackupFile {
 }
 
 /// The backup document of a store, as bytes (pretty JSON, one trailing newline).
-pub fn backup_bytes(store: &Store, office: &str) -> Result<Vec<u8>, Error> {
+pub fn backup_bytes(store: &dyn Engine, office: &str) -> Result<Vec<u8>, Error> {
     snapshot_bytes(store.snapshot()?, office)
 }
 

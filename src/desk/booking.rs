@@ -6,7 +6,7 @@ use crate::domain::office::{BookingCheck, Override, SlotRequest};
 use crate::domain::seeker::Seeker;
 use crate::domain::terms::{ChecklistAnswer, Consent, Document};
 use crate::error::Error;
-use crate::store::{NewBooking, Store};
+use crate::store::{Engine, NewBooking};
 
 use super::Env;
 
@@ -60,7 +60,7 @@ pub fn check_request(
 
 /// Books: the pure checks, then the store's transaction (slot, job
 /// seeker's day, refusal), flushed. The caller reports it and writes the mail.
-pub fn place(env: &Env, store: &Store, req: &BookingRequest) -> Result<Booking, Error> {
+pub fn place(env: &Env, store: &dyn Engine, req: &BookingRequest) -> Result<Booking, Error> {
     let new = new_booking(env, req)?;
     // The kiosk never changes a record, whatever it was asked.
     let contact = if req.channel == Channel::Kiosk {
@@ -104,7 +104,7 @@ pub fn new_booking(env: &Env, req: &BookingRequest) -> Result<NewBooking, Error>
 
 /// The bookings ahead (booked, from today on) whose consent was given to a
 /// terms version other than the one in force on their day.
-pub fn needing_reconsent(env: &Env, store: &Store) -> Result<Vec<Booking>, Error> {
+pub fn needing_reconsent(env: &Env, store: &dyn Engine) -> Result<Vec<Booking>, Error> {
     let today = env.clock.local().date();
     let terms = &env.loaded.office.terms;
     let mut out = Vec::new();

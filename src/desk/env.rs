@@ -11,7 +11,7 @@ use crate::domain::Invalid;
 use crate::domain::booking::Channel;
 use crate::error::Error;
 use crate::i18n::Lang;
-use crate::store::{Actor, Ctx, Store};
+use crate::store::{Actor, Ctx, Engine, Store};
 
 /// What every command needs: language, configuration, clock, data folder.
 #[derive(Clone)]
@@ -59,14 +59,43 @@ impl Env {
             .map(|k| crate::store::once_key(&self.actor.user, k))
     }
 
-    /// Opens the store, refusing a training clock on the office's real data.
-    pub fn store(&self, role: &str) -> Result<Store, Error> {
+    /// Opens the office's records (the embedded database in the data dir,
+    /// or the PostgreSQL database of `[storage] url`), refusing a training
+    /// clock on the office's real data.
+    pub fn store(&self, role: &str) -> Result<Box<dyn Engine>, Error> {
+        let url = self.loaded.config.store_url();
+        let store: Box<dyn Engine> = if url.is_empty() {
+            Box::new(Store::open(&self.data_dir, role)?)
+        } else if crate::store::pg::is_postgres(&url) {
+            // The records are elsewhere; the folder keeps this terminal's
+            // own things (the server's socket, the outbox, day sheets).
+            use std::os::unix::fs::DirBuilderExt;
+            let _ = std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&self.data_dir);
+            Box::new(crate::store::pg::Pg::connect(
+                &url,
+                &self.loaded.config.office.code,
+            )?)
+        } else {
+            return Err(
+                Invalid::new("storage.url", crate::store::pg::shown(&url), "store_url").into(),
+            );
+        };
+        self.claim(&*store)?;
+        Ok(store)
+    }
+
+    /// The embedded database of the data dir, whatever `[storage]` says
+    /// (an import into it, a blank folder's demo).
+    pub fn sled_store(&self, role: &str) -> Result<Store, Error> {
         let store = Store::open(&self.data_dir, role)?;
         self.claim(&store)?;
         Ok(store)
     }
 
-    pub(crate) fn claim(&self, store: &Store) -> Result<(), Error> {
+    pub(crate) fn claim(&self, store: &dyn Engine) -> Result<(), Error> {
         match store.claim_clock(self.clock.is_training()) {
             Ok(()) => Ok(()),
             Err(crate::store::ClockRefused::Store(e)) => Err(e.into()),
@@ -82,13 +111,13 @@ impl Env {
     /// [`Env::store`] for a command that only reads: a folder that cannot
     /// be written (read-only, full, not ours to write) is read from a
     /// private copy, since reading needs no write.
-    pub fn store_for_reading(&self, role: &str) -> Result<Store, Error> {
+    pub fn store_for_reading(&self, role: &str) -> Result<Box<dyn Engine>, Error> {
         match self.store(role) {
             Err(Error::Store(crate::store::StoreError::Io { dir, detail })) => {
                 match Store::open_copy(&self.data_dir, role) {
                     Ok(store) => {
                         self.claim(&store)?;
-                        Ok(store)
+                        Ok(Box::new(store))
                     }
                     Err(_) => Err(Error::Store(crate::store::StoreError::Io { dir, detail })),
                 }
@@ -98,16 +127,16 @@ impl Env {
     }
 
     /// [`Env::open`] for a command that only reads (see [`Env::store_for_reading`]).
-    pub fn open_for_reading(&self, role: &str) -> Result<Store, Error> {
+    pub fn open_for_reading(&self, role: &str) -> Result<Box<dyn Engine>, Error> {
         let store = self.store_for_reading(role)?;
-        self.catch_up(&store)?;
+        self.catch_up(&*store)?;
         Ok(store)
     }
 
     /// Opens the store and lets the no-show rule catch up with the clock.
-    pub fn open(&self, role: &str) -> Result<Store, Error> {
+    pub fn open(&self, role: &str) -> Result<Box<dyn Engine>, Error> {
         let store = self.store(role)?;
-        self.catch_up(&store)?;
+        self.catch_up(&*store)?;
         Ok(store)
     }
 
@@ -115,7 +144,7 @@ impl Env {
     /// stopped half-way left queued is written (not into a private copy,
     /// whose mail would be written twice); the command's own work never
     /// waits on the mail.
-    pub(crate) fn catch_up(&self, store: &Store) -> Result<(), Error> {
+    pub(crate) fn catch_up(&self, store: &dyn Engine) -> Result<(), Error> {
         store.sweep(
             self.clock.local(),
             self.loaded.office.rules.grace(),

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::config::Loaded;
 use crate::domain::booking::BookingId;
 use crate::mail::{Kind, SendReport};
-use crate::store::{MailKind, Store, StoreError};
+use crate::store::{Engine, MailKind, StoreError};
 
 /// A mail written from the queue.
 #[derive(Debug, Clone)]
@@ -59,13 +59,19 @@ fn kind_of(k: MailKind) -> Kind {
 /// With nothing queued (every clock tick, mostly) it reads one tree and
 /// touches no file.
 pub fn write_queued(
-    store: &Store,
+    store: &dyn Engine,
     loaded: &Loaded,
     data_dir: &Path,
 ) -> Result<Drained, StoreError> {
     let mut out = Drained::default();
     let queue = store.mail_queue()?;
     if queue.is_empty() {
+        return Ok(out);
+    }
+    // On a shared database another server of the office may be the one
+    // that writes (it is told of this change, and writes it at once).
+    if !store.mail_writer()? {
+        out.error = Some("another server of this office writes it".into());
         return Ok(out);
     }
     // A killed writer's half-file belongs to a mail still queued: the
@@ -106,46 +112,6 @@ pub fn write_queued(
         }
     }
     store.mail_done_many(&done)?;
-    Ok(out)
-}
-
-/// [`write_queued`] for an office on the PostgreSQL store: each mail under
-/// its queue number (a second writer writes nothing twice), then taken off
-/// the queue.
-pub fn write_queued_pg(
-    pg: &mut crate::store::pg::Pg,
-    loaded: &Loaded,
-    data_dir: &Path,
-) -> Result<Drained, StoreError> {
-    let mut out = Drained::default();
-    let queue = pg.mail_queue()?;
-    if queue.is_empty() {
-        return Ok(out);
-    }
-    let outbox = crate::mail::outbox(loaded, data_dir);
-    crate::mail::remove_unfinished(&outbox);
-    for intent in queue {
-        if let Some(b) = pg.booking(intent.booking)?
-            && let Some(s) = pg.seeker(b.seeker.as_str())?
-        {
-            let kind = kind_of(intent.kind);
-            let written = crate::mail::compose(kind, &b, &s, loaded, intent.at).and_then(|m| {
-                crate::mail::write_once(&outbox, kind, &b, intent.at, intent.seq, &m)
-            });
-            match written {
-                Ok(path) => out.written.push(Written {
-                    booking: b.id,
-                    kind: intent.kind,
-                    path,
-                }),
-                Err(e) => {
-                    out.error = Some(e.0);
-                    break;
-                }
-            }
-        }
-        pg.mail_done(intent.seq)?;
-    }
     Ok(out)
 }
 
@@ -206,7 +172,7 @@ pub enum Note {
 /// `kind` went; with a relay, sending starts in the background.
 pub fn after_change(
     env: &super::Env,
-    store: &Store,
+    store: &dyn Engine,
     booking: BookingId,
     kind: MailKind,
 ) -> Result<Note, StoreError> {
@@ -235,7 +201,7 @@ pub struct Resent {
 /// booking or its job seeker is not found.
 pub fn resend(
     env: &super::Env,
-    store: &Store,
+    store: &dyn Engine,
     id: BookingId,
 ) -> Result<Option<Resent>, StoreError> {
     let Some(b) = store.booking(id)? else {

@@ -9,7 +9,7 @@ use crate::domain::booking::{Booking, BookingId, Channel, Event, Violation};
 use crate::domain::stats::Stats;
 use crate::domain::terms::{Consent, Document};
 use crate::error::Error;
-use crate::store::{AuditEvent, OpError, Store, StoreError};
+use crate::store::{AuditEvent, Engine, OpError, StoreError};
 
 use super::Env;
 
@@ -19,7 +19,7 @@ use super::Env;
 /// how else it came.
 pub fn change(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     id: BookingId,
     event: &Event,
     channel: Option<Channel>,
@@ -46,7 +46,7 @@ pub fn change(
 /// version agreed to.
 pub fn reconsent(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     id: BookingId,
     documents: Vec<Document>,
 ) -> Result<(Booking, String), Error> {
@@ -74,7 +74,7 @@ pub fn reconsent(
 /// The no-show rule at the office's time (Art. 6(4)): every booking not
 /// started ten minutes after its start becomes a no-show. Then the mail
 /// queue is written, and with a relay sent in the background.
-pub fn sweep(env: &Env, store: &Store) -> Result<Vec<Booking>, StoreError> {
+pub fn sweep(env: &Env, store: &dyn Engine) -> Result<Vec<Booking>, StoreError> {
     let swept = store
         .sweep(
             env.clock.local(),
@@ -85,7 +85,7 @@ pub fn sweep(env: &Env, store: &Store) -> Result<Vec<Booking>, StoreError> {
         .map_err(|e| match e {
             OpError::Store(s) => s,
             other => StoreError::Damaged {
-                dir: store.dir().to_path_buf(),
+                dir: store.place(),
                 detail: format!("{other:?}"),
             },
         })?;
@@ -97,7 +97,7 @@ pub fn sweep(env: &Env, store: &Store) -> Result<Vec<Booking>, StoreError> {
                 Error::Store(s) => return Err(s),
                 other => {
                     return Err(StoreError::Damaged {
-                        dir: store.dir().to_path_buf(),
+                        dir: store.place(),
                         detail: format!("{other:?}"),
                     });
                 }
@@ -119,7 +119,7 @@ pub fn sweep(env: &Env, store: &Store) -> Result<Vec<Booking>, StoreError> {
 /// (Monday on) that end with its last day.
 pub fn month_stats(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     first: NaiveDate,
 ) -> Result<(Stats, Stats), StoreError> {
     let office = &env.loaded.office;
@@ -138,7 +138,7 @@ pub fn month_stats(
 /// The audit trail of `day` (or of one booking, its whole history),
 /// optionally of one action, newest first.
 pub fn audit_newest_first(
-    store: &Store,
+    store: &dyn Engine,
     day: NaiveDate,
     booking: Option<BookingId>,
     action: Option<&str>,
@@ -170,7 +170,7 @@ pub struct ContactChange {
 /// after.
 pub fn contact(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     change: ContactChange,
 ) -> Result<(crate::domain::seeker::Seeker, crate::domain::seeker::Seeker), Error> {
     let ContactChange {
@@ -203,7 +203,7 @@ pub type Notices = (Vec<(BookingId, std::path::PathBuf)>, Option<String>);
 
 /// The terms-change notices (Art. 13): one per booking ahead whose consent
 /// is to an older version, once per version however often it runs.
-pub fn terms_notices(env: &Env, store: &Store) -> Result<Notices, Error> {
+pub fn terms_notices(env: &Env, store: &dyn Engine) -> Result<Notices, Error> {
     let affected = super::needing_reconsent(env, store)?;
     let mut queued = Vec::new();
     for b in &affected {
@@ -237,7 +237,7 @@ pub const AUDIT_PAGE: usize = 5000;
 /// One page of the filtered audit trail, oldest first: the events from
 /// sequence number `first` on, at most [`AUDIT_PAGE`].
 pub fn audit_page(
-    store: &Store,
+    store: &dyn Engine,
     filter: &super::audit::AuditFilter,
     first: u64,
 ) -> Result<Vec<AuditEvent>, StoreError> {
@@ -277,7 +277,7 @@ pub fn check_stats_range(from: NaiveDate, to: NaiveDate) -> Result<(), crate::do
 /// free at the new time, else the first free one.
 pub fn move_booking(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     id: BookingId,
     date: NaiveDate,
     time: chrono::NaiveTime,

@@ -12,7 +12,7 @@ use crate::domain::seeker::JobSeekerNumber;
 use crate::domain::stats::Stats;
 use crate::domain::terms::Document;
 use crate::error::Error;
-use crate::store::{AuditEvent, MailKind, Store};
+use crate::store::{AuditEvent, Engine, MailKind};
 
 use super::access::Operation;
 use super::mail::Note;
@@ -370,7 +370,7 @@ impl Request {
 
 /// Carries out `req` on `store` as `env` says (who, when, the office).
 /// Whoever calls it has checked the role.
-pub fn handle(env: &Env, store: &Store, req: Request) -> Result<Response, Error> {
+pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, Error> {
     Ok(match req {
         Request::LoadDay { date } => {
             let today = env.clock.local().date();

@@ -8,7 +8,7 @@ use crate::domain::Invalid;
 use crate::domain::block::{Block, NoteOn};
 use crate::domain::booking::{Booking, Status};
 use crate::error::Error;
-use crate::store::Store;
+use crate::store::Engine;
 
 use super::Env;
 
@@ -27,7 +27,11 @@ pub struct BlockRequest {
 
 /// Takes the time off the calendar; returns the block and the live
 /// bookings already in it (for staff to move or cancel).
-pub fn block(env: &Env, store: &Store, req: &BlockRequest) -> Result<(Block, Vec<Booking>), Error> {
+pub fn block(
+    env: &Env,
+    store: &dyn Engine,
+    req: &BlockRequest,
+) -> Result<(Block, Vec<Booking>), Error> {
     let office = &env.loaded.office;
     if let Some(n) = req.booth
         && office.booth(n).is_none()
@@ -72,14 +76,14 @@ pub fn block(env: &Env, store: &Store, req: &BlockRequest) -> Result<(Block, Vec
 }
 
 /// Gives block `id` back to the calendar.
-pub fn unblock(env: &Env, store: &Store, id: u64) -> Result<Block, Error> {
+pub fn unblock(env: &Env, store: &dyn Engine, id: u64) -> Result<Block, Error> {
     store
         .remove_block(id, &env.ctx(None))?
         .ok_or_else(|| Invalid::new("ID", id.to_string(), "block_id").into())
 }
 
 /// The blocks of the days `from..=to`.
-pub fn blocks(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<Block>, Error> {
+pub fn blocks(store: &dyn Engine, from: NaiveDate, to: NaiveDate) -> Result<Vec<Block>, Error> {
     Ok(store
         .all_blocks()?
         .into_iter()
@@ -88,7 +92,7 @@ pub fn blocks(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<Block
 }
 
 /// Writes (or with an empty text removes) a staff note.
-pub fn note(env: &Env, store: &Store, on: &NoteOn, text: &str) -> Result<(), Error> {
+pub fn note(env: &Env, store: &dyn Engine, on: &NoteOn, text: &str) -> Result<(), Error> {
     let text = crate::domain::block::note_text(text)?;
     store.set_note(on, text.as_deref(), &env.ctx(None))?;
     Ok(())
@@ -99,7 +103,7 @@ pub fn note(env: &Env, store: &Store, on: &NoteOn, text: &str) -> Result<(), Err
 /// whose own day has not come), that was put where it is before that
 /// moment, and was not reminded there.
 /// With `dry_run`, only which; else each is queued once and written.
-pub fn remind(env: &Env, store: &Store, dry_run: bool) -> Result<Vec<Booking>, Error> {
+pub fn remind(env: &Env, store: &dyn Engine, dry_run: bool) -> Result<Vec<Booking>, Error> {
     let office = &env.loaded.office;
     let now = env.clock.local();
     let today = now.date();
@@ -143,7 +147,7 @@ pub fn remind(env: &Env, store: &Store, dry_run: bool) -> Result<Vec<Booking>, E
 /// every booking not cancelled, named masked unless `full`.
 pub fn booth_calendar(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     booth: u8,
     from: NaiveDate,
     to: NaiveDate,

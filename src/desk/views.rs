@@ -10,7 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::booking::{Booking, BookingId, Refusal, active_refusal, no_show_count};
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
-use crate::store::{AuditEvent, Store, StoreError};
+use crate::store::{AuditEvent, Engine, StoreError};
 
 /// One booking of the day with what staff need beside it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -172,7 +172,7 @@ pub fn name_key(s: &str) -> String {
 }
 
 /// Loads `date` and its month from the store.
-pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
+pub fn load_day(store: &dyn Engine, date: NaiveDate) -> Result<DayData, StoreError> {
     load_day_at(store, date, None)
 }
 
@@ -180,7 +180,7 @@ pub fn load_day(store: &Store, date: NaiveDate) -> Result<DayData, StoreError> {
 /// what was not cancelled (a day of no-shows shows its count), the rest
 /// their live bookings.
 pub fn load_day_at(
-    store: &Store,
+    store: &dyn Engine,
     date: NaiveDate,
     today: Option<NaiveDate>,
 ) -> Result<DayData, StoreError> {
@@ -248,7 +248,7 @@ fn fold(s: &str) -> String {
 
 /// What the store says of a job seeker, for booking them on `date`.
 pub fn lookup_seeker(
-    store: &Store,
+    store: &dyn Engine,
     number: JobSeekerNumber,
     date: NaiveDate,
 ) -> Result<SeekerInfo, StoreError> {
@@ -271,7 +271,7 @@ pub fn lookup_seeker(
 }
 
 /// Finds bookings by booking id, 求職番号, or a part of a name or kana.
-pub fn search(store: &Store, query: &str) -> Result<Vec<Hit>, StoreError> {
+pub fn search(store: &dyn Engine, query: &str) -> Result<Vec<Hit>, StoreError> {
     let mut hits = Vec::new();
     if let Ok(id) = BookingId::parse(query)
         && let Some(b) = store.booking(id)?
@@ -345,7 +345,7 @@ pub struct FreeDay {
 /// The free slots of the next [`KIOSK_DAYS`] bookable days after `now`: for each
 /// slot time the first booth without a live booking, or none.
 pub fn free_days(
-    store: &Store,
+    store: &dyn Engine,
     office: &crate::domain::office::Office,
     now: chrono::NaiveDateTime,
 ) -> Result<Vec<FreeDay>, StoreError> {
@@ -355,7 +355,7 @@ pub fn free_days(
 /// [`free_days`], a slot `held` (by another terminal's wizard) counting as
 /// taken.
 pub fn free_days_held(
-    store: &Store,
+    store: &dyn Engine,
     office: &crate::domain::office::Office,
     now: chrono::NaiveDateTime,
     held: &dyn Fn(NaiveDate, NaiveTime, u8) -> bool,

@@ -291,7 +291,7 @@ pub fn answers(path: &Path) -> bool {
 /// Where a screen's requests go: the database in this process, or the
 /// office's server.
 pub enum Link<'a> {
-    Local(&'a crate::store::Store),
+    Local(&'a dyn crate::store::Engine),
     Remote(&'a Client),
     /// The server at this path was lost: every request says so, and what
     /// the screen holds stays.
@@ -303,7 +303,7 @@ impl Link<'_> {
     /// account's role).
     pub fn call(&self, env: &crate::desk::Env, req: Request) -> Result<Response, Error> {
         match self {
-            Link::Local(store) => crate::desk::request::handle(env, store, req),
+            Link::Local(store) => crate::desk::request::handle(env, *store, req),
             Link::Remote(c) => c.call(env.lang, req),
             Link::Down(path) => Err(unreachable(env.lang, path, "reconnecting")),
         }

@@ -27,7 +27,7 @@ use crate::desk::identity;
 use crate::desk::request::{self, Request};
 use crate::error::Error;
 use crate::i18n::Lang;
-use crate::store::{Actor, Ctx, Store};
+use crate::store::{Actor, Ctx};
 
 use wire::{Answer, Envelope, Failure, Hello, Refused, ServerMsg, Welcome, WireError};
 
@@ -40,7 +40,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 /// What every client's thread shares.
 struct Shared {
     env: Env,
-    store: Store,
+    store: Box<dyn crate::store::Engine>,
     owner: String,
     /// Every connected client's stream, for the announcements.
     clients: Mutex<Vec<(u64, Arc<Mutex<UnixStream>>)>>,
@@ -133,7 +133,7 @@ pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) ->
     let owner = identity::account_name(identity::real_uid());
     log(&format!(
         "serving {} on {} as {owner}",
-        env.data_dir.display(),
+        store.place().display(),
         path.display()
     ));
     let shared = Arc::new(Shared {
@@ -151,6 +151,27 @@ pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) ->
         std::thread::Builder::new()
             .name("clock".into())
             .spawn(move || clock(&shared))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    {
+        // Another server of the office (on a shared database) changed
+        // something: this one's screens load afresh, and the mail it
+        // queued is written here if this server is the office's writer.
+        let shared = shared.clone();
+        std::thread::Builder::new()
+            .name("watch".into())
+            .spawn(move || {
+                let poll = shared.env.loaded.config.storage.poll();
+                shared.store.watch(poll, &STOP, &|| {
+                    let _ = crate::desk::mail::write_queued(
+                        &*shared.store,
+                        &shared.env.loaded,
+                        &shared.env.data_dir,
+                    );
+                    crate::desk::mail::send_in_background(&shared.env.loaded, &shared.env.data_dir);
+                    shared.announce();
+                });
+            })
             .map_err(|e| Error::Internal(e.to_string()))?;
     }
     let mut next_id = 0u64;
@@ -259,7 +280,7 @@ fn clock(shared: &Shared) {
         if env.holds.expire(env.clock.local()) {
             shared.announce();
         }
-        match crate::desk::ops::sweep(env, &shared.store) {
+        match crate::desk::ops::sweep(env, &*shared.store) {
             Ok(swept) if !swept.is_empty() => {
                 log(&format!("{} no-show(s)", swept.len()));
                 shared.announce();
@@ -415,7 +436,7 @@ fn export_part(
         message: e.message(env.lang),
     };
     if offset == 0 || export.is_none() {
-        let doc = crate::desk::backup::backup_bytes(&shared.store, &env.loaded.config.office.code)
+        let doc = crate::desk::backup::backup_bytes(&*shared.store, &env.loaded.config.office.code)
             .map_err(fail)?;
         log(&format!(
             "{}: export of {} bytes",
@@ -479,7 +500,7 @@ fn answer(
     if matches!(req, Request::PinCheck { .. }) {
         static PIN: Mutex<()> = Mutex::new(());
         let _one = PIN.lock();
-        let r = request::handle(env, &shared.store, req).map_err(fail)?;
+        let r = request::handle(env, &*shared.store, req).map_err(fail)?;
         if matches!(r, request::Response::Pin(false)) {
             let _ = shared.store.record("kiosk.pin_wrong", &env.ctx(None));
             std::thread::sleep(Duration::from_secs(1));
@@ -487,7 +508,7 @@ fn answer(
         return Ok((r, false));
     }
     let changes = req.changes();
-    request::handle(env, &shared.store, req)
+    request::handle(env, &*shared.store, req)
         .map(|r| {
             // A sweep that found nothing changed nothing.
             let changed = changes && !matches!(r, request::Response::Swept(0));

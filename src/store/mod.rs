@@ -32,11 +32,13 @@
 
 mod backup;
 pub mod codec;
+pub mod engine;
 mod keys;
 pub mod pg;
 mod staff;
 
 pub use backup::{NoteRecord, RestoreError, SeekerRefusals, Snapshot};
+pub use engine::Engine;
 pub use staff::placed_at;
 
 use std::cell::Cell;
@@ -1666,29 +1668,6 @@ impl Store {
                 .sled(|| self.t.bookings.get(id.as_bytes()))?
                 .ok_or_else(|| self.damaged(format!("by_day names a missing booking {id}")))?;
             out.push(self.decode(Kind::Booking, "booking", &raw)?);
-        }
-        Ok(out)
-    }
-
-    /// Bookings per day in `from..=to` that were not cancelled (a day gone
-    /// by counts its completed, stopped and no-show
-    /// bookings too, so a day of no-shows is not blank). Days before
-    /// `past_before` are read booking by booking; the rest from the live
-    /// index alone.
-    pub fn day_counts_held(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-        past_before: NaiveDate,
-    ) -> Result<BTreeMap<NaiveDate, usize>, StoreError> {
-        let mut out = self.day_counts(past_before.max(from), to)?;
-        let end = past_before.pred_opt().unwrap_or(past_before).min(to);
-        if from <= end && from < past_before {
-            for b in self.range(from, end)? {
-                if b.status != Status::Cancelled {
-                    *out.entry(b.slot.date).or_insert(0) += 1;
-                }
-            }
         }
         Ok(out)
     }

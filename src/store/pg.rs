@@ -1,9 +1,11 @@
 //! The PostgreSQL store: many offices in one database (`[storage] url =
-//! "postgresql://…"` or `SOUDAN_STORE`). So far it holds what a backup
-//! holds, so that an office moves between the embedded database and
-//! PostgreSQL (`soudan import`, `soudan export`, byte for byte); the schema
-//! carries the rules (one live booking per slot and per job seeker and day,
-//! an append-only audit trail) and every row its office.
+//! "postgresql://…"` or `SOUDAN_STORE`), an [`Engine`] like the embedded
+//! one, held to the same tests. Every row carries its office, and a
+//! connection works for one office only; the schema carries the rules as
+//! well as the desk (one live booking per slot and per job seeker and day,
+//! an append-only audit trail numbered densely per office); each change
+//! is announced on [`CHANNEL`] at its commit, for the other servers of the
+//! office ([`Pg::watch_changes`]).
 //!
 //! The schema is SQL files under `assets/sql/`, applied in order at the
 //! first connection, in one transaction under an advisory lock (two
@@ -11,15 +13,26 @@
 //! `soudan_schema`; a database of a newer version is refused (exit 4), as a
 //! newer sled database is.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use chrono::{Duration, FixedOffset, NaiveDate, NaiveDateTime};
 use postgres::{Client, NoTls};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::backup::{NoteRecord, RestoreError, SeekerRefusals, Snapshot};
-use super::{AuditEvent, Contact, Ctx, MailIntent, MailKind, NewBooking, OpError, StoreError};
-use crate::domain::block::{Block, NoteOn};
-use crate::domain::booking::{Booking, BookingId};
-use crate::domain::seeker::Seeker;
+use super::{
+    AuditEvent, CheckReport, ClockRefused, Contact, Ctx, Engine, MailIntent, MailKind, NewBooking,
+    OpError, SeekerText, StoreError,
+};
+use crate::domain::block::{Block, Note, NoteOn};
+use crate::domain::booking::{
+    Booking, BookingId, Event, Lifted, Refusal, Slot, Status, Violation, active_refusal,
+};
+use crate::domain::seeker::{JobSeekerNumber, Seeker};
+use crate::domain::terms::Consent;
 
 /// The schema's migrations, in order: (version, SQL).
 const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../assets/sql/0001_init.sql"))];
@@ -55,11 +68,24 @@ pub fn shown(url: &str) -> String {
     format!("{scheme}://{rest}").chars().take(200).collect()
 }
 
-/// One office's records in a PostgreSQL database.
+/// One office's records in a PostgreSQL database: one connection, opened
+/// again by itself after it was lost (a restart of PostgreSQL, a network
+/// cut), used by one request at a time.
 pub struct Pg {
-    client: Client,
+    conn: Mutex<Option<Client>>,
+    config: postgres::Config,
     office: String,
     place: String,
+    /// This process among the office's writers, for the change notices.
+    instance: String,
+}
+
+/// A connection lent to one request, with the office it works for.
+struct Session<'a> {
+    client: &'a mut Client,
+    office: String,
+    place: String,
+    instance: &'a str,
 }
 
 fn fail(place: &str) -> impl Fn(postgres::Error) -> StoreError + '_ {
@@ -90,6 +116,14 @@ fn from_json<T: DeserializeOwned>(
     })
 }
 
+/// The channel every office's changes are announced on; the payload is
+/// `OFFICE INSTANCE`.
+pub const CHANNEL: &str = "soudan_changed";
+
+/// The key (with the office's) of the session lock held by the one
+/// process that writes an office's queued mail.
+const MAIL_LOCK: i32 = 0x6d61_696c;
+
 impl Pg {
     /// Connects (a Unix socket folder as `host=/path`, or TCP), applies the
     /// migrations, and works for `office` from here on.
@@ -101,62 +135,597 @@ impl Pg {
                     place: place.clone(),
                     detail: e.to_string(),
                 })?;
-        let client = config.connect(NoTls).map_err(fail(&place))?;
-        let mut pg = Pg {
-            client,
+        let mut client = config.connect(NoTls).map_err(fail(&place))?;
+        migrate(&mut client, &place)?;
+        Ok(Pg {
+            conn: Mutex::new(Some(client)),
+            config,
             office: office.to_string(),
             place,
-        };
-        pg.migrate()?;
-        Ok(pg)
+            instance: format!("{:016x}", fastrand::u64(..)),
+        })
     }
 
     /// The database as it may be named in messages.
-    pub fn place(&self) -> &str {
+    pub fn place_name(&self) -> &str {
         &self.place
     }
 
+    /// The office this connection works for.
+    pub fn office(&self) -> &str {
+        &self.office
+    }
+
+    /// This process's name in the change notices.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Runs `f` on the connection, opening it again first if it was lost;
+    /// a connection that broke during `f` is dropped, to be opened again
+    /// by the next request.
+    fn session<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Session<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.as_ref().is_none_or(|c| c.is_closed()) {
+            *guard = None;
+            let client = self
+                .config
+                .connect(NoTls)
+                .map_err(fail(&self.place))
+                .map_err(E::from)?;
+            *guard = Some(client);
+        }
+        let Some(client) = guard.as_mut() else {
+            return Err(E::from(StoreError::Database {
+                place: self.place.clone(),
+                detail: "no connection".into(),
+            }));
+        };
+        let mut s = Session {
+            client,
+            office: self.office.clone(),
+            place: self.place.clone(),
+            instance: &self.instance,
+        };
+        let out = f(&mut s);
+        if guard.as_ref().is_some_and(|c| c.is_closed()) {
+            *guard = None;
+        }
+        out
+    }
+
     /// The schema version of the database (0: none yet).
-    pub fn schema_version(&mut self) -> Result<i32, StoreError> {
-        let place = self.place.clone();
+    pub fn schema_version(&self) -> Result<i32, StoreError> {
+        self.session(|s| {
+            let row = s
+                .client
+                .query_one("SELECT coalesce(max(version), 0) FROM soudan_schema", &[])
+                .map_err(fail(&s.place))?;
+            Ok(row.get(0))
+        })
+    }
+
+    /// The bookings of `offices` on the days `from..=to`, for statistics.
+    pub fn bookings_of(
+        &self,
+        offices: &[String],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Booking>, StoreError> {
+        self.session(|s| s.bookings_of(offices, from, to))
+    }
+
+    /// Waits for changes of this office made by other processes and calls
+    /// `changed` for each, until `stop`: by LISTEN, or (`poll` set, for an
+    /// engine without LISTEN) by reading the office's audit counter every
+    /// `poll`. After any reconnection `changed` is called too, since
+    /// notices sent meanwhile are lost: the screens then load afresh.
+    pub fn watch_changes(
+        &self,
+        poll: Option<std::time::Duration>,
+        stop: &std::sync::atomic::AtomicBool,
+        changed: &dyn Fn(),
+    ) {
+        use std::sync::atomic::Ordering;
+        use std::time::Duration;
+        let mut first = true;
+        let mut last_counter: Option<i64> = None;
+        while !stop.load(Ordering::SeqCst) {
+            let mut client = match self.config.connect(NoTls) {
+                Ok(c) => c,
+                Err(_) => {
+                    std::thread::sleep(Duration::from_millis(250));
+                    continue;
+                }
+            };
+            if !first {
+                changed();
+            }
+            first = false;
+            if poll.is_none() && client.batch_execute(&format!("LISTEN {CHANNEL}")).is_err() {
+                continue;
+            }
+            while !stop.load(Ordering::SeqCst) && !client.is_closed() {
+                match poll {
+                    None => {
+                        use postgres::fallible_iterator::FallibleIterator;
+                        let mut mine = false;
+                        let mut broken = false;
+                        let mut notices = client.notifications();
+                        let mut it = notices.timeout_iter(Duration::from_millis(500));
+                        loop {
+                            match it.next() {
+                                Ok(Some(n)) => {
+                                    let (office, from) =
+                                        n.payload().split_once(' ').unwrap_or((n.payload(), ""));
+                                    if office == self.office && from != self.instance {
+                                        mine = true;
+                                    }
+                                }
+                                Ok(None) => break,
+                                Err(_) => {
+                                    broken = true;
+                                    break;
+                                }
+                            }
+                        }
+                        drop(it);
+                        drop(notices);
+                        if mine {
+                            changed();
+                        }
+                        // A quiet connection may be a dead one: asked.
+                        if broken || client.simple_query("").is_err() {
+                            break;
+                        }
+                    }
+                    Some(every) => {
+                        let now = client
+                            .query_opt(
+                                "SELECT audit_next FROM soudan_office WHERE office = $1",
+                                &[&self.office],
+                            )
+                            .map(|r| r.map_or(0, |r| r.get::<_, i64>(0)));
+                        match now {
+                            Ok(n) => {
+                                if last_counter.is_some_and(|l| l != n) {
+                                    changed();
+                                }
+                                last_counter = Some(n);
+                            }
+                            Err(_) => break,
+                        }
+                        std::thread::sleep(every);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn migrate(client: &mut Client, place: &str) -> Result<(), StoreError> {
+    let mut tx = client.transaction().map_err(fail(place))?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(fail(place))?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS soudan_schema (version integer NOT NULL)")
+        .map_err(fail(place))?;
+    let found: i32 = tx
+        .query_one("SELECT coalesce(max(version), 0) FROM soudan_schema", &[])
+        .map_err(fail(place))?
+        .get(0);
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::Newer {
+            dir: place.into(),
+            found: found as u32,
+            supported: SCHEMA_VERSION as u32,
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        tx.batch_execute(sql).map_err(fail(place))?;
+        tx.execute(
+            "INSERT INTO soudan_schema (version) VALUES ($1)",
+            &[version],
+        )
+        .map_err(fail(place))?;
+    }
+    tx.commit().map_err(fail(place))
+}
+
+/// One write in progress: its transaction, with the office's row locked
+/// (the office's writers go one at a time, so its audit trail is numbered
+/// densely) and the office's counters.
+struct W<'t> {
+    tx: postgres::Transaction<'t>,
+    place: String,
+    office: String,
+    audit_next: i64,
+    mail_next: i64,
+    block_next: i64,
+}
+
+impl W<'_> {
+    fn store(&self, e: StoreError) -> Failed {
+        Failed::Op(OpError::Store(e))
+    }
+
+    fn json<T: Serialize>(&self, v: &T) -> Result<serde_json::Value, Failed> {
+        json(&self.place, v).map_err(|e| self.store(e))
+    }
+
+    fn read<T: DeserializeOwned>(&self, what: &str, v: serde_json::Value) -> Result<T, Failed> {
+        from_json(&self.place, what, v).map_err(|e| self.store(e))
+    }
+
+    /// Writes the next audit event.
+    fn audit(&mut self, ctx: &Ctx, what: Audited<'_>) -> Result<(), Failed> {
+        let ev = AuditEvent {
+            seq: self.audit_next as u64,
+            at: ctx.at,
+            user: ctx.actor.user.clone(),
+            terminal: ctx.actor.terminal.clone(),
+            channel: ctx.channel,
+            action: what.action.to_string(),
+            booking: what.booking,
+            seeker: what.seeker.cloned(),
+            from: what.from,
+            to: what.to,
+        };
+        let record = self.json(&ev)?;
+        self.tx.execute(
+            "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, $3, $4)",
+            &[
+                &self.office,
+                &self.audit_next,
+                &what.booking.as_ref().map(|b| b.as_str()),
+                &record,
+            ],
+        )?;
+        self.audit_next += 1;
+        Ok(())
+    }
+
+    /// Queues the next mail about `booking`.
+    fn mail(&mut self, booking: BookingId, kind: MailKind, ctx: &Ctx) -> Result<(), Failed> {
+        let intent = MailIntent {
+            seq: self.mail_next as u64,
+            booking,
+            kind,
+            at: ctx.at,
+        };
+        let record = self.json(&intent)?;
+        self.tx.execute(
+            "INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)",
+            &[&self.office, &self.mail_next, &record],
+        )?;
+        self.mail_next += 1;
+        Ok(())
+    }
+
+    /// Sets `mark` once: false when it was set before.
+    fn mark(&mut self, mark: &[u8], value: &[u8]) -> Result<bool, Failed> {
+        let n = self.tx.execute(
+            "INSERT INTO soudan_mark (office, mark, value) VALUES ($1, $2, $3)
+             ON CONFLICT (office, mark) DO NOTHING",
+            &[&self.office, &mark, &value],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn has_mark(&mut self, mark: &[u8]) -> Result<Option<Vec<u8>>, Failed> {
+        Ok(self
+            .tx
+            .query_opt(
+                "SELECT value FROM soudan_mark WHERE office = $1 AND mark = $2",
+                &[&self.office, &mark],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    /// The booking a request under `once` made before, as it is now.
+    fn done_before(&mut self, once: Option<&[u8]>) -> Result<Option<Booking>, Failed> {
+        let Some(key) = once else { return Ok(None) };
+        let Some(value) = self.has_mark(key)? else {
+            return Ok(None);
+        };
+        let id = std::str::from_utf8(&value)
+            .ok()
+            .and_then(|v| BookingId::parse(v).ok())
+            .ok_or_else(|| {
+                self.store(StoreError::Damaged {
+                    dir: self.place.clone().into(),
+                    detail: "a request's mark names no booking".into(),
+                })
+            })?;
+        Ok(Some(self.booking(id, false)?))
+    }
+
+    /// Remembers that the request under `once` was booking `id`.
+    fn remember(&mut self, once: Option<&[u8]>, id: BookingId) -> Result<(), Failed> {
+        if let Some(key) = once {
+            self.mark(key, id.as_str().as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Booking `id`, locked for this write when `lock`.
+    fn booking(&mut self, id: BookingId, lock: bool) -> Result<Booking, Failed> {
+        let sql = if lock {
+            "SELECT record FROM soudan_booking WHERE office = $1 AND id = $2 FOR UPDATE"
+        } else {
+            "SELECT record FROM soudan_booking WHERE office = $1 AND id = $2"
+        };
+        let Some(row) = self.tx.query_opt(sql, &[&self.office, &id.as_str()])? else {
+            return Err(OpError::NotFound(id).into());
+        };
+        self.read("booking", row.get(0))
+    }
+
+    /// Writes a booking's new state (its columns follow its record).
+    fn put_booking(&mut self, b: &Booking) -> Result<(), Failed> {
+        let record = self.json(b)?;
+        let r = self.tx.execute(
+            "UPDATE soudan_booking SET day = $3, start_time = $4, booth = $5, status = $6,
+             record = $7 WHERE office = $1 AND id = $2",
+            &[
+                &self.office,
+                &b.id.as_str(),
+                &b.slot.date,
+                &b.slot.start,
+                &i16::from(b.slot.booth),
+                &b.status.id(),
+                &record,
+            ],
+        );
+        taken_or(r, b.slot).map(|_| ())
+    }
+
+    fn seeker(&mut self, number: &str) -> Result<Option<Seeker>, Failed> {
+        match self.tx.query_opt(
+            "SELECT record FROM soudan_seeker WHERE office = $1 AND number = $2",
+            &[&self.office, &number],
+        )? {
+            Some(r) => Ok(Some(self.read("seeker", r.get(0))?)),
+            None => Ok(None),
+        }
+    }
+
+    fn put_seeker(&mut self, s: &Seeker) -> Result<(), Failed> {
+        let record = self.json(s)?;
+        self.tx.execute(
+            "INSERT INTO soudan_seeker (office, number, record) VALUES ($1, $2, $3)
+             ON CONFLICT (office, number) DO UPDATE SET record = EXCLUDED.record",
+            &[&self.office, &s.number.as_str(), &record],
+        )?;
+        Ok(())
+    }
+
+    fn refusal_list(&mut self, number: &str) -> Result<Vec<Refusal>, Failed> {
+        match self.tx.query_opt(
+            "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
+            &[&self.office, &number],
+        )? {
+            Some(r) => self.read("refusal", r.get(0)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Refuses a job seeker refused under Art. 12(1).
+    fn not_refused(&mut self, number: &str) -> Result<(), Failed> {
+        let list = self.refusal_list(number)?;
+        if let Some(r) = active_refusal(&list) {
+            return Err(OpError::Rule(Violation::SeekerRefused {
+                since: r.since,
+                reason: r.reason.clone(),
+            })
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Refuses a slot that is taken or blocked, or a second live booking of
+    /// the job seeker that day (`except`: the booking being moved).
+    fn slot_free(
+        &mut self,
+        slot: Slot,
+        seeker: &str,
+        except: Option<BookingId>,
+    ) -> Result<(), Failed> {
+        let except = except.map(|e| e.as_str().to_string()).unwrap_or_default();
+        let booth = i16::from(slot.booth);
+        if self
+            .tx
+            .query_opt(
+                "SELECT 1 FROM soudan_booking WHERE office = $1 AND day = $2 AND start_time = $3
+                 AND booth = $4 AND status NOT IN ('cancelled', 'no_show')",
+                &[&self.office, &slot.date, &slot.start, &booth],
+            )?
+            .is_some()
+        {
+            return Err(OpError::Rule(Violation::SlotTaken { slot }).into());
+        }
+        for r in self.tx.query(
+            "SELECT record FROM soudan_block WHERE office = $1 AND day = $2 ORDER BY id",
+            &[&self.office, &slot.date],
+        )? {
+            let b: Block = self.read("block", r.get(0))?;
+            if b.covers(&slot) {
+                return Err(OpError::Rule(Violation::SlotBlocked {
+                    slot,
+                    reason: b.reason,
+                })
+                .into());
+            }
+        }
+        if let Some(r) = self.tx.query_opt(
+            "SELECT id FROM soudan_booking WHERE office = $1 AND seeker = $2 AND day = $3
+             AND status NOT IN ('cancelled', 'no_show') AND id <> $4",
+            &[&self.office, &seeker, &slot.date, &except],
+        )? {
+            let id: String = r.get(0);
+            if let Ok(id) = BookingId::parse(&id) {
+                return Err(OpError::Rule(Violation::SeekerBookedThatDay {
+                    date: slot.date,
+                    id,
+                })
+                .into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A write that a unique index refused because another writer's live
+/// booking got in first: the slot is taken (the indexes are the rule).
+fn taken_or(r: Result<u64, postgres::Error>, slot: Slot) -> Result<u64, Failed> {
+    r.map_err(|e| {
+        let name = e.as_db_error().and_then(|d| d.constraint()).unwrap_or("");
+        if name == "soudan_booking_one_per_slot" {
+            Failed::Op(OpError::Rule(Violation::SlotTaken { slot }))
+        } else {
+            Failed::Db(e)
+        }
+    })
+}
+
+impl Session<'_> {
+    /// Runs `f` as one write: the office's row locked and its counters
+    /// read, `f`, the counters written, the change announced on
+    /// [`CHANNEL`] (PostgreSQL delivers it at the commit, never before),
+    /// the commit (durable before it returns). Tried again on a
+    /// serialization failure or a deadlock, at most [`TRIES`] times.
+    fn write<T>(&mut self, f: impl Fn(&mut W<'_>) -> Result<T, Failed>) -> Result<T, OpError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.write_once(&f) {
+                Ok(v) => return Ok(v),
+                Err(Failed::Op(e)) => return Err(e),
+                Err(Failed::Db(e)) if retryable(&e) && tries < TRIES => {
+                    std::thread::sleep(std::time::Duration::from_millis(5 * tries as u64));
+                }
+                Err(Failed::Db(e)) => return Err(OpError::Store(fail(&self.place)(e))),
+            }
+        }
+    }
+
+    fn write_once<T>(&mut self, f: &impl Fn(&mut W<'_>) -> Result<T, Failed>) -> Result<T, Failed> {
+        let mut tx = self.client.transaction()?;
+        let row = tx.query_one(
+            "INSERT INTO soudan_office (office) VALUES ($1)
+             ON CONFLICT (office) DO UPDATE SET office = EXCLUDED.office
+             RETURNING audit_next, mail_next, block_next",
+            &[&self.office],
+        )?;
+        let mut w = W {
+            tx,
+            place: self.place.clone(),
+            office: self.office.clone(),
+            audit_next: row.get(0),
+            mail_next: row.get(1),
+            block_next: row.get(2),
+        };
+        let v = f(&mut w)?;
+        let payload = format!("{} {}", w.office, self.instance);
+        w.tx.execute(
+            "WITH u AS (UPDATE soudan_office SET audit_next = $2, mail_next = $3, block_next = $4
+                        WHERE office = $1 RETURNING 1)
+             SELECT pg_notify($5, $6) FROM u",
+            &[
+                &w.office,
+                &w.audit_next,
+                &w.mail_next,
+                &w.block_next,
+                &CHANNEL,
+                &payload,
+            ],
+        )?;
+        w.tx.commit()?;
+        Ok(v)
+    }
+
+    fn bookings(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Booking>, StoreError> {
+        let rows = self.client.query(sql, params).map_err(fail(&self.place))?;
+        rows.into_iter()
+            .map(|r| from_json(&self.place, "booking", r.get::<_, serde_json::Value>(0)))
+            .collect()
+    }
+
+    fn one<T: DeserializeOwned>(
+        &mut self,
+        what: &str,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Option<T>, StoreError> {
         let row = self
             .client
-            .query_one("SELECT coalesce(max(version), 0) FROM soudan_schema", &[])
-            .map_err(fail(&place))?;
-        Ok(row.get(0))
+            .query_opt(sql, params)
+            .map_err(fail(&self.place))?;
+        row.map(|r| from_json(&self.place, what, r.get(0)))
+            .transpose()
     }
 
-    fn migrate(&mut self) -> Result<(), StoreError> {
-        let place = self.place.clone();
-        let mut tx = self.client.transaction().map_err(fail(&place))?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .map_err(fail(&place))?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS soudan_schema (version integer NOT NULL)")
-            .map_err(fail(&place))?;
-        let found: i32 = tx
-            .query_one("SELECT coalesce(max(version), 0) FROM soudan_schema", &[])
-            .map_err(fail(&place))?
-            .get(0);
-        if found > SCHEMA_VERSION {
-            return Err(StoreError::Newer {
-                dir: place.into(),
-                found: found as u32,
-                supported: SCHEMA_VERSION as u32,
-            });
-        }
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
-            tx.batch_execute(sql).map_err(fail(&place))?;
-            tx.execute(
-                "INSERT INTO soudan_schema (version) VALUES ($1)",
-                &[version],
-            )
-            .map_err(fail(&place))?;
-        }
-        tx.commit().map_err(fail(&place))
+    fn all<T: DeserializeOwned>(
+        &mut self,
+        what: &str,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = self.client.query(sql, params).map_err(fail(&self.place))?;
+        rows.into_iter()
+            .map(|r| from_json(&self.place, what, r.get::<_, serde_json::Value>(0)))
+            .collect()
     }
 
+    fn apply(
+        &mut self,
+        id: BookingId,
+        event: &Event,
+        ctx: &Ctx,
+        rule: &dyn Fn(&Booking) -> Result<(), Violation>,
+        edit: &dyn Fn(&mut Booking),
+        once: Option<&[u8]>,
+    ) -> Result<Booking, OpError> {
+        self.write(|w| {
+            if let Some(done) = w.done_before(once)? {
+                return Ok(done);
+            }
+            let mut booking = w.booking(id, true)?;
+            rule(&booking).map_err(OpError::Rule)?;
+            let from = booking.status;
+            booking
+                .apply(event.clone(), ctx.at)
+                .map_err(OpError::Rule)?;
+            edit(&mut booking);
+            w.put_booking(&booking)?;
+            if matches!(event, Event::Cancel { .. }) {
+                w.mail(id, MailKind::Cancellation, ctx)?;
+            }
+            w.audit(
+                ctx,
+                Audited {
+                    action: event.id(),
+                    booking: Some(id),
+                    seeker: None,
+                    from: Some(from),
+                    to: Some(booking.status),
+                },
+            )?;
+            w.remember(once, id)?;
+            Ok(booking)
+        })
+    }
+}
+
+impl Session<'_> {
     /// Whether this office has no record at all.
-    pub fn is_blank(&mut self) -> Result<bool, StoreError> {
+    fn is_blank(&mut self) -> Result<bool, StoreError> {
         let place = self.place.clone();
         let row = self
             .client
@@ -175,7 +744,7 @@ impl Pg {
 
     /// Writes `s` as this office's records, in one transaction: all of it
     /// or nothing. Only into an office with no records.
-    pub fn restore(&mut self, s: &Snapshot) -> Result<(), RestoreError> {
+    fn restore(&mut self, s: &Snapshot) -> Result<(), RestoreError> {
         super::backup::check_snapshot(s)?;
         if !self.is_blank()? {
             return Err(RestoreError::NotBlank);
@@ -275,6 +844,16 @@ impl Pg {
             )
             .map_err(&f)?;
         }
+        // The reminders already queued stay sent (none is sent twice).
+        let marks = super::staff::reminded_at_now(&s.bookings, &s.audit);
+        if !marks.is_empty() {
+            tx.execute(
+                "INSERT INTO soudan_mark (office, mark, value)
+                 SELECT $1, m, '' FROM unnest($2::bytea[]) AS m",
+                &[&office, &marks],
+            )
+            .map_err(&f)?;
+        }
         // New events, mails and blocks number on after the restored ones.
         let audit_next = s.audit.iter().map(|e| e.seq).max().map_or(0, |m| m + 1);
         let block_next = s.blocks.iter().map(|b| b.id).max().map_or(1, |m| m + 1);
@@ -307,7 +886,7 @@ impl Pg {
     }
 
     /// The bookings of `offices` on the days `from..=to`, for statistics.
-    pub fn bookings_of(
+    fn bookings_of(
         &mut self,
         offices: &[String],
         from: chrono::NaiveDate,
@@ -330,7 +909,7 @@ impl Pg {
 
     /// This office's records, each list in the order the embedded store
     /// keeps them (so that an export is the same document from either).
-    pub fn snapshot(&mut self) -> Result<Snapshot, StoreError> {
+    fn snapshot(&mut self) -> Result<Snapshot, StoreError> {
         let seekers: Vec<Seeker> = self.records(
             "seeker",
             "SELECT record FROM soudan_seeker WHERE office = $1 ORDER BY number COLLATE \"C\"",
@@ -418,74 +997,53 @@ fn retryable(e: &postgres::Error) -> bool {
     })
 }
 
-/// Queues a mail about `booking` as number `seq`, in the change's own
-/// transaction.
-fn queue_mail(
-    tx: &mut postgres::Transaction<'_>,
-    place: &str,
-    office: &str,
-    seq: i64,
-    booking: BookingId,
-    kind: MailKind,
-    ctx: &Ctx,
-) -> Result<(), Failed> {
-    let intent = MailIntent {
-        seq: seq as u64,
-        booking,
-        kind,
-        at: ctx.at,
-    };
-    tx.execute(
-        "INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)",
-        &[
-            &office,
-            &seq,
-            &json(place, &intent).map_err(OpError::Store)?,
-        ],
-    )?;
-    Ok(())
-}
-
 /// What one audit event says, besides who and when (the change's `Ctx`).
 struct Audited<'a> {
     action: &'a str,
     booking: Option<BookingId>,
-    seeker: Option<&'a crate::domain::seeker::JobSeekerNumber>,
-    from: Option<crate::domain::booking::Status>,
-    to: Option<crate::domain::booking::Status>,
+    seeker: Option<&'a JobSeekerNumber>,
+    from: Option<Status>,
+    to: Option<Status>,
 }
 
-/// Writes audit event number `seq`, in the change's own transaction.
-fn audit(
-    tx: &mut postgres::Transaction<'_>,
-    place: &str,
-    office: &str,
-    seq: i64,
-    ctx: &Ctx,
-    what: Audited<'_>,
-) -> Result<(), Failed> {
-    let ev = AuditEvent {
-        seq: seq as u64,
-        at: ctx.at,
-        user: ctx.actor.user.clone(),
-        terminal: ctx.actor.terminal.clone(),
-        channel: ctx.channel,
-        action: what.action.to_string(),
-        booking: what.booking,
-        seeker: what.seeker.cloned(),
-        from: what.from,
-        to: what.to,
-    };
-    tx.execute(
-        "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, $3, $4)",
-        &[
-            &office,
-            &seq,
-            &what.booking.as_ref().map(|b| b.as_str()),
-            &json(place, &ev).map_err(OpError::Store)?,
-        ],
-    )?;
-    Ok(())
+impl<'a> Audited<'a> {
+    fn action(action: &'a str) -> Self {
+        Audited {
+            action,
+            booking: None,
+            seeker: None,
+            from: None,
+            to: None,
+        }
+    }
+
+    fn booking(action: &'a str, id: BookingId) -> Self {
+        Audited {
+            booking: Some(id),
+            ..Audited::action(action)
+        }
+    }
+
+    fn seeker(action: &'a str, n: &'a JobSeekerNumber) -> Self {
+        Audited {
+            seeker: Some(n),
+            ..Audited::action(action)
+        }
+    }
+
+    fn from(self, s: Status) -> Self {
+        Audited {
+            from: Some(s),
+            ..self
+        }
+    }
+
+    fn to(self, s: Status) -> Self {
+        Audited {
+            to: Some(s),
+            ..self
+        }
+    }
 }
 
 /// How many times a transaction is tried before its failure is reported.
@@ -508,567 +1066,839 @@ impl From<OpError> for Failed {
     }
 }
 
-impl Pg {
-    /// Lets this process use the office with its clock: an office made
-    /// under the real clock refuses a training one (`--now`), as a data
-    /// folder does; a new office takes the clock it was made under.
-    pub fn claim_clock(&mut self, training: bool) -> Result<(), super::ClockRefused> {
-        let place = self.place.clone();
+impl Engine for Pg {
+    fn place(&self) -> PathBuf {
+        PathBuf::from(&self.place)
+    }
+
+    fn claim_clock(&self, training: bool) -> Result<(), ClockRefused> {
         let clock = if training { "training" } else { "real" };
-        let row = self
-            .client
-            .query_one(
-                "INSERT INTO soudan_office (office, clock) VALUES ($1, $2)
-                 ON CONFLICT (office) DO UPDATE SET office = EXCLUDED.office
-                 RETURNING clock",
-                &[&self.office, &clock],
-            )
-            .map_err(|e| super::ClockRefused::Store(fail(&place)(e)))?;
-        let found: String = row.get(0);
+        let found: String = self
+            .session(|s| {
+                s.client
+                    .query_one(
+                        "INSERT INTO soudan_office (office, clock) VALUES ($1, $2)
+                         ON CONFLICT (office) DO UPDATE SET office = EXCLUDED.office
+                         RETURNING clock",
+                        &[&s.office, &clock],
+                    )
+                    .map(|r| r.get(0))
+                    .map_err(fail(&s.place))
+            })
+            .map_err(ClockRefused::Store)?;
         if found == "real" && training {
-            return Err(super::ClockRefused::RealData);
+            return Err(ClockRefused::RealData);
         }
         Ok(())
     }
 
-    /// Books, in one transaction: the office's row locked (its writers go
-    /// one at a time, and its audit events are numbered densely), the job
-    /// seeker's record kept or replaced as `contact` says, refusals, blocks
-    /// and the slot checked, the booking, its audit events and its mail
-    /// written. The unique indexes stand behind the checks: a live booking
-    /// that got in anyway is the same refusal. Tried again on a
-    /// serialization failure or a deadlock, at most five times.
-    pub fn book(
-        &mut self,
-        new: &NewBooking,
-        ctx: &Ctx,
-        contact: Contact,
-    ) -> Result<Booking, OpError> {
-        self.retrying(|pg| pg.book_once(new, ctx, contact))
+    fn is_blank(&self) -> Result<bool, StoreError> {
+        self.session(|s| s.is_blank())
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        self.session(|s| {
+            let row = s
+                .client
+                .query_opt(
+                    "SELECT 1 FROM soudan_booking WHERE office = $1 LIMIT 1",
+                    &[&s.office],
+                )
+                .map_err(fail(&s.place))?;
+            Ok(row.is_none())
+        })
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        self.session(|s| s.snapshot())
+    }
+
+    fn restore(&self, snap: &Snapshot) -> Result<(), RestoreError> {
+        self.session(|s| s.restore(snap))
+    }
+
+    fn booking(&self, id: BookingId) -> Result<Option<Booking>, StoreError> {
+        self.session(|s| {
+            let office = s.office.clone();
+            s.one(
+                "booking",
+                "SELECT record FROM soudan_booking WHERE office = $1 AND id = $2",
+                &[&office, &id.as_str()],
+            )
+        })
+    }
+
+    fn day(&self, date: NaiveDate) -> Result<Vec<Booking>, StoreError> {
+        self.range(date, date)
+    }
+
+    fn range(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Booking>, StoreError> {
+        self.session(|s| {
+            let office = s.office.clone();
+            s.bookings(
+                "SELECT record FROM soudan_booking WHERE office = $1 AND day BETWEEN $2 AND $3
+                 ORDER BY day, start_time, booth, id COLLATE \"C\"",
+                &[&office, &from, &to],
+            )
+        })
+    }
+
+    fn day_counts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, usize>, StoreError> {
+        self.session(|s| {
+            let rows = s
+                .client
+                .query(
+                    "SELECT day, count(*) FROM soudan_booking
+                     WHERE office = $1 AND day BETWEEN $2 AND $3
+                     AND status NOT IN ('cancelled', 'no_show') GROUP BY day",
+                    &[&s.office, &from, &to],
+                )
+                .map_err(fail(&s.place))?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let n: i64 = r.get(1);
+                    (r.get(0), usize::try_from(n).unwrap_or(0))
+                })
+                .collect())
+        })
+    }
+
+    fn next_no_show(&self, grace: Duration) -> Result<Option<NaiveDateTime>, StoreError> {
+        self.session(|s| {
+            let row = s
+                .client
+                .query_opt(
+                    "SELECT day, start_time FROM soudan_booking
+                     WHERE office = $1 AND status = 'booked'
+                     ORDER BY day, start_time LIMIT 1",
+                    &[&s.office],
+                )
+                .map_err(fail(&s.place))?;
+            Ok(row.map(|r| {
+                let (d, t): (NaiveDate, chrono::NaiveTime) = (r.get(0), r.get(1));
+                crate::domain::booking::no_show_at(d.and_time(t), grace)
+            }))
+        })
+    }
+
+    fn seeker(&self, number: &JobSeekerNumber) -> Result<Option<Seeker>, StoreError> {
+        self.session(|s| {
+            let office = s.office.clone();
+            s.one(
+                "seeker",
+                "SELECT record FROM soudan_seeker WHERE office = $1 AND number = $2",
+                &[&office, &number.as_str()],
+            )
+        })
+    }
+
+    fn seekers(&self) -> Result<Vec<Seeker>, StoreError> {
+        self.session(|s| s.records("seeker", SEEKERS))
+    }
+
+    fn seeker_texts(&self) -> Result<Vec<SeekerText>, StoreError> {
+        self.session(|s| s.records("seeker", SEEKERS))
+    }
+
+    fn seeker_bookings(&self, number: &JobSeekerNumber) -> Result<Vec<Booking>, StoreError> {
+        self.session(|s| {
+            let office = s.office.clone();
+            s.bookings(
+                "SELECT record FROM soudan_booking WHERE office = $1 AND seeker = $2
+                 ORDER BY day, start_time, booth, id COLLATE \"C\"",
+                &[&office, &number.as_str()],
+            )
+        })
+    }
+
+    fn refusals(&self, number: &JobSeekerNumber) -> Result<Vec<Refusal>, StoreError> {
+        self.session(|s| {
+            let office = s.office.clone();
+            let list: Option<Vec<Refusal>> = s.one(
+                "refusal",
+                "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
+                &[&office, &number.as_str()],
+            )?;
+            Ok(list.unwrap_or_default())
+        })
+    }
+
+    fn audit(&self) -> Result<Vec<AuditEvent>, StoreError> {
+        self.session(|s| {
+            s.records(
+                "audit",
+                "SELECT record FROM soudan_audit WHERE office = $1 ORDER BY seq",
+            )
+        })
+    }
+
+    fn audit_from(
+        &self,
+        first: u64,
+        limit: usize,
+        keep: &dyn Fn(&AuditEvent) -> bool,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        // Read in pages of the trail, kept or not, until `limit` are kept.
+        const PAGE: i64 = 5_000;
+        self.session(|s| {
+            let office = s.office.clone();
+            let mut out = Vec::new();
+            let mut from = i64::try_from(first).unwrap_or(i64::MAX);
+            loop {
+                let page: Vec<AuditEvent> = s.all(
+                    "audit",
+                    "SELECT record FROM soudan_audit WHERE office = $1 AND seq >= $2
+                     ORDER BY seq LIMIT $3",
+                    &[&office, &from, &PAGE],
+                )?;
+                let n = page.len();
+                for e in page {
+                    from = i64::try_from(e.seq).unwrap_or(i64::MAX).saturating_add(1);
+                    if keep(&e) {
+                        out.push(e);
+                        if out.len() >= limit {
+                            return Ok(out);
+                        }
+                    }
+                }
+                if (n as i64) < PAGE {
+                    return Ok(out);
+                }
+            }
+        })
+    }
+
+    fn booking_audit(&self, id: BookingId) -> Result<Vec<AuditEvent>, StoreError> {
+        self.session(|s| {
+            let office = s.office.clone();
+            s.all(
+                "audit",
+                "SELECT record FROM soudan_audit WHERE office = $1 AND booking = $2 ORDER BY seq",
+                &[&office, &id.as_str()],
+            )
+        })
+    }
+
+    fn check_with(
+        &self,
+        rule: &dyn Fn(&Booking) -> Vec<String>,
+    ) -> Result<CheckReport, StoreError> {
+        self.session(|s| s.check(rule))
+    }
+
+    fn note(&self, on: &NoteOn) -> Result<Option<Note>, StoreError> {
+        let (kind, key) = note_key(on);
+        self.session(|s| {
+            let office = s.office.clone();
+            s.one(
+                "note",
+                "SELECT record FROM soudan_note WHERE office = $1 AND on_kind = $2 AND on_key = $3",
+                &[&office, &kind, &key],
+            )
+        })
+    }
+
+    fn blocks_of(&self, date: NaiveDate) -> Result<Vec<Block>, StoreError> {
+        self.session(|s| {
+            let office = s.office.clone();
+            s.all(
+                "block",
+                "SELECT record FROM soudan_block WHERE office = $1 AND day = $2 ORDER BY id",
+                &[&office, &date],
+            )
+        })
+    }
+
+    fn all_blocks(&self) -> Result<Vec<Block>, StoreError> {
+        self.session(|s| {
+            s.records(
+                "block",
+                "SELECT record FROM soudan_block WHERE office = $1 ORDER BY day, id",
+            )
+        })
+    }
+
+    fn reminded(&self, id: BookingId, slot: &Slot) -> Result<bool, StoreError> {
+        let mark = super::staff::remind_mark(id, slot);
+        self.session(|s| {
+            s.client
+                .query_opt(
+                    "SELECT 1 FROM soudan_mark WHERE office = $1 AND mark = $2",
+                    &[&s.office, &mark],
+                )
+                .map(|r| r.is_some())
+                .map_err(fail(&s.place))
+        })
+    }
+
+    fn mail_queue(&self) -> Result<Vec<MailIntent>, StoreError> {
+        self.session(|s| {
+            s.records(
+                "mail",
+                "SELECT record FROM soudan_mail_queue WHERE office = $1 ORDER BY seq",
+            )
+        })
+    }
+
+    fn mail_done_many(&self, seqs: &[u64]) -> Result<(), StoreError> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let seqs: Vec<i64> = seqs
+            .iter()
+            .map(|s| i64::try_from(*s).unwrap_or(i64::MAX))
+            .collect();
+        self.session(|s| {
+            s.client
+                .execute(
+                    "DELETE FROM soudan_mail_queue WHERE office = $1 AND seq = ANY($2)",
+                    &[&s.office, &seqs],
+                )
+                .map(|_| ())
+                .map_err(fail(&s.place))
+        })
+    }
+
+    fn mail_writer(&self) -> Result<bool, StoreError> {
+        // A session lock: held while this connection lives, so one process
+        // of the office writes its mail, and another takes over when it goes.
+        self.session(|s| {
+            s.client
+                .query_one(
+                    "SELECT pg_try_advisory_lock($1, hashtext($2))",
+                    &[&MAIL_LOCK, &s.office],
+                )
+                .map(|r| r.get(0))
+                .map_err(fail(&s.place))
+        })
     }
 
     fn book_once(
-        &mut self,
+        &self,
         new: &NewBooking,
         ctx: &Ctx,
         contact: Contact,
-    ) -> Result<Booking, Failed> {
-        use crate::domain::booking::{Refusal, Status, Violation, active_refusal};
-        let place = self.place.clone();
-        let office = self.office.clone();
-        let mut tx = self.client.transaction()?;
-        tx.execute(
-            "INSERT INTO soudan_office (office) VALUES ($1) ON CONFLICT (office) DO NOTHING",
-            &[&office],
-        )?;
-        let row = tx.query_one(
-            "SELECT audit_next, mail_next FROM soudan_office WHERE office = $1 FOR UPDATE",
-            &[&office],
-        )?;
-        let (mut audit_next, mail_next): (i64, i64) = (row.get(0), row.get(1));
-        let number = new.seeker.number.as_str();
-        let stored: Option<Seeker> = match tx.query_opt(
-            "SELECT record FROM soudan_seeker WHERE office = $1 AND number = $2",
-            &[&office, &number],
-        )? {
-            Some(r) => Some(from_json(&place, "seeker", r.get(0)).map_err(OpError::Store)?),
-            None => None,
-        };
-        let (record, changed) = match &stored {
-            None => (new.seeker.clone(), false),
-            Some(s) => {
-                let fields = s.contact_changes(&new.seeker);
-                if !fields.is_empty() && contact == Contact::Keep {
-                    return Err(OpError::Rule(Violation::ContactDiffers { fields }).into());
+        once: Option<&[u8]>,
+    ) -> Result<Booking, OpError> {
+        self.session(|s| {
+            s.write(|w| {
+                if let Some(done) = w.done_before(once)? {
+                    return Ok(done);
                 }
-                (
-                    s.merged(&new.seeker, contact == Contact::Replace),
-                    !fields.is_empty(),
+                let number = new.seeker.number.as_str();
+                let stored = w.seeker(number)?;
+                let (record, changed) = match &stored {
+                    None => (new.seeker.clone(), false),
+                    Some(s) => {
+                        let fields = s.contact_changes(&new.seeker);
+                        if !fields.is_empty() && contact == Contact::Keep {
+                            return Err(OpError::Rule(Violation::ContactDiffers { fields }).into());
+                        }
+                        (
+                            s.merged(&new.seeker, contact == Contact::Replace),
+                            !fields.is_empty(),
+                        )
+                    }
+                };
+                w.not_refused(number)?;
+                w.slot_free(new.slot, number, None)?;
+                let id = BookingId::from_random(fastrand::u64(..));
+                let booking = new.booking(id, ctx.at);
+                if stored.as_ref() != Some(&record) {
+                    w.put_seeker(&record)?;
+                }
+                let row = w.json(&booking)?;
+                let inserted = w.tx.execute(
+                    "INSERT INTO soudan_booking
+                     (office, id, seeker, day, start_time, booth, status, record)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    &[
+                        &w.office,
+                        &id.as_str(),
+                        &number,
+                        &new.slot.date,
+                        &new.slot.start,
+                        &i16::from(new.slot.booth),
+                        &Status::Booked.id(),
+                        &row,
+                    ],
+                );
+                taken_or(inserted, new.slot)?;
+                if changed {
+                    w.audit(
+                        ctx,
+                        Audited {
+                            action: "contact",
+                            booking: None,
+                            seeker: Some(&record.number),
+                            from: None,
+                            to: None,
+                        },
+                    )?;
+                }
+                w.audit(ctx, Audited::booking("book", id).to(Status::Booked))?;
+                w.mail(id, MailKind::Confirmation, ctx)?;
+                w.remember(once, id)?;
+                Ok(booking)
+            })
+        })
+    }
+
+    fn apply_once(
+        &self,
+        id: BookingId,
+        event: &Event,
+        ctx: &Ctx,
+        rule: &dyn Fn(&Booking) -> Result<(), Violation>,
+        once: Option<&[u8]>,
+    ) -> Result<Booking, OpError> {
+        self.session(|s| s.apply(id, event, ctx, rule, &|_| {}, once))
+    }
+
+    fn reconsent(&self, id: BookingId, consent: &Consent, ctx: &Ctx) -> Result<Booking, OpError> {
+        let event = Event::Reconsent {
+            version: consent.terms_version.clone(),
+        };
+        self.session(|s| {
+            s.apply(
+                id,
+                &event,
+                ctx,
+                &|_| Ok(()),
+                &|b| b.consent = consent.clone(),
+                None,
+            )
+        })
+    }
+
+    fn move_booking(
+        &self,
+        id: BookingId,
+        to: Slot,
+        meeting_url: &str,
+        late_override: Option<String>,
+        ctx: &Ctx,
+        once: Option<&[u8]>,
+    ) -> Result<Booking, OpError> {
+        self.session(|s| {
+            s.write(|w| {
+                if let Some(done) = w.done_before(once)? {
+                    return Ok(done);
+                }
+                let old = w.booking(id, true)?;
+                w.not_refused(old.seeker.as_str())?;
+                w.slot_free(to, old.seeker.as_str(), Some(id))?;
+                let mut moved = old.clone();
+                moved
+                    .apply(Event::Move { from: old.slot }, ctx.at)
+                    .map_err(OpError::Rule)?;
+                moved.slot = to;
+                moved.meeting_url = meeting_url.to_string();
+                if late_override.is_some() {
+                    moved.late_override = late_override.clone();
+                }
+                w.put_booking(&moved)?;
+                w.audit(
+                    ctx,
+                    Audited::booking("move", id)
+                        .from(Status::Booked)
+                        .to(Status::Booked),
+                )?;
+                w.mail(id, MailKind::Moved, ctx)?;
+                w.remember(once, id)?;
+                Ok(moved)
+            })
+        })
+    }
+
+    fn update_contact(&self, typed: &Seeker, ctx: &Ctx) -> Result<(Seeker, Seeker), OpError> {
+        self.session(|s| {
+            s.write(|w| {
+                let Some(stored) = w.seeker(typed.number.as_str())? else {
+                    return Err(
+                        OpError::Rule(Violation::ContactDiffers { fields: Vec::new() }).into(),
+                    );
+                };
+                let after = stored.merged(typed, true);
+                if after != stored {
+                    w.put_seeker(&after)?;
+                    w.audit(ctx, Audited::seeker("contact", &typed.number))?;
+                }
+                Ok((stored, after))
+            })
+        })
+    }
+
+    fn refuse(
+        &self,
+        seeker: &JobSeekerNumber,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<Refusal, OpError> {
+        self.session(|s| {
+            s.write(|w| {
+                let mut list = w.refusal_list(seeker.as_str())?;
+                if let Some(r) = active_refusal(&list) {
+                    return Err(OpError::Rule(Violation::AlreadyRefused { since: r.since }).into());
+                }
+                let r = Refusal {
+                    reason: reason.to_string(),
+                    since: ctx.at,
+                    by: ctx.actor.user.clone(),
+                    lifted: None,
+                };
+                list.push(r.clone());
+                w.put_refusals(seeker, &list)?;
+                w.audit(ctx, Audited::seeker("refuse", seeker))?;
+                Ok(r)
+            })
+        })
+    }
+
+    fn unrefuse(
+        &self,
+        seeker: &JobSeekerNumber,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<Refusal, OpError> {
+        self.session(|s| {
+            s.write(|w| {
+                let mut list = w.refusal_list(seeker.as_str())?;
+                let Some(active) = list.iter_mut().rev().find(|r| r.lifted.is_none()) else {
+                    return Err(OpError::Rule(Violation::NotRefused).into());
+                };
+                active.lifted = Some(Lifted {
+                    at: ctx.at,
+                    reason: reason.to_string(),
+                    by: ctx.actor.user.clone(),
+                });
+                let lifted = active.clone();
+                w.put_refusals(seeker, &list)?;
+                w.audit(ctx, Audited::seeker("unrefuse", seeker))?;
+                Ok(lifted)
+            })
+        })
+    }
+
+    fn record(&self, action: &str, ctx: &Ctx) -> Result<(), OpError> {
+        self.session(|s| s.write(|w| w.audit(ctx, Audited::action(action))))
+    }
+
+    fn queue_terms_notice(&self, id: BookingId, version: &str, ctx: &Ctx) -> Result<bool, OpError> {
+        let mut mark = b"terms-change\0".to_vec();
+        mark.extend_from_slice(id.as_bytes());
+        mark.push(0);
+        mark.extend_from_slice(version.as_bytes());
+        self.session(|s| {
+            s.write(|w| {
+                w.booking(id, false)?;
+                if !w.mark(&mark, b"")? {
+                    return Ok(false);
+                }
+                w.audit(ctx, Audited::booking("terms_notice", id))?;
+                w.mail(id, MailKind::TermsChange, ctx)?;
+                Ok(true)
+            })
+        })
+    }
+
+    fn queue_reminder(&self, id: BookingId, slot: &Slot, ctx: &Ctx) -> Result<bool, OpError> {
+        let mark = super::staff::remind_mark(id, slot);
+        self.session(|s| {
+            s.write(|w| {
+                let b = w.booking(id, true)?;
+                if b.status != Status::Booked || b.slot != *slot {
+                    return Ok(false);
+                }
+                if !w.mark(&mark, b"")? {
+                    return Ok(false);
+                }
+                w.audit(ctx, Audited::booking("remind", id))?;
+                w.mail(id, MailKind::Reminder, ctx)?;
+                Ok(true)
+            })
+        })
+    }
+
+    fn set_note(&self, on: &NoteOn, text: Option<&str>, ctx: &Ctx) -> Result<(), OpError> {
+        let (kind, key) = note_key(on);
+        self.session(|s| {
+            s.write(|w| {
+                match on {
+                    NoteOn::Booking(id) => {
+                        w.booking(*id, false)?;
+                    }
+                    NoteOn::Seeker(n) => {
+                        if w.seeker(n.as_str())?.is_none() {
+                            return Err(OpError::Rule(Violation::ContactDiffers {
+                                fields: Vec::new(),
+                            })
+                            .into());
+                        }
+                    }
+                }
+                let n = match text {
+                    Some(t) => {
+                        let note = Note {
+                            text: t.to_string(),
+                            by: ctx.actor.user.clone(),
+                            at: ctx.at,
+                        };
+                        let record = w.json(&note)?;
+                        w.tx.execute(
+                            "INSERT INTO soudan_note (office, on_kind, on_key, record)
+                             VALUES ($1, $2, $3, $4) ON CONFLICT (office, on_kind, on_key)
+                             DO UPDATE SET record = EXCLUDED.record",
+                            &[&w.office, &kind, &key, &record],
+                        )?
+                    }
+                    None => w.tx.execute(
+                        "DELETE FROM soudan_note WHERE office = $1 AND on_kind = $2 AND on_key = $3",
+                        &[&w.office, &kind, &key],
+                    )?,
+                };
+                if n == 0 {
+                    return Ok(());
+                }
+                match on {
+                    NoteOn::Booking(id) => w.audit(ctx, Audited::booking("note", *id)),
+                    NoteOn::Seeker(n) => w.audit(ctx, Audited::seeker("note", n)),
+                }
+            })
+        })
+    }
+
+    fn add_block(&self, block: &Block, ctx: &Ctx) -> Result<Block, OpError> {
+        self.session(|s| {
+            s.write(|w| {
+                let mut b = block.clone();
+                b.id = w.block_next as u64;
+                b.by = ctx.actor.user.clone();
+                b.at = ctx.at;
+                w.block_next += 1;
+                let record = w.json(&b)?;
+                w.tx.execute(
+                    "INSERT INTO soudan_block (office, id, day, record) VALUES ($1, $2, $3, $4)",
+                    &[&w.office, &(b.id as i64), &b.date, &record],
+                )?;
+                w.audit(ctx, Audited::action("block"))?;
+                Ok(b)
+            })
+        })
+    }
+
+    fn remove_block(&self, id: u64, ctx: &Ctx) -> Result<Option<Block>, OpError> {
+        let id = i64::try_from(id).unwrap_or(i64::MAX);
+        self.session(|s| {
+            s.write(|w| {
+                let Some(row) = w.tx.query_opt(
+                    "DELETE FROM soudan_block WHERE office = $1 AND id = $2 RETURNING record",
+                    &[&w.office, &id],
+                )?
+                else {
+                    return Ok(None);
+                };
+                let gone: Block = w.read("block", row.get(0))?;
+                w.audit(ctx, Audited::action("unblock"))?;
+                Ok(Some(gone))
+            })
+        })
+    }
+
+    fn watch(
+        &self,
+        poll: Option<std::time::Duration>,
+        stop: &std::sync::atomic::AtomicBool,
+        changed: &dyn Fn(),
+    ) {
+        self.watch_changes(poll, stop, changed);
+    }
+
+    fn sweep(
+        &self,
+        now: NaiveDateTime,
+        grace: Duration,
+        offset: FixedOffset,
+        terminal: &str,
+    ) -> Result<Vec<Booking>, OpError> {
+        self.session(|s| {
+            let rows = s
+                .client
+                .query(
+                    "SELECT id, day, start_time FROM soudan_booking
+                     WHERE office = $1 AND status = 'booked' AND day <= $2
+                     ORDER BY day, start_time, booth",
+                    &[&s.office, &now.date()],
                 )
+                .map_err(|e| OpError::Store(fail(&s.place)(e)))?;
+            let mut swept = Vec::new();
+            for r in rows {
+                let (id, day, start): (String, NaiveDate, chrono::NaiveTime) =
+                    (r.get(0), r.get(1), r.get(2));
+                let due = crate::domain::booking::no_show_at(day.and_time(start), grace);
+                let Ok(id) = BookingId::parse(&id) else {
+                    continue;
+                };
+                if due > now {
+                    continue;
+                }
+                let ctx = Ctx {
+                    at: due
+                        .and_local_timezone(offset)
+                        .single()
+                        .unwrap_or_else(|| now.and_utc().fixed_offset()),
+                    actor: super::Actor::system(terminal),
+                    channel: None,
+                };
+                // Another server's rule may have come first: nothing to do.
+                match s.apply(id, &Event::NoShow, &ctx, &|_| Ok(()), &|_| {}, None) {
+                    Ok(b) => swept.push(b),
+                    Err(OpError::Rule(Violation::WrongState { .. })) => {}
+                    Err(e) => return Err(e),
+                }
             }
-        };
-        if let Some(r) = tx.query_opt(
-            "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
-            &[&office, &number],
-        )? {
-            let list: Vec<Refusal> =
-                from_json(&place, "refusal", r.get(0)).map_err(OpError::Store)?;
-            if let Some(r) = active_refusal(&list) {
-                return Err(OpError::Rule(Violation::SeekerRefused {
-                    since: r.since,
-                    reason: r.reason.clone(),
-                })
-                .into());
-            }
-        }
-        let slot = new.slot;
-        for r in tx.query(
-            "SELECT record FROM soudan_block WHERE office = $1 AND day = $2",
-            &[&office, &slot.date],
-        )? {
-            let b: Block = from_json(&place, "block", r.get(0)).map_err(OpError::Store)?;
-            if b.covers(&slot) {
-                return Err(OpError::Rule(Violation::SlotBlocked {
-                    slot,
-                    reason: b.reason,
-                })
-                .into());
-            }
-        }
-        let booth = i16::from(slot.booth);
-        if tx
-            .query_opt(
-                "SELECT 1 FROM soudan_booking WHERE office = $1 AND day = $2 AND start_time = $3
-                 AND booth = $4 AND status NOT IN ('cancelled', 'no_show')",
-                &[&office, &slot.date, &slot.start, &booth],
-            )?
-            .is_some()
-        {
-            return Err(OpError::Rule(Violation::SlotTaken { slot }).into());
-        }
-        if let Some(r) = tx.query_opt(
-            "SELECT id FROM soudan_booking WHERE office = $1 AND seeker = $2 AND day = $3
-             AND status NOT IN ('cancelled', 'no_show')",
-            &[&office, &number, &slot.date],
-        )? {
-            let id: String = r.get(0);
-            if let Ok(id) = BookingId::parse(&id) {
-                return Err(OpError::Rule(Violation::SeekerBookedThatDay {
-                    date: slot.date,
-                    id,
-                })
-                .into());
-            }
-        }
-        let id = BookingId::from_random(fastrand::u64(..));
-        let booking = new.booking(id, ctx.at);
-        let seeker_json = json(&place, &record).map_err(OpError::Store)?;
-        if stored.as_ref() != Some(&record) {
-            tx.execute(
-                "INSERT INTO soudan_seeker (office, number, record) VALUES ($1, $2, $3)
-                 ON CONFLICT (office, number) DO UPDATE SET record = EXCLUDED.record",
-                &[&office, &number, &seeker_json],
-            )?;
-        }
-        let status = Status::Booked.id();
-        let inserted = tx.execute(
-            "INSERT INTO soudan_booking (office, id, seeker, day, start_time, booth, status, record)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[
-                &office,
-                &id.as_str(),
-                &number,
-                &slot.date,
-                &slot.start,
-                &booth,
-                &status,
-                &json(&place, &booking).map_err(OpError::Store)?,
-            ],
-        );
-        if let Err(e) = inserted {
-            // Another writer's booking got in after the checks: the same
-            // refusal as the check's (the unique indexes are the rule).
-            let name = e.as_db_error().and_then(|d| d.constraint()).unwrap_or("");
-            if name == "soudan_booking_one_per_slot" {
-                return Err(OpError::Rule(Violation::SlotTaken { slot }).into());
-            }
-            return Err(e.into());
-        }
-        if changed {
-            let what = Audited {
-                action: "contact",
-                booking: None,
-                seeker: Some(&record.number),
-                from: None,
-                to: None,
-            };
-            audit(&mut tx, &place, &office, audit_next, ctx, what)?;
-            audit_next += 1;
-        }
-        let what = Audited {
-            action: "book",
-            booking: Some(id),
-            seeker: None,
-            from: None,
-            to: Some(Status::Booked),
-        };
-        audit(&mut tx, &place, &office, audit_next, ctx, what)?;
-        audit_next += 1;
-        queue_mail(
-            &mut tx,
-            &place,
-            &office,
-            mail_next,
-            id,
-            MailKind::Confirmation,
-            ctx,
+            Ok(swept)
+        })
+    }
+}
+
+const SEEKERS: &str =
+    "SELECT record FROM soudan_seeker WHERE office = $1 ORDER BY number COLLATE \"C\"";
+
+/// How a note's subject is kept: its kind and its key.
+fn note_key(on: &NoteOn) -> (&'static str, String) {
+    match on {
+        NoteOn::Booking(id) => ("booking", id.as_str().to_string()),
+        NoteOn::Seeker(n) => ("seeker", n.as_str().to_string()),
+    }
+}
+
+impl W<'_> {
+    fn put_refusals(&mut self, seeker: &JobSeekerNumber, list: &[Refusal]) -> Result<(), Failed> {
+        let record = self.json(&list)?;
+        self.tx.execute(
+            "INSERT INTO soudan_refusals (office, seeker, record) VALUES ($1, $2, $3)
+             ON CONFLICT (office, seeker) DO UPDATE SET record = EXCLUDED.record",
+            &[&self.office, &seeker.as_str(), &record],
         )?;
-        tx.execute(
-            "UPDATE soudan_office SET audit_next = $2, mail_next = $3 WHERE office = $1",
-            &[&office, &audit_next, &(mail_next + 1)],
-        )?;
-        // PostgreSQL's commit is durable (synchronous_commit) before it returns.
-        tx.commit()?;
-        Ok(booking)
-    }
-
-    /// A booking of this office.
-    pub fn booking(&mut self, id: BookingId) -> Result<Option<Booking>, StoreError> {
-        let place = self.place.clone();
-        let row = self
-            .client
-            .query_opt(
-                "SELECT record FROM soudan_booking WHERE office = $1 AND id = $2",
-                &[&self.office, &id.as_str()],
-            )
-            .map_err(fail(&place))?;
-        row.map(|r| from_json(&place, "booking", r.get(0)))
-            .transpose()
-    }
-
-    /// A job seeker of this office.
-    pub fn seeker(&mut self, number: &str) -> Result<Option<Seeker>, StoreError> {
-        let place = self.place.clone();
-        let row = self
-            .client
-            .query_opt(
-                "SELECT record FROM soudan_seeker WHERE office = $1 AND number = $2",
-                &[&self.office, &number],
-            )
-            .map_err(fail(&place))?;
-        row.map(|r| from_json(&place, "seeker", r.get(0)))
-            .transpose()
-    }
-
-    /// This office's queued mails, oldest first.
-    pub fn mail_queue(&mut self) -> Result<Vec<MailIntent>, StoreError> {
-        self.records(
-            "mail",
-            "SELECT record FROM soudan_mail_queue WHERE office = $1 ORDER BY seq",
-        )
-    }
-
-    /// Takes a written mail off the queue.
-    pub fn mail_done(&mut self, seq: u64) -> Result<(), StoreError> {
-        let place = self.place.clone();
-        self.client
-            .execute(
-                "DELETE FROM soudan_mail_queue WHERE office = $1 AND seq = $2",
-                &[&self.office, &i64::try_from(seq).unwrap_or(i64::MAX)],
-            )
-            .map_err(fail(&place))?;
         Ok(())
     }
 }
 
-impl Pg {
-    fn bookings(
-        &mut self,
-        sql: &str,
-        key: &(dyn postgres::types::ToSql + Sync),
-    ) -> Result<Vec<Booking>, StoreError> {
-        let place = self.place.clone();
-        let rows = self
-            .client
-            .query(sql, &[&self.office, key])
-            .map_err(fail(&place))?;
-        rows.into_iter()
-            .map(|r| from_json(&place, "booking", r.get::<_, serde_json::Value>(0)))
-            .collect()
-    }
-
-    /// Every booking of `date` (cancelled ones too), by start time then booth.
-    pub fn day(&mut self, date: chrono::NaiveDate) -> Result<Vec<Booking>, StoreError> {
-        self.bookings(
-            "SELECT record FROM soudan_booking WHERE office = $1 AND day = $2
-             ORDER BY start_time, booth, id COLLATE \"C\"",
-            &date,
-        )
-    }
-
-    /// Records a refusal under Art. 12(1) (`refuse`), or lifts the one in
-    /// force, in one transaction with its audit event.
-    pub fn refuse(
-        &mut self,
-        number: &str,
-        reason: &str,
-        ctx: &Ctx,
-        refuse: bool,
-    ) -> Result<crate::domain::booking::Refusal, OpError> {
-        self.retrying(|pg| pg.refuse_once(number, reason, ctx, refuse))
-    }
-
-    fn refuse_once(
-        &mut self,
-        number: &str,
-        reason: &str,
-        ctx: &Ctx,
-        refuse: bool,
-    ) -> Result<crate::domain::booking::Refusal, Failed> {
-        use crate::domain::booking::{Lifted, Refusal, Violation, active_refusal};
-        let place = self.place.clone();
-        let office = self.office.clone();
-        let seeker = crate::domain::seeker::JobSeekerNumber::parse(number).map_err(|_| {
-            OpError::Store(StoreError::Damaged {
-                dir: place.clone().into(),
-                detail: format!("{number:?} is no job seeker number"),
-            })
-        })?;
-        let mut tx = self.client.transaction()?;
-        tx.execute(
-            "INSERT INTO soudan_office (office) VALUES ($1) ON CONFLICT (office) DO NOTHING",
-            &[&office],
-        )?;
-        let seq: i64 = tx
-            .query_one(
-                "SELECT audit_next FROM soudan_office WHERE office = $1 FOR UPDATE",
-                &[&office],
-            )?
-            .get(0);
-        let mut list: Vec<Refusal> = match tx.query_opt(
-            "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
-            &[&office, &number],
-        )? {
-            Some(r) => from_json(&place, "refusal", r.get(0)).map_err(OpError::Store)?,
-            None => Vec::new(),
-        };
-        let changed = if refuse {
-            if let Some(r) = active_refusal(&list) {
-                return Err(OpError::Rule(Violation::AlreadyRefused { since: r.since }).into());
-            }
-            let r = Refusal {
-                reason: reason.to_string(),
-                since: ctx.at,
-                by: ctx.actor.user.clone(),
-                lifted: None,
-            };
-            list.push(r.clone());
-            r
-        } else {
-            let Some(active) = list.iter_mut().rev().find(|r| r.lifted.is_none()) else {
-                return Err(OpError::Rule(Violation::NotRefused).into());
-            };
-            active.lifted = Some(Lifted {
-                at: ctx.at,
-                reason: reason.to_string(),
-                by: ctx.actor.user.clone(),
-            });
-            active.clone()
-        };
-        tx.execute(
-            "INSERT INTO soudan_refusals (office, seeker, record) VALUES ($1, $2, $3)
-             ON CONFLICT (office, seeker) DO UPDATE SET record = EXCLUDED.record",
-            &[
-                &office,
-                &number,
-                &json(&place, &list).map_err(OpError::Store)?,
-            ],
-        )?;
-        let what = Audited {
-            action: if refuse { "refuse" } else { "unrefuse" },
-            booking: None,
-            seeker: Some(&seeker),
-            from: None,
-            to: None,
-        };
-        audit(&mut tx, &place, &office, seq, ctx, what)?;
-        tx.execute(
-            "UPDATE soudan_office SET audit_next = $2 WHERE office = $1",
-            &[&office, &(seq + 1)],
-        )?;
-        tx.commit()?;
-        Ok(changed)
-    }
-
-    /// This office's audit trail, oldest first.
-    pub fn audit(&mut self) -> Result<Vec<AuditEvent>, StoreError> {
-        self.records(
-            "audit",
-            "SELECT record FROM soudan_audit WHERE office = $1 ORDER BY seq",
-        )
-    }
-
-    /// A job seeker's refusals, oldest first.
-    pub fn refusals(
-        &mut self,
-        number: &str,
-    ) -> Result<Vec<crate::domain::booking::Refusal>, StoreError> {
-        let place = self.place.clone();
-        let row = self
-            .client
-            .query_opt(
-                "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
-                &[&self.office, &number],
-            )
-            .map_err(fail(&place))?;
-        Ok(row
-            .map(|r| from_json(&place, "refusal", r.get(0)))
-            .transpose()?
-            .unwrap_or_default())
-    }
-
-    /// Every booking of a job seeker, oldest first.
-    pub fn seeker_bookings(&mut self, number: &str) -> Result<Vec<Booking>, StoreError> {
-        self.bookings(
-            "SELECT record FROM soudan_booking WHERE office = $1 AND seeker = $2
-             ORDER BY day, start_time, booth, id COLLATE \"C\"",
-            &number,
-        )
-    }
-
-    /// Applies `event` to booking `id` when `rule` allows it, in one
-    /// transaction with the office's row locked: the booking's new state,
-    /// its audit event and (a cancellation) its mail intent.
-    pub fn apply(
-        &mut self,
-        id: BookingId,
-        event: &crate::domain::booking::Event,
-        ctx: &Ctx,
-        rule: &dyn Fn(&Booking) -> Result<(), crate::domain::booking::Violation>,
-    ) -> Result<Booking, OpError> {
-        self.retrying(|pg| pg.apply_once(id, event, ctx, rule))
-    }
-
-    /// Runs a transaction, again on a serialization failure or a deadlock,
-    /// at most [`TRIES`] times.
-    fn retrying<T>(&mut self, f: impl Fn(&mut Pg) -> Result<T, Failed>) -> Result<T, OpError> {
-        let place = self.place.clone();
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match f(self) {
-                Ok(v) => return Ok(v),
-                Err(Failed::Op(e)) => return Err(e),
-                Err(Failed::Db(e)) if retryable(&e) && tries < TRIES => {
-                    std::thread::sleep(std::time::Duration::from_millis(5 * tries as u64));
-                }
-                Err(Failed::Db(e)) => return Err(OpError::Store(fail(&place)(e))),
-            }
-        }
-    }
-
-    fn apply_once(
-        &mut self,
-        id: BookingId,
-        event: &crate::domain::booking::Event,
-        ctx: &Ctx,
-        rule: &dyn Fn(&Booking) -> Result<(), crate::domain::booking::Violation>,
-    ) -> Result<Booking, Failed> {
-        let place = self.place.clone();
-        let office = self.office.clone();
-        let mut tx = self.client.transaction()?;
-        let Some(row) = tx.query_opt(
-            "SELECT audit_next, mail_next FROM soudan_office WHERE office = $1 FOR UPDATE",
-            &[&office],
-        )?
-        else {
-            return Err(OpError::NotFound(id).into());
-        };
-        let (audit_next, mail_next): (i64, i64) = (row.get(0), row.get(1));
-        let Some(row) = tx.query_opt(
-            "SELECT record FROM soudan_booking WHERE office = $1 AND id = $2 FOR UPDATE",
-            &[&office, &id.as_str()],
-        )?
-        else {
-            return Err(OpError::NotFound(id).into());
-        };
-        let mut booking: Booking =
-            from_json(&place, "booking", row.get(0)).map_err(OpError::Store)?;
-        rule(&booking).map_err(OpError::Rule)?;
-        let from = booking.status;
-        booking
-            .apply(event.clone(), ctx.at)
-            .map_err(OpError::Rule)?;
-        let status = booking.status.id();
-        tx.execute(
-            "UPDATE soudan_booking SET status = $3, record = $4 WHERE office = $1 AND id = $2",
-            &[
-                &office,
-                &id.as_str(),
-                &status,
-                &json(&place, &booking).map_err(OpError::Store)?,
-            ],
-        )?;
-        let mut mail_next = mail_next;
-        if matches!(event, crate::domain::booking::Event::Cancel { .. }) {
-            queue_mail(
-                &mut tx,
-                &place,
-                &office,
-                mail_next,
-                id,
-                MailKind::Cancellation,
-                ctx,
-            )?;
-            mail_next += 1;
-        }
-        let what = Audited {
-            action: event.id(),
-            booking: Some(id),
-            seeker: None,
-            from: Some(from),
-            to: Some(booking.status),
-        };
-        audit(&mut tx, &place, &office, audit_next, ctx, what)?;
-        tx.execute(
-            "UPDATE soudan_office SET audit_next = $2, mail_next = $3 WHERE office = $1",
-            &[&office, &(audit_next + 1), &mail_next],
-        )?;
-        tx.commit()?;
-        Ok(booking)
-    }
-
-    /// The no-show rule (Art. 6(4)) at office time `now`, as the embedded
-    /// store applies it: every booking still booked whose start plus
-    /// `grace` has come becomes a no-show, done by the system at that moment.
-    pub fn sweep(
-        &mut self,
-        now: chrono::NaiveDateTime,
-        grace: chrono::Duration,
-        offset: chrono::FixedOffset,
-        terminal: &str,
-    ) -> Result<Vec<Booking>, OpError> {
-        let place = self.place.clone();
+impl Session<'_> {
+    /// The office's records checked against themselves and `rule`: each
+    /// record reads back and agrees with its columns, no slot or job
+    /// seeker's day holds two live bookings, the audit trail is numbered
+    /// densely from 0, every queued mail names a booking.
+    fn check(&mut self, rule: &dyn Fn(&Booking) -> Vec<String>) -> Result<CheckReport, StoreError> {
+        use std::collections::BTreeSet;
+        let mut r = CheckReport::default();
         let rows = self
             .client
             .query(
-                "SELECT id, day, start_time FROM soudan_booking
-                 WHERE office = $1 AND status = 'booked' AND day <= $2
-                 ORDER BY day, start_time, booth",
-                &[&self.office, &now.date()],
+                "SELECT id, seeker, day, start_time, booth, status, record FROM soudan_booking
+                 WHERE office = $1 ORDER BY id COLLATE \"C\"",
+                &[&self.office],
             )
-            .map_err(|e| OpError::Store(fail(&place)(e)))?;
-        let mut swept = Vec::new();
-        for r in rows {
-            let (id, day, start): (String, chrono::NaiveDate, chrono::NaiveTime) =
-                (r.get(0), r.get(1), r.get(2));
-            let due = day.and_time(start) + grace;
-            if due > now {
-                continue;
+            .map_err(fail(&self.place))?;
+        let mut slots = BTreeSet::new();
+        let mut days = BTreeSet::new();
+        let mut ids = BTreeSet::new();
+        for row in rows {
+            let id: String = row.get(0);
+            let b: Booking = match serde_json::from_value(row.get::<_, serde_json::Value>(6)) {
+                Ok(b) => b,
+                Err(e) => {
+                    r.problems.push(format!("booking {id}: {e}"));
+                    continue;
+                }
+            };
+            let (seeker, day, start, booth, status): (
+                String,
+                NaiveDate,
+                chrono::NaiveTime,
+                i16,
+                String,
+            ) = (row.get(1), row.get(2), row.get(3), row.get(4), row.get(5));
+            if b.id.as_str() != id
+                || b.seeker.as_str() != seeker
+                || b.slot.date != day
+                || b.slot.start != start
+                || i16::from(b.slot.booth) != booth
+                || b.status.id() != status
+            {
+                r.problems
+                    .push(format!("booking {id}: its columns differ from its record"));
             }
-            let Ok(id) = BookingId::parse(&id) else {
-                continue;
-            };
-            let ctx = Ctx {
-                at: due
-                    .and_local_timezone(offset)
-                    .single()
-                    .unwrap_or_else(|| now.and_utc().fixed_offset()),
-                actor: super::Actor::system(terminal),
-                channel: None,
-            };
-            match self.apply(
-                id,
-                &crate::domain::booking::Event::NoShow,
-                &ctx,
-                &|_| Ok(()),
-            ) {
-                Ok(b) => swept.push(b),
-                Err(OpError::Rule(crate::domain::booking::Violation::WrongState { .. })) => {}
-                Err(e) => return Err(e),
+            for p in rule(&b) {
+                r.problems.push(format!("booking {}: {p}", b.id));
+            }
+            if b.status.is_live() {
+                r.live += 1;
+                if !slots.insert(b.slot) {
+                    r.problems.push(format!(
+                        "slot {} {} booth {} holds two live bookings",
+                        b.slot.date,
+                        b.slot.start.format("%H:%M"),
+                        b.slot.booth
+                    ));
+                }
+                if !days.insert((b.seeker.as_str().to_string(), b.slot.date)) {
+                    r.problems.push(format!(
+                        "a job seeker holds two live bookings on {}",
+                        b.slot.date
+                    ));
+                }
+            }
+            ids.insert(b.id);
+            r.bookings += 1;
+        }
+        let seekers: Vec<Seeker> = self.records("seeker", SEEKERS)?;
+        r.seekers = seekers.len();
+        let audit: Vec<AuditEvent> = self.records(
+            "audit",
+            "SELECT record FROM soudan_audit WHERE office = $1 ORDER BY seq",
+        )?;
+        r.audit_events = audit.len();
+        for (i, e) in audit.iter().enumerate() {
+            if e.seq != i as u64 {
+                r.problems
+                    .push(format!("audit: event {} where {i} was due", e.seq));
+                break;
             }
         }
-        Ok(swept)
+        let next: i64 = self
+            .client
+            .query_opt(
+                "SELECT audit_next FROM soudan_office WHERE office = $1",
+                &[&self.office],
+            )
+            .map_err(fail(&self.place))?
+            .map_or(0, |r| r.get(0));
+        if next != audit.len() as i64 {
+            r.problems.push(format!(
+                "audit: the next number is {next}, after {} events",
+                audit.len()
+            ));
+        }
+        let queue: Vec<MailIntent> = self.records(
+            "mail",
+            "SELECT record FROM soudan_mail_queue WHERE office = $1 ORDER BY seq",
+        )?;
+        for m in queue {
+            if !ids.contains(&m.booking) {
+                r.problems.push(format!(
+                    "mail {}: names a missing booking {}",
+                    m.seq, m.booking
+                ));
+            }
+        }
+        Ok(r)
     }
 }
 

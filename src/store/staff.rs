@@ -39,7 +39,7 @@ fn note_on(key: &[u8]) -> Option<NoteOn> {
     }
 }
 
-fn remind_mark(id: BookingId, slot: &Slot) -> Vec<u8> {
+pub(super) fn remind_mark(id: BookingId, slot: &Slot) -> Vec<u8> {
     let mut k = b"remind\0".to_vec();
     k.extend_from_slice(id.as_bytes());
     k.push(0);

@@ -14,7 +14,7 @@ use crate::desk::Env;
 use crate::domain::office::Office;
 use crate::error::Error;
 use crate::server::client::Link;
-use crate::store::{Store, StoreError};
+use crate::store::{Engine, StoreError};
 use crate::tr;
 
 pub use crate::desk::views::free_days;
@@ -100,7 +100,7 @@ fn perform(
 /// Runs `action` and every effect it leads to.
 pub fn dispatch(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     k: &mut Kiosk,
     action: KioskAction,
 ) -> Result<(), StoreError> {
@@ -152,7 +152,7 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
     let socket = crate::server::client::server_for_screen(env);
     let (tx, rx) = std::sync::mpsc::channel::<super::LoopEvent>();
     let backend = match &socket {
-        Some(s) => Backend::Remote(super::connect(env, s, &tx)?),
+        Some(s) => Backend::Remote(Box::new(super::connect(env, s, &tx)?)),
         None => Backend::Local(env.store("kiosk")?),
     };
     let mut k = Kiosk::new(
@@ -177,9 +177,9 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
     }
     crate::store::wrap_panic_hook();
     let result = match (backend, &socket) {
-        (Backend::Local(store), _) => event_loop(env, &store, &mut k, &mut terminal),
+        (Backend::Local(store), _) => event_loop(env, &*store, &mut k, &mut terminal),
         (Backend::Remote(client), Some(socket)) => {
-            remote_loop(env, socket, client, tx, rx, &mut k, &mut terminal)
+            remote_loop(env, socket, *client, tx, rx, &mut k, &mut terminal)
         }
         (Backend::Remote(_), None) => Err(Error::Internal("a client without a socket".into())),
     };
@@ -188,8 +188,8 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
 }
 
 enum Backend {
-    Local(Store),
-    Remote(crate::server::client::Client),
+    Local(Box<dyn Engine>),
+    Remote(Box<crate::server::client::Client>),
 }
 
 /// The kiosk as a client of the office's server: the free slots follow
@@ -299,7 +299,7 @@ fn remote_loop(
 
 fn event_loop(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     k: &mut Kiosk,
     terminal: &mut ratatui::DefaultTerminal,
 ) -> Result<(), Error> {

@@ -25,7 +25,7 @@ use crate::desk::Env;
 pub use crate::desk::views::{load_day, lookup_seeker, search};
 use crate::error::Error;
 use crate::server::client::Link;
-use crate::store::{Store, StoreError};
+use crate::store::{Engine, StoreError};
 use crate::tr;
 use app::{Action, App, Effect};
 use keymap::Mode;
@@ -272,7 +272,12 @@ fn mail_note_line(lang: crate::i18n::Lang, note: &crate::desk::mail::Note) -> St
 }
 
 /// Runs `action` and every effect it leads to.
-pub fn dispatch(env: &Env, store: &Store, app: &mut App, action: Action) -> Result<(), StoreError> {
+pub fn dispatch(
+    env: &Env,
+    store: &dyn Engine,
+    app: &mut App,
+    action: Action,
+) -> Result<(), StoreError> {
     dispatch_on(env, &Link::Local(store), app, action)
 }
 
@@ -329,9 +334,9 @@ pub fn run(env: &Env) -> Result<(), Error> {
     let store = env.store("dashboard")?;
     let loaded = Arc::new(env.loaded.clone());
     let mut app = App::new(env.lang, theme(env), loaded, env.clock.local());
-    dispatch(env, &store, &mut app, Action::Tick(env.clock.local()))?;
-    let first = load_day(&store, app.date)?;
-    dispatch(env, &store, &mut app, Action::Loaded(Box::new(first)))?;
+    dispatch(env, &*store, &mut app, Action::Tick(env.clock.local()))?;
+    let first = load_day(&*store, app.date)?;
+    dispatch(env, &*store, &mut app, Action::Loaded(Box::new(first)))?;
     if app.data.empty_db && app.status.is_none() {
         app.status = Some(app::StatusLine {
             tone: app::Tone::Info,
@@ -356,14 +361,14 @@ pub fn run(env: &Env) -> Result<(), Error> {
     // ratatui's hook restores the terminal on a panic; a panic that the store
     // contains (a damaged file) must not, so the store's filter goes outside it.
     crate::store::wrap_panic_hook();
-    let result = event_loop(env, &store, &mut app, &mut terminal);
+    let result = event_loop(env, &*store, &mut app, &mut terminal);
     ratatui::restore();
     result
 }
 
 fn event_loop(
     env: &Env,
-    store: &Store,
+    store: &dyn Engine,
     app: &mut App,
     terminal: &mut ratatui::DefaultTerminal,
 ) -> Result<(), Error> {
