@@ -935,3 +935,268 @@ fn an_immediate_stop_of_postgresql_loses_no_acknowledged_booking() {
         stored.len()
     );
 }
+
+/// `soudan serve` on a data dir whose records are in `url`.
+struct Served {
+    child: std::process::Child,
+    socket: std::path::PathBuf,
+    log: std::path::PathBuf,
+}
+
+impl Served {
+    fn start(dir: &Path, url: &str) -> Served {
+        std::fs::create_dir_all(dir).unwrap();
+        let log = dir.join("server.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_soudan"))
+            .env("SOUDAN_DATA_DIR", dir)
+            .env("SOUDAN_NOW", NOW)
+            .env("SOUDAN_LANG", "en")
+            .env("SOUDAN_STORE", url)
+            .env_remove("SOUDAN_SERVER")
+            .env_remove("SOUDAN_CONFIG")
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let socket = dir.join("soudan.sock");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !soudan::server::client::answers(&socket) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server never listened: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Served { child, socket, log }
+    }
+
+    fn client(
+        &self,
+        terminal: &str,
+    ) -> (
+        soudan::server::client::Client,
+        std::sync::mpsc::Receiver<soudan::server::client::Notice>,
+    ) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let c = soudan::server::client::Client::connect(
+            &self.socket,
+            terminal,
+            soudan::i18n::Lang::En,
+            tx,
+        )
+        .unwrap();
+        (c, rx)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn book_request(number: &str, date: &str, time: &str, booth: u8) -> soudan::desk::request::Request {
+    use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
+    soudan::desk::request::Request::Book(Box::new(soudan::desk::BookingRequest {
+        slot: soudan::domain::office::SlotRequest {
+            date: chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+            time: chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap(),
+            booth,
+        },
+        late: soudan::domain::office::Override::None,
+        seeker: Seeker {
+            number: JobSeekerNumber::parse(number).unwrap(),
+            name: PersonName::parse("試験 太郎").unwrap(),
+            kana: None,
+            email: Email::parse("t@example.jp").unwrap(),
+            phone: None,
+            registered_on: None,
+        },
+        channel: soudan::domain::booking::Channel::Counter,
+        documents: soudan::domain::terms::Document::ALL.to_vec(),
+        checklist: soudan::domain::terms::checklist_all_yes(),
+        interpreter: None,
+        caregiver: false,
+        contact: soudan::store::Contact::Keep,
+    }))
+}
+
+/// Waits for a change to be announced to a client.
+fn hears(rx: &std::sync::mpsc::Receiver<soudan::server::client::Notice>) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        if let Ok(soudan::server::client::Notice::Changed(_)) = rx.recv_timeout(left) {
+            return true;
+        }
+    }
+    false
+}
+
+fn rows_of(c: &soudan::server::client::Client, date: &str) -> Vec<String> {
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    match c
+        .call(
+            soudan::i18n::Lang::En,
+            soudan::desk::request::Request::LoadDay { date },
+        )
+        .unwrap()
+    {
+        soudan::desk::request::Response::Day(d) => {
+            d.rows.iter().map(|r| r.booking.id.to_string()).collect()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Two servers of one office on one database (two machines, or a
+/// standby): each hears of the other's changes at once, 16 clients across
+/// both race for one slot and one wins, each confirmation is written by
+/// one of them only, and after PostgreSQL itself stops at once and starts
+/// again both go on by themselves and their screens load afresh.
+#[test]
+fn two_servers_on_one_database_see_each_others_changes() {
+    use soudan::desk::request::{Request, Response};
+    use soudan::i18n::Lang;
+    let Some(pg) = Cluster::start() else { return };
+    let url = pg.url();
+    let work = tempfile::tempdir().unwrap();
+    let (dir_a, dir_b) = (work.path().join("a"), work.path().join("b"));
+    let a = Served::start(&dir_a, &url);
+    let b = Served::start(&dir_b, &url);
+    let (ca, ra) = a.client("counter-a");
+    let (cb, rb) = b.client("counter-b");
+    // A booking at one server: the other's client hears of it and sees it.
+    let started = std::time::Instant::now();
+    let booked = match ca.call(Lang::En, book_request("46010-1", "2026-12-10", "10:00", 1)) {
+        Ok(Response::Booked { booking, .. }) => booking,
+        other => panic!("{other:?}"),
+    };
+    assert!(hears(&rb), "server b never told its client");
+    eprintln!(
+        "a booking at server a was announced at server b {:?} after it was sent",
+        started.elapsed()
+    );
+    assert_eq!(rows_of(&cb, "2026-12-10"), vec![booked.id.to_string()]);
+    // The same slot at the other server: taken, exit 3.
+    match cb.call(Lang::En, book_request("46010-2", "2026-12-10", "10:00", 1)) {
+        Err(e) => assert_eq!(e.exit_code(), 3, "{}", e.message(Lang::En)),
+        Ok(r) => panic!("booked twice: {r:?}"),
+    }
+    // A cancellation at b: a hears.
+    while ra.try_recv().is_ok() {}
+    let r = cb
+        .call(
+            Lang::En,
+            Request::Change {
+                id: booked.id,
+                event: soudan::domain::booking::Event::Cancel {
+                    reason: "本人から電話".into(),
+                },
+            },
+        )
+        .unwrap();
+    assert!(matches!(r, Response::Changed { .. }), "{r:?}");
+    assert!(hears(&ra), "server a never told its client of b's change");
+    // 16 clients, 8 at each server, for one slot: exactly one booking.
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
+    let racers: Vec<_> = (0..16)
+        .map(|i| {
+            let socket = if i % 2 == 0 {
+                a.socket.clone()
+            } else {
+                b.socket.clone()
+            };
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let (tx, _rx) = std::sync::mpsc::channel();
+                let c = soudan::server::client::Client::connect(
+                    &socket,
+                    &format!("racer-{i}"),
+                    Lang::En,
+                    tx,
+                )
+                .unwrap();
+                barrier.wait();
+                match c.call(
+                    Lang::En,
+                    book_request(&format!("46010-{}", 100 + i), "2026-12-11", "11:00", 2),
+                ) {
+                    Ok(_) => true,
+                    Err(e) => {
+                        assert_eq!(e.exit_code(), 3, "{}", e.message(Lang::En));
+                        false
+                    }
+                }
+            })
+        })
+        .collect();
+    let won = racers
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|w| *w)
+        .count();
+    assert_eq!(won, 1, "exactly one of 16 across two servers gets the slot");
+    // PostgreSQL stops at once and starts again: each server goes on by
+    // itself, and its clients are told to load afresh.
+    pg.crash();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    pg.run_server();
+    while rb.try_recv().is_ok() {}
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let after = loop {
+        match ca.call(Lang::En, book_request("46010-3", "2026-12-14", "13:00", 1)) {
+            Ok(Response::Booked { booking, .. }) => break booking,
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => {
+                assert_eq!(e.exit_code(), 4, "{}", e.message(Lang::En));
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "server a never reconnected: {}",
+                    std::fs::read_to_string(&a.log).unwrap_or_default()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
+    };
+    assert!(
+        hears(&rb),
+        "server b's clients were not told after the restart"
+    );
+    assert!(rows_of(&cb, "2026-12-14").contains(&after.id.to_string()));
+    // Every confirmation and cancellation was written once, by one server.
+    let mails = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir.join("outbox"))
+            .map(|r| {
+                r.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".eml"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (ma, mb) = loop {
+        let (ma, mb) = (mails(&dir_a), mails(&dir_b));
+        // 3 bookings (the cancelled one, the race's, after the restart)
+        // and one cancellation.
+        if ma.len() + mb.len() >= 4 || std::time::Instant::now() > deadline {
+            break (ma, mb);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut all: Vec<&String> = ma.iter().chain(mb.iter()).collect();
+    all.sort();
+    assert_eq!(all.len(), 4, "mails a: {ma:?}, b: {mb:?}");
+    assert!(
+        ma.is_empty() || mb.is_empty(),
+        "both servers wrote mail: a {ma:?}, b {mb:?}"
+    );
+    drop((ca, cb));
+    let o = soudan(&dir_a, Some(&url), None, &["check"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    drop((a, b));
+}

@@ -252,17 +252,21 @@ impl Pg {
                 match poll {
                     None => {
                         use postgres::fallible_iterator::FallibleIterator;
-                        let mut mine = false;
                         let mut broken = false;
                         let mut notices = client.notifications();
                         let mut it = notices.timeout_iter(Duration::from_millis(500));
+                        // Each notice passed on as it comes; half a second
+                        // without one ends the wait.
                         loop {
                             match it.next() {
                                 Ok(Some(n)) => {
                                     let (office, from) =
                                         n.payload().split_once(' ').unwrap_or((n.payload(), ""));
                                     if office == self.office && from != self.instance {
-                                        mine = true;
+                                        changed();
+                                    }
+                                    if stop.load(Ordering::SeqCst) {
+                                        break;
                                     }
                                 }
                                 Ok(None) => break,
@@ -274,9 +278,6 @@ impl Pg {
                         }
                         drop(it);
                         drop(notices);
-                        if mine {
-                            changed();
-                        }
                         // A quiet connection may be a dead one: asked.
                         if broken || client.simple_query("").is_err() {
                             break;
