@@ -329,12 +329,12 @@ fn the_schema_keeps_the_rules_itself_and_a_newer_one_is_refused() {
     }
     let mut db = pg.client("soudan");
     let versions: Vec<i32> = db
-        .query("SELECT version FROM soudan_schema", &[])
+        .query("SELECT version FROM soudan_schema ORDER BY version", &[])
         .unwrap()
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, [1]);
+    assert_eq!(versions, [1, 2], "each migration applied once, in order");
     // An office with one booking.
     let a = sample(&work.path().join("a"), None, "7");
     let f = work.path().join("a.json");
@@ -1101,6 +1101,46 @@ fn two_servers_on_one_database_see_each_others_changes() {
         .unwrap();
     assert!(matches!(r, Response::Changed { .. }), "{r:?}");
     assert!(hears(&ra), "server a never told its client of b's change");
+    // A wizard's hold at a: b's client sees who holds the slot and may not
+    // book it; a's terminal leaves, and b hears the slot is free again.
+    let slot = soudan::domain::office::SlotRequest {
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 11).unwrap(),
+        time: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+        booth: 1,
+    };
+    while rb.try_recv().is_ok() {}
+    let (holder, _rh) = a.client("counter-a2");
+    let r = holder.call(Lang::En, Request::Hold { slot }).unwrap();
+    assert!(matches!(r, Response::Held { .. }), "{r:?}");
+    assert!(hears(&rb), "server b was not told of a's hold");
+    let holds = match cb
+        .call(Lang::En, Request::LoadDay { date: slot.date })
+        .unwrap()
+    {
+        Response::Day(d) => d.holds,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(holds.len(), 1, "{holds:?}");
+    assert_eq!(holds[0].terminal, "counter-a2");
+    match cb.call(Lang::En, book_request("46010-4", "2026-12-11", "10:00", 1)) {
+        Err(e) => assert!(
+            e.exit_code() == 3 && e.message(Lang::En).contains("another terminal"),
+            "{}",
+            e.message(Lang::En)
+        ),
+        Ok(r) => panic!("booked a slot held at the other server: {r:?}"),
+    }
+    while rb.try_recv().is_ok() {}
+    drop(holder);
+    assert!(hears(&rb), "server b was not told the hold ended");
+    let holds = match cb
+        .call(Lang::En, Request::LoadDay { date: slot.date })
+        .unwrap()
+    {
+        Response::Day(d) => d.holds,
+        other => panic!("{other:?}"),
+    };
+    assert!(holds.is_empty(), "{holds:?}");
     // 16 clients, 8 at each server, for one slot: exactly one booking.
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
     let racers: Vec<_> = (0..16)
@@ -1191,10 +1231,25 @@ fn two_servers_on_one_database_see_each_others_changes() {
     let mut all: Vec<&String> = ma.iter().chain(mb.iter()).collect();
     all.sort();
     assert_eq!(all.len(), 4, "mails a: {ma:?}, b: {mb:?}");
-    assert!(
-        ma.is_empty() || mb.is_empty(),
-        "both servers wrote mail: a {ma:?}, b {mb:?}"
+    // Each queued mail once: its queue number in one outbox only. Before
+    // the restart one server wrote them all (after it, whichever took the
+    // writer's lock first writes on).
+    let seq = |n: &String| n.rsplit('-').next().unwrap_or("").to_string();
+    let mut seqs: Vec<String> = all.iter().map(|n| seq(n)).collect();
+    seqs.sort();
+    assert_eq!(
+        seqs,
+        ["q0.eml", "q1.eml", "q2.eml", "q3.eml"],
+        "a {ma:?}, b {mb:?}"
     );
+    let before: Vec<&Vec<String>> = [&ma, &mb]
+        .into_iter()
+        .filter(|m| {
+            m.iter()
+                .any(|n| n.ends_with("-q0.eml") || n.ends_with("-q1.eml"))
+        })
+        .collect();
+    assert_eq!(before.len(), 1, "two writers at once: a {ma:?}, b {mb:?}");
     drop((ca, cb));
     let o = soudan(&dir_a, Some(&url), None, &["check"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -7,8 +7,10 @@
 //! booking of a slot held by another is refused (exit 3).
 //!
 //! Holds live with whoever owns the database (the server, for all its
-//! clients); they are not written to disk: a hold is a courtesy between
-//! people at work, not a booking, and a server's restart ends them all.
+//! clients), in its memory ([`Holds`]): a hold is a courtesy between people
+//! at work, not a booking, and a server's restart ends them all. On a
+//! database shared by several servers of the office (PostgreSQL) they are
+//! kept in it instead, so that each server sees the others' ([`of`]).
 
 use std::sync::Mutex;
 
@@ -37,6 +39,37 @@ impl Hold {
     }
 }
 
+/// Where holds are kept: what the desk asks of them.
+pub trait HoldBook: Send + Sync {
+    /// Holds the slot for `hold.holder` until `hold.until` (a holder has
+    /// one hold at a time: taking another ends the first). Refused with the
+    /// other's hold when someone else holds it.
+    fn take(&self, hold: Hold, now: NaiveDateTime) -> Result<(), Hold>;
+    /// Ends `holder`'s hold; whether it had one.
+    fn release(&self, holder: u64) -> bool;
+    /// Ends the holds whose time is up; whether there were any.
+    fn expire(&self, now: NaiveDateTime) -> bool;
+    /// The hold on a slot by someone other than `holder`, if any.
+    fn other(
+        &self,
+        holder: u64,
+        date: NaiveDate,
+        time: NaiveTime,
+        booth: u8,
+        now: NaiveDateTime,
+    ) -> Option<Hold>;
+    /// The live holds on `date`, by slot.
+    fn on(&self, date: NaiveDate, now: NaiveDateTime) -> Vec<Hold>;
+    /// When the next hold ends, for the owner's clock.
+    fn next_end(&self) -> Option<NaiveDateTime>;
+}
+
+/// The holds that count for `env` on `store`: the records' own when they
+/// keep them for every server, else this owner's.
+pub fn of<'a>(env: &'a super::Env, store: &'a dyn crate::store::Engine) -> &'a dyn HoldBook {
+    store.shared_holds().unwrap_or(&*env.holds)
+}
+
 /// Every hold of one owner of the database.
 #[derive(Debug, Default)]
 pub struct Holds {
@@ -48,11 +81,13 @@ impl Holds {
         // A panic while holding the lock leaves a list that is still whole.
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
 
+impl HoldBook for Holds {
     /// Holds the slot for `holder` until `until` (a holder has one hold at
     /// a time: taking another ends the first). Refused with the other's
     /// hold when someone else holds it.
-    pub fn take(&self, mut hold: Hold, now: NaiveDateTime) -> Result<(), Hold> {
+    fn take(&self, mut hold: Hold, now: NaiveDateTime) -> Result<(), Hold> {
         let mut held = self.lock();
         held.retain(|h| h.until > now);
         if let Some(other) = held
@@ -69,7 +104,7 @@ impl Holds {
     }
 
     /// Ends `holder`'s hold; whether it had one.
-    pub fn release(&self, holder: u64) -> bool {
+    fn release(&self, holder: u64) -> bool {
         let mut held = self.lock();
         let before = held.len();
         held.retain(|h| h.holder != holder);
@@ -77,7 +112,7 @@ impl Holds {
     }
 
     /// Ends the holds whose time is up; whether there were any.
-    pub fn expire(&self, now: NaiveDateTime) -> bool {
+    fn expire(&self, now: NaiveDateTime) -> bool {
         let mut held = self.lock();
         let before = held.len();
         held.retain(|h| h.until > now);
@@ -85,7 +120,7 @@ impl Holds {
     }
 
     /// The hold on a slot by someone other than `holder`, if any.
-    pub fn other(
+    fn other(
         &self,
         holder: u64,
         date: NaiveDate,
@@ -100,7 +135,7 @@ impl Holds {
     }
 
     /// The live holds on `date`, by slot.
-    pub fn on(&self, date: NaiveDate, now: NaiveDateTime) -> Vec<Hold> {
+    fn on(&self, date: NaiveDate, now: NaiveDateTime) -> Vec<Hold> {
         let mut out: Vec<Hold> = self
             .lock()
             .iter()
@@ -112,7 +147,7 @@ impl Holds {
     }
 
     /// When the next hold ends, for the owner's clock.
-    pub fn next_end(&self) -> Option<NaiveDateTime> {
+    fn next_end(&self) -> Option<NaiveDateTime> {
         self.lock().iter().map(|h| h.until).min()
     }
 }

@@ -317,7 +317,7 @@ pub fn move_booking(
             crate::domain::office::BookingCheck::Invalid(i) => Error::Invalid(i),
             crate::domain::office::BookingCheck::Rule(v) => Error::from(v),
         })?;
-        if let Some(h) = env.holds.other(env.holder, date, time, n, now) {
+        if let Some(h) = super::holds::of(env, store).other(env.holder, date, time, n, now) {
             last = Some(
                 Violation::SlotHeld {
                     date,

@@ -379,7 +379,7 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
                 data.mail_queued =
                     crate::mail::queued(&crate::mail::outbox(&env.loaded, &env.data_dir)).len();
             }
-            data.holds = env.holds.on(date, env.clock.local());
+            data.holds = super::holds::of(env, store).on(date, env.clock.local());
             Response::Day(Box::new(data))
         }
         Request::NextNoShow => {
@@ -415,9 +415,9 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
             Response::Unrefused
         }
         Request::Book(req) => {
-            not_held(env, &req.slot)?;
+            not_held(env, store, &req.slot)?;
             let b = super::place(env, store, &req)?;
-            env.holds.release(env.holder);
+            super::holds::of(env, store).release(env.holder);
             let mail = super::mail::after_change(env, store, b.id, MailKind::Confirmation)?;
             Response::Booked {
                 booking: Box::new(b),
@@ -475,7 +475,7 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
                 &env.loaded.office,
                 now,
                 &|date, time, booth| {
-                    env.holds
+                    super::holds::of(env, store)
                         .other(env.holder, date, time, booth, now)
                         .is_some()
                 },
@@ -518,7 +518,7 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
             }
             let until =
                 now + chrono::Duration::minutes(i64::from(env.loaded.config.server.hold_minutes));
-            env.holds
+            super::holds::of(env, store)
                 .take(
                     super::holds::Hold {
                         date: slot.date,
@@ -535,7 +535,7 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
             Response::Held { until }
         }
         Request::Release => {
-            env.holds.release(env.holder);
+            super::holds::of(env, store).release(env.holder);
             Response::Released
         }
         Request::Move {
@@ -621,7 +621,7 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
             req.channel = crate::domain::booking::Channel::Kiosk;
             req.late = crate::domain::office::Override::None;
             req.contact = crate::store::Contact::Keep;
-            not_held(env, &req.slot)?;
+            not_held(env, store, &req.slot)?;
             // Time taken off is full to the kiosk: its reason is for staff.
             let b = super::place(env, store, &req).map_err(|e| match e {
                 Error::Rule {
@@ -630,7 +630,7 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
                 } => Error::from(crate::domain::booking::Violation::SlotTaken { slot }),
                 other => other,
             })?;
-            env.holds.release(env.holder);
+            super::holds::of(env, store).release(env.holder);
             let mail = super::mail::after_change(env, store, b.id, MailKind::Confirmation)?;
             Response::Booked {
                 booking: Box::new(b),
@@ -671,8 +671,8 @@ fn held(h: super::holds::Hold) -> Error {
 }
 
 /// Refuses a booking of a slot another terminal's wizard holds.
-fn not_held(env: &Env, slot: &SlotRequest) -> Result<(), Error> {
-    match env.holds.other(
+fn not_held(env: &Env, store: &dyn Engine, slot: &SlotRequest) -> Result<(), Error> {
+    match super::holds::of(env, store).other(
         env.holder,
         slot.date,
         slot.time,

@@ -225,7 +225,7 @@ pub fn serve(env: &Env, socket: Option<PathBuf>, idle_exit: Option<Duration>) ->
                             c.retain(|(i, _)| *i != id);
                         }
                         // A wizard's hold ends with its connection.
-                        if shared.env.holds.release(id) {
+                        if crate::desk::holds::of(&shared.env, &*shared.store).release(id) {
                             shared.announce();
                         }
                         if let Ok(mut t) = shared.last_client.lock() {
@@ -263,7 +263,7 @@ fn clock(shared: &Shared) {
             .ok()
             .flatten();
         // The next no-show or the next hold's end, whichever comes first.
-        let next = match (next, env.holds.next_end()) {
+        let next = match (next, crate::desk::holds::of(env, &*shared.store).next_end()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
@@ -277,7 +277,7 @@ fn clock(shared: &Shared) {
         if STOP.load(Ordering::SeqCst) {
             return;
         }
-        if env.holds.expire(env.clock.local()) {
+        if crate::desk::holds::of(env, &*shared.store).expire(env.clock.local()) {
             shared.announce();
         }
         match crate::desk::ops::sweep(env, &*shared.store) {

@@ -164,6 +164,11 @@ pub trait Engine: Send + Sync {
     ) {
         let _ = (poll, stop, changed);
     }
+    /// The wizards' holds when the records keep them for every server of
+    /// the office; None: each owner keeps its own ([`crate::desk::Env::holds`]).
+    fn shared_holds(&self) -> Option<&dyn crate::desk::holds::HoldBook> {
+        None
+    }
     /// The no-show rule at office time `now`.
     fn sweep(
         &self,

@@ -27,6 +27,7 @@ use super::{
     AuditEvent, CheckReport, ClockRefused, Contact, Ctx, Engine, MailIntent, MailKind, NewBooking,
     OpError, SeekerText, StoreError,
 };
+use crate::desk::holds::{Hold, HoldBook};
 use crate::domain::block::{Block, Note, NoteOn};
 use crate::domain::booking::{
     Booking, BookingId, Event, Lifted, Refusal, Slot, Status, Violation, active_refusal,
@@ -35,10 +36,13 @@ use crate::domain::seeker::{JobSeekerNumber, Seeker};
 use crate::domain::terms::Consent;
 
 /// The schema's migrations, in order: (version, SQL).
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../assets/sql/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../assets/sql/0001_init.sql")),
+    (2, include_str!("../../assets/sql/0002_holds.sql")),
+];
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The advisory lock the migrations are applied under (any number that
 /// no other program of the database uses; "soudan" in ASCII).
@@ -1720,6 +1724,10 @@ impl Engine for Pg {
         self.watch_changes(poll, stop, changed);
     }
 
+    fn shared_holds(&self) -> Option<&dyn HoldBook> {
+        Some(self)
+    }
+
     fn sweep(
         &self,
         now: NaiveDateTime,
@@ -1900,6 +1908,178 @@ impl Session<'_> {
             }
         }
         Ok(r)
+    }
+}
+
+/// The holds of every server of the office, in the database: a server
+/// names its own as `INSTANCE:CONNECTION`. A hold is a courtesy, not a
+/// booking: when the database cannot be reached, there are none (the
+/// booking itself is then refused, saying so).
+impl HoldBook for Pg {
+    fn take(&self, hold: Hold, now: NaiveDateTime) -> Result<(), Hold> {
+        let me = self.holder_key(hold.holder);
+        let account: String = crate::i18n::safe(&hold.account).chars().take(64).collect();
+        let terminal: String = crate::i18n::safe(&hold.terminal).chars().take(64).collect();
+        let booth = i16::from(hold.booth);
+        let payload = format!("{} {}", self.office, self.instance);
+        let r: Result<Option<Hold>, StoreError> = self.session(|s| {
+            let f = fail(&s.place);
+            let mut tx = s.client.transaction().map_err(&f)?;
+            tx.execute(
+                "DELETE FROM soudan_hold WHERE office = $1 AND (until <= $2 OR holder = $3)",
+                &[&s.office, &now, &me],
+            )
+            .map_err(&f)?;
+            let n = tx
+                .execute(
+                    "INSERT INTO soudan_hold
+                     (office, day, start_time, booth, account, terminal, holder, until)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                    &[
+                        &s.office,
+                        &hold.date,
+                        &hold.time,
+                        &booth,
+                        &account,
+                        &terminal,
+                        &me,
+                        &hold.until,
+                    ],
+                )
+                .map_err(&f)?;
+            let other = if n == 0 {
+                tx.query_opt(
+                    &format!("{HOLD_ROW} AND day = $2 AND start_time = $3 AND booth = $4"),
+                    &[&s.office, &hold.date, &hold.time, &booth],
+                )
+                .map_err(&f)?
+                .map(|r| self.hold_of(&r))
+            } else {
+                tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
+                    .map_err(&f)?;
+                None
+            };
+            tx.commit().map_err(&f)?;
+            Ok(other)
+        });
+        match r {
+            Ok(Some(other)) => Err(other),
+            _ => Ok(()),
+        }
+    }
+
+    fn release(&self, holder: u64) -> bool {
+        let me = self.holder_key(holder);
+        self.ended(
+            "DELETE FROM soudan_hold WHERE office = $1 AND holder = $2",
+            &me,
+        )
+    }
+
+    fn expire(&self, now: NaiveDateTime) -> bool {
+        self.ended(
+            "DELETE FROM soudan_hold WHERE office = $1 AND until <= $2",
+            &now,
+        )
+    }
+
+    fn other(
+        &self,
+        holder: u64,
+        date: NaiveDate,
+        time: chrono::NaiveTime,
+        booth: u8,
+        now: NaiveDateTime,
+    ) -> Option<Hold> {
+        let me = self.holder_key(holder);
+        self.session(|s| {
+            s.client
+                .query_opt(
+                    &format!(
+                        "{HOLD_ROW} AND day = $2 AND start_time = $3 AND booth = $4
+                         AND until > $5 AND holder <> $6"
+                    ),
+                    &[&s.office, &date, &time, &i16::from(booth), &now, &me],
+                )
+                .map_err(fail(&s.place))
+        })
+        .ok()
+        .flatten()
+        .map(|r| self.hold_of(&r))
+    }
+
+    fn on(&self, date: NaiveDate, now: NaiveDateTime) -> Vec<Hold> {
+        self.session(|s| {
+            s.client
+                .query(
+                    &format!("{HOLD_ROW} AND day = $2 AND until > $3 ORDER BY start_time, booth"),
+                    &[&s.office, &date, &now],
+                )
+                .map_err(fail(&s.place))
+        })
+        .map(|rows| rows.iter().map(|r| self.hold_of(r)).collect())
+        .unwrap_or_default()
+    }
+
+    fn next_end(&self) -> Option<NaiveDateTime> {
+        self.session(|s| {
+            s.client
+                .query_one(
+                    "SELECT min(until) FROM soudan_hold WHERE office = $1",
+                    &[&s.office],
+                )
+                .map(|r| r.get(0))
+                .map_err(fail(&s.place))
+        })
+        .ok()
+        .flatten()
+    }
+}
+
+/// A hold's row: `office = $1` given, more conditions may follow.
+const HOLD_ROW: &str = "SELECT day, start_time, booth, account, terminal, holder, until
+     FROM soudan_hold WHERE office = $1";
+
+impl Pg {
+    /// A connection of this process, as the holds name it.
+    fn holder_key(&self, holder: u64) -> String {
+        format!("{}:{holder}", self.instance)
+    }
+
+    fn hold_of(&self, r: &postgres::Row) -> Hold {
+        let holder: String = r.get(5);
+        let booth: i16 = r.get(2);
+        Hold {
+            date: r.get(0),
+            time: r.get(1),
+            booth: u8::try_from(booth).unwrap_or(0),
+            account: r.get(3),
+            terminal: r.get(4),
+            until: r.get(6),
+            // Another server's connection is no connection of this one.
+            holder: holder
+                .strip_prefix(&format!("{}:", self.instance))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(u64::MAX),
+        }
+    }
+
+    /// Deletes holds by `sql` (`office = $1`, `$2` given); whether any
+    /// ended (then the other servers are told).
+    fn ended(&self, sql: &str, arg: &(dyn postgres::types::ToSql + Sync)) -> bool {
+        let payload = format!("{} {}", self.office, self.instance);
+        self.session(|s| {
+            let f = fail(&s.place);
+            let mut tx = s.client.transaction().map_err(&f)?;
+            let n = tx.execute(sql, &[&s.office, arg]).map_err(&f)?;
+            if n > 0 {
+                tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
+                    .map_err(&f)?;
+            }
+            tx.commit().map_err(&f)?;
+            Ok::<bool, StoreError>(n > 0)
+        })
+        .unwrap_or(false)
     }
 }
 
