@@ -3,7 +3,11 @@
 //! of `SOUDAN_BENCH_PG_PER_OFFICE` bookings each (20,000) in one database;
 //! a booking commit and a day query in-process on each store, and a whole
 //! `soudan book` on each. The embedded database holds one office of the
-//! same size (each office has its own).
+//! same size (each office has its own). Then the servers: a dashboard's
+//! first frame through a server of an office of that size, acknowledged
+//! bookings a second from 16 clients across two servers of one office on
+//! the database (one server on the embedded one), and each server's peak
+//! RSS.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -189,6 +193,215 @@ fn main() {
         ms(common_median(on_pg)),
         ms(common_median(on_sled))
     );
+    servers(&url, sled_dir.path());
+}
+
+/// `soudan serve` for the data dir `dir` on `store` (None: the embedded
+/// database), with `config`; waits until its socket answers.
+fn serve(
+    dir: &std::path::Path,
+    store: Option<&str>,
+    config: Option<&std::path::Path>,
+) -> std::process::Child {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_soudan"));
+    c.env("SOUDAN_DATA_DIR", dir)
+        .env("SOUDAN_NOW", "2026-12-01T09:00")
+        .env_remove("SOUDAN_SERVER")
+        .arg("serve")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.join("server.log")).unwrap());
+    match store {
+        Some(u) => c.env("SOUDAN_STORE", u),
+        None => c.env_remove("SOUDAN_STORE"),
+    };
+    match config {
+        Some(p) => c.env("SOUDAN_CONFIG", p),
+        None => c.env_remove("SOUDAN_CONFIG"),
+    };
+    let child = c.spawn().unwrap();
+    let socket = dir.join("soudan.sock");
+    let t = Instant::now();
+    while !soudan::server::client::answers(&socket) {
+        assert!(t.elapsed() < Duration::from_secs(120), "no server");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child
+}
+
+fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn stop(mut child: std::process::Child) {
+    // SAFETY: kill(2) of our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let _ = child.wait();
+}
+
+/// 16 clients, each booking its own free slots of the 40 open days from
+/// 2026-12-07 through the servers at `sockets` (taken in turn); the
+/// bookings acknowledged and the seconds they took.
+fn sixteen_clients(sockets: &[std::path::PathBuf]) -> (usize, f64) {
+    use soudan::desk::request::Response;
+    use soudan::i18n::Lang;
+    let office = soudan::config::Config::builtin().office;
+    let first = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let days: Vec<NaiveDate> = (0..80)
+        .map(|d| first + chrono::Days::new(d))
+        .filter(|d| office.calendar.is_open(*d))
+        .take(40)
+        .collect();
+    let mut slots = Vec::new();
+    for d in &days {
+        for t in &office.starts {
+            for b in &office.booths {
+                slots.push((*d, *t, b.number));
+            }
+        }
+    }
+    let per = slots.len() / 16;
+    let slots = std::sync::Arc::new(slots);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..16)
+        .map(|i| {
+            let socket = sockets[i % sockets.len()].clone();
+            let (slots, barrier) = (slots.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let (tx, _rx) = std::sync::mpsc::channel();
+                let c = soudan::server::client::Client::connect(
+                    &socket,
+                    &format!("bench-{i}"),
+                    Lang::En,
+                    tx,
+                )
+                .unwrap();
+                barrier.wait();
+                let mut ok = 0;
+                for k in (i * per)..((i + 1) * per) {
+                    let (d, t, b) = slots[k];
+                    let req = soudan::desk::request::Request::Book(Box::new(
+                        soudan::desk::BookingRequest {
+                            slot: soudan::domain::office::SlotRequest {
+                                date: d,
+                                time: t,
+                                booth: b,
+                            },
+                            late: soudan::domain::office::Override::None,
+                            seeker: soudan::domain::seeker::Seeker {
+                                number: soudan::domain::seeker::JobSeekerNumber::parse(&format!(
+                                    "46990-{k:06}"
+                                ))
+                                .unwrap(),
+                                name: soudan::domain::seeker::PersonName::parse("試験 太郎")
+                                    .unwrap(),
+                                kana: None,
+                                email: soudan::domain::seeker::Email::parse("t@example.jp")
+                                    .unwrap(),
+                                phone: None,
+                                registered_on: None,
+                            },
+                            channel: soudan::domain::booking::Channel::Counter,
+                            documents: soudan::domain::terms::Document::ALL.to_vec(),
+                            checklist: soudan::domain::terms::checklist_all_yes(),
+                            interpreter: None,
+                            caregiver: false,
+                            contact: Contact::Keep,
+                        },
+                    ));
+                    match c.call(Lang::En, req) {
+                        Ok(Response::Booked { .. }) => ok += 1,
+                        other => panic!("{d} {t} {b}: {:?}", other.err().map(|e| e.message(Lang::En))),
+                    }
+                }
+                ok
+            })
+        })
+        .collect();
+    let booked: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    (booked, t0.elapsed().as_secs_f64())
+}
+
+/// The servers' figures: first frames through a server of office 46010
+/// (20,000 bookings among the million), then the 16 clients on a new
+/// office of the same database across two servers, and on the embedded
+/// database through one.
+fn servers(url: &str, work: &std::path::Path) {
+    // The dashboard joining a server: medians of 5 joins after the first.
+    let dash_dir = work.join("dash");
+    let server = serve(&dash_dir, Some(url), None);
+    let server_pid = server.id();
+    let mut frames = Vec::new();
+    let mut rss = Vec::new();
+    for _ in 0..6 {
+        let mut p = fillers::Pty::spawn(
+            &[],
+            &[
+                ("SOUDAN_DATA_DIR", dash_dir.as_os_str()),
+                ("SOUDAN_NOW", "2026-12-01T09:00".as_ref()),
+                ("SOUDAN_STORE", url.as_ref()),
+            ],
+        );
+        p.until(|text| text.contains("規約 2025-02-07") && text.contains("q 終了する"));
+        frames.push(p.started.elapsed());
+        rss.push(p.peak_kib());
+        p.key(b"q");
+        p.wait("the dashboard after q");
+    }
+    frames.remove(0);
+    rss.remove(0);
+    println!(
+        "dashboard through a server on PostgreSQL (office of 20,000 among 1,000,000): first frame {:.1} ms (median of 5), its peak RSS {:.1} MiB; the server's peak RSS {:.1} MiB",
+        ms(fillers::median(frames)),
+        fillers::median(rss) as f64 / 1024.0,
+        peak_kib(server_pid) as f64 / 1024.0
+    );
+    stop(server);
+
+    // A new office in the same database, two servers for it.
+    let config = work.join("46990.toml");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env("SOUDAN_DATA_DIR", work.join("cfg"))
+        .env_remove("SOUDAN_CONFIG")
+        .env_remove("SOUDAN_STORE")
+        .arg("config")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout)
+        .unwrap()
+        .replace("code = \"46010\"", "code = \"46990\"");
+    std::fs::write(&config, text).unwrap();
+    let (a_dir, b_dir) = (work.join("a"), work.join("b"));
+    let a = serve(&a_dir, Some(url), Some(&config));
+    let b = serve(&b_dir, Some(url), Some(&config));
+    let (booked, secs) = sixteen_clients(&[a_dir.join("soudan.sock"), b_dir.join("soudan.sock")]);
+    println!(
+        "16 clients across 2 servers on PostgreSQL: {booked} bookings acknowledged in {secs:.2} s: {:.0} a second; peak RSS server a {:.1} MiB, server b {:.1} MiB",
+        booked as f64 / secs,
+        peak_kib(a.id()) as f64 / 1024.0,
+        peak_kib(b.id()) as f64 / 1024.0
+    );
+    stop(a);
+    stop(b);
+    let s_dir = work.join("sled");
+    let s = serve(&s_dir, None, Some(&config));
+    let (booked, secs) = sixteen_clients(&[s_dir.join("soudan.sock")]);
+    println!(
+        "16 clients through 1 server on the embedded database: {booked} bookings acknowledged in {secs:.2} s: {:.0} a second; peak RSS {:.1} MiB",
+        booked as f64 / secs,
+        peak_kib(s.id()) as f64 / 1024.0
+    );
+    stop(s);
 }
 
 fn common_median(v: Vec<Duration>) -> Duration {
