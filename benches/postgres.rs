@@ -193,7 +193,7 @@ fn main() {
         ms(common_median(on_pg)),
         ms(common_median(on_sled))
     );
-    servers(&url, sled_dir.path());
+    servers(&url, sled_dir.path(), offices, snapshot.bookings.len());
 }
 
 /// `soudan serve` for the data dir `dir` on `store` (None: the embedded
@@ -321,7 +321,10 @@ fn sixteen_clients(sockets: &[std::path::PathBuf]) -> (usize, f64) {
                     ));
                     match c.call(Lang::En, req) {
                         Ok(Response::Booked { .. }) => ok += 1,
-                        other => panic!("{d} {t} {b}: {:?}", other.err().map(|e| e.message(Lang::En))),
+                        other => panic!(
+                            "{d} {t} {b}: {:?}",
+                            other.err().map(|e| e.message(Lang::En))
+                        ),
                     }
                 }
                 ok
@@ -333,10 +336,10 @@ fn sixteen_clients(sockets: &[std::path::PathBuf]) -> (usize, f64) {
 }
 
 /// The servers' figures: first frames through a server of office 46010
-/// (20,000 bookings among the million), then the 16 clients on a new
+/// (one of the filled offices), then the 16 clients on a new
 /// office of the same database across two servers, and on the embedded
 /// database through one.
-fn servers(url: &str, work: &std::path::Path) {
+fn servers(url: &str, work: &std::path::Path, offices: usize, per_office: usize) {
     // The dashboard joining a server: medians of 5 joins after the first.
     let dash_dir = work.join("dash");
     let server = serve(&dash_dir, Some(url), None);
@@ -361,7 +364,8 @@ fn servers(url: &str, work: &std::path::Path) {
     frames.remove(0);
     rss.remove(0);
     println!(
-        "dashboard through a server on PostgreSQL (office of 20,000 among 1,000,000): first frame {:.1} ms (median of 5), its peak RSS {:.1} MiB; the server's peak RSS {:.1} MiB",
+        "dashboard through a server on PostgreSQL (an office of {per_office} among {}): first frame {:.1} ms (median of 5), its peak RSS {:.1} MiB; the server's peak RSS {:.1} MiB",
+        offices * per_office,
         ms(fillers::median(frames)),
         fillers::median(rss) as f64 / 1024.0,
         peak_kib(server_pid) as f64 / 1024.0

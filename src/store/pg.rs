@@ -51,6 +51,17 @@ const MIGRATION_LOCK: i64 = 0x736f_7564_616e;
 /// Rows per statement of a bulk write.
 const CHUNK: usize = 5_000;
 
+/// A query of holds' rows: `office = $1`, and the conditions given.
+macro_rules! hold_row {
+    ($rest:literal) => {
+        concat!(
+            "SELECT day, start_time, booth, account, terminal, holder, until
+             FROM soudan_hold WHERE office = $1",
+            $rest
+        )
+    };
+}
+
 /// Whether a store URL names PostgreSQL.
 pub fn is_postgres(url: &str) -> bool {
     let u = url.trim();
@@ -72,11 +83,13 @@ pub fn shown(url: &str) -> String {
     format!("{scheme}://{rest}").chars().take(200).collect()
 }
 
-/// One office's records in a PostgreSQL database: one connection, opened
-/// again by itself after it was lost (a restart of PostgreSQL, a network
-/// cut), used by one request at a time.
+/// One office's records in a PostgreSQL database: a few connections,
+/// each opened when first needed and again by itself after it was lost (a
+/// restart of PostgreSQL, a network cut), each used by one request at a
+/// time, with its statements prepared once.
 pub struct Pg {
-    conn: Mutex<Option<Client>>,
+    conns: Vec<Mutex<Option<Conn>>>,
+    next: std::sync::atomic::AtomicUsize,
     config: postgres::Config,
     office: String,
     place: String,
@@ -84,12 +97,40 @@ pub struct Pg {
     instance: String,
 }
 
+/// Connections per process: requests of a server's terminals overlap
+/// where they do not wait for the office's row.
+const POOL: usize = 4;
+
+/// One connection and what it has prepared.
+struct Conn {
+    client: Client,
+    statements: std::collections::HashMap<&'static str, postgres::Statement>,
+    /// It holds the office's mail-writer lock (a session lock).
+    mail_lock: bool,
+}
+
 /// A connection lent to one request, with the office it works for.
 struct Session<'a> {
     client: &'a mut Client,
+    statements: &'a mut std::collections::HashMap<&'static str, postgres::Statement>,
+    mail_lock: &'a mut bool,
     office: String,
     place: String,
     instance: &'a str,
+}
+
+/// A statement prepared once per connection.
+fn prepared<C: postgres::GenericClient>(
+    c: &mut C,
+    cache: &mut std::collections::HashMap<&'static str, postgres::Statement>,
+    sql: &'static str,
+) -> Result<postgres::Statement, postgres::Error> {
+    if let Some(st) = cache.get(sql) {
+        return Ok(st.clone());
+    }
+    let st = c.prepare(sql)?;
+    cache.insert(sql, st.clone());
+    Ok(st)
 }
 
 fn fail(place: &str) -> impl Fn(postgres::Error) -> StoreError + '_ {
@@ -141,8 +182,15 @@ impl Pg {
                 })?;
         let mut client = config.connect(NoTls).map_err(fail(&place))?;
         migrate(&mut client, &place)?;
+        let mut conns: Vec<Mutex<Option<Conn>>> = (0..POOL).map(|_| Mutex::new(None)).collect();
+        conns[0] = Mutex::new(Some(Conn {
+            client,
+            statements: Default::default(),
+            mail_lock: false,
+        }));
         Ok(Pg {
-            conn: Mutex::new(Some(client)),
+            conns,
+            next: std::sync::atomic::AtomicUsize::new(0),
             config,
             office: office.to_string(),
             place,
@@ -172,30 +220,69 @@ impl Pg {
         &self,
         f: impl FnOnce(&mut Session<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.as_ref().is_none_or(|c| c.is_closed()) {
+        // A free connection, the first one first (a command needs one);
+        // with none free, the next in turn is waited for.
+        let mut guard = None;
+        for c in &self.conns {
+            if let Ok(g) = c.try_lock() {
+                guard = Some(g);
+                break;
+            }
+        }
+        let mut guard = match guard {
+            Some(g) => g,
+            None => {
+                let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % POOL;
+                self.conns[i].lock().unwrap_or_else(|p| p.into_inner())
+            }
+        };
+        self.with_conn(&mut guard, f)
+    }
+
+    /// [`Pg::session`] on the first connection (the one that may hold the
+    /// office's mail-writer lock).
+    fn first_session<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Session<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut guard = self.conns[0].lock().unwrap_or_else(|p| p.into_inner());
+        self.with_conn(&mut guard, f)
+    }
+
+    fn with_conn<T, E: From<StoreError>>(
+        &self,
+        guard: &mut Option<Conn>,
+        f: impl FnOnce(&mut Session<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
             *guard = None;
             let client = self
                 .config
                 .connect(NoTls)
                 .map_err(fail(&self.place))
                 .map_err(E::from)?;
-            *guard = Some(client);
+            *guard = Some(Conn {
+                client,
+                statements: Default::default(),
+                mail_lock: false,
+            });
         }
-        let Some(client) = guard.as_mut() else {
+        let Some(conn) = guard.as_mut() else {
             return Err(E::from(StoreError::Database {
                 place: self.place.clone(),
                 detail: "no connection".into(),
             }));
         };
         let mut s = Session {
-            client,
+            client: &mut conn.client,
+            statements: &mut conn.statements,
+            mail_lock: &mut conn.mail_lock,
             office: self.office.clone(),
             place: self.place.clone(),
             instance: &self.instance,
         };
         let out = f(&mut s);
-        if guard.as_ref().is_some_and(|c| c.is_closed()) {
+        if guard.as_ref().is_some_and(|c| c.client.is_closed()) {
             *guard = None;
         }
         out
@@ -344,6 +431,7 @@ fn migrate(client: &mut Client, place: &str) -> Result<(), StoreError> {
 /// densely) and the office's counters.
 struct W<'t> {
     tx: postgres::Transaction<'t>,
+    stmts: &'t mut std::collections::HashMap<&'static str, postgres::Statement>,
     place: String,
     office: String,
     audit_next: i64,
@@ -352,6 +440,11 @@ struct W<'t> {
 }
 
 impl W<'_> {
+    /// `sql` prepared on this connection (once).
+    fn st(&mut self, sql: &'static str) -> Result<postgres::Statement, postgres::Error> {
+        prepared(&mut self.tx, self.stmts, sql)
+    }
+
     fn store(&self, e: StoreError) -> Failed {
         Failed::Op(OpError::Store(e))
     }
@@ -379,8 +472,11 @@ impl W<'_> {
             to: what.to,
         };
         let record = self.json(&ev)?;
-        self.tx.execute(
+        let st1 = self.st(
             "INSERT INTO soudan_audit (office, seq, booking, record) VALUES ($1, $2, $3, $4)",
+        )?;
+        self.tx.execute(
+            &st1,
             &[
                 &self.office,
                 &self.audit_next,
@@ -401,31 +497,29 @@ impl W<'_> {
             at: ctx.at,
         };
         let record = self.json(&intent)?;
-        self.tx.execute(
-            "INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)",
-            &[&self.office, &self.mail_next, &record],
-        )?;
+        let st2 =
+            self.st("INSERT INTO soudan_mail_queue (office, seq, record) VALUES ($1, $2, $3)")?;
+        self.tx
+            .execute(&st2, &[&self.office, &self.mail_next, &record])?;
         self.mail_next += 1;
         Ok(())
     }
 
     /// Sets `mark` once: false when it was set before.
     fn mark(&mut self, mark: &[u8], value: &[u8]) -> Result<bool, Failed> {
-        let n = self.tx.execute(
+        let st3 = self.st(
             "INSERT INTO soudan_mark (office, mark, value) VALUES ($1, $2, $3)
              ON CONFLICT (office, mark) DO NOTHING",
-            &[&self.office, &mark, &value],
         )?;
+        let n = self.tx.execute(&st3, &[&self.office, &mark, &value])?;
         Ok(n == 1)
     }
 
     fn has_mark(&mut self, mark: &[u8]) -> Result<Option<Vec<u8>>, Failed> {
+        let st = self.st("SELECT value FROM soudan_mark WHERE office = $1 AND mark = $2")?;
         Ok(self
             .tx
-            .query_opt(
-                "SELECT value FROM soudan_mark WHERE office = $1 AND mark = $2",
-                &[&self.office, &mark],
-            )?
+            .query_opt(&st, &[&self.office, &mark])?
             .map(|r| r.get(0)))
     }
 
@@ -471,9 +565,12 @@ impl W<'_> {
     /// Writes a booking's new state (its columns follow its record).
     fn put_booking(&mut self, b: &Booking) -> Result<(), Failed> {
         let record = self.json(b)?;
-        let r = self.tx.execute(
+        let st4 = self.st(
             "UPDATE soudan_booking SET day = $3, start_time = $4, booth = $5, status = $6,
              record = $7 WHERE office = $1 AND id = $2",
+        )?;
+        let r = self.tx.execute(
+            &st4,
             &[
                 &self.office,
                 &b.id.as_str(),
@@ -488,10 +585,8 @@ impl W<'_> {
     }
 
     fn seeker(&mut self, number: &str) -> Result<Option<Seeker>, Failed> {
-        match self.tx.query_opt(
-            "SELECT record FROM soudan_seeker WHERE office = $1 AND number = $2",
-            &[&self.office, &number],
-        )? {
+        let st5 = self.st("SELECT record FROM soudan_seeker WHERE office = $1 AND number = $2")?;
+        match self.tx.query_opt(&st5, &[&self.office, &number])? {
             Some(r) => Ok(Some(self.read("seeker", r.get(0))?)),
             None => Ok(None),
         }
@@ -499,19 +594,19 @@ impl W<'_> {
 
     fn put_seeker(&mut self, s: &Seeker) -> Result<(), Failed> {
         let record = self.json(s)?;
-        self.tx.execute(
+        let st6 = self.st(
             "INSERT INTO soudan_seeker (office, number, record) VALUES ($1, $2, $3)
              ON CONFLICT (office, number) DO UPDATE SET record = EXCLUDED.record",
-            &[&self.office, &s.number.as_str(), &record],
         )?;
+        self.tx
+            .execute(&st6, &[&self.office, &s.number.as_str(), &record])?;
         Ok(())
     }
 
     fn refusal_list(&mut self, number: &str) -> Result<Vec<Refusal>, Failed> {
-        match self.tx.query_opt(
-            "SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2",
-            &[&self.office, &number],
-        )? {
+        let st7 =
+            self.st("SELECT record FROM soudan_refusals WHERE office = $1 AND seeker = $2")?;
+        match self.tx.query_opt(&st7, &[&self.office, &number])? {
             Some(r) => self.read("refusal", r.get(0)),
             None => Ok(Vec::new()),
         }
@@ -540,43 +635,45 @@ impl W<'_> {
     ) -> Result<(), Failed> {
         let except = except.map(|e| e.as_str().to_string()).unwrap_or_default();
         let booth = i16::from(slot.booth);
-        if self
-            .tx
-            .query_opt(
-                "SELECT 1 FROM soudan_booking WHERE office = $1 AND day = $2 AND start_time = $3
-                 AND booth = $4 AND status NOT IN ('cancelled', 'no_show')",
-                &[&self.office, &slot.date, &slot.start, &booth],
-            )?
-            .is_some()
-        {
+        // One round trip for the three checks.
+        let st = self.st("SELECT
+               EXISTS (SELECT 1 FROM soudan_booking WHERE office = $1 AND day = $2
+                       AND start_time = $3 AND booth = $4
+                       AND status NOT IN ('cancelled', 'no_show')),
+               (SELECT coalesce(jsonb_agg(record ORDER BY id), '[]'::jsonb) FROM soudan_block
+                WHERE office = $1 AND day = $2),
+               (SELECT id FROM soudan_booking WHERE office = $1 AND seeker = $5 AND day = $2
+                AND status NOT IN ('cancelled', 'no_show') AND id <> $6 LIMIT 1)")?;
+        let row = self.tx.query_one(
+            &st,
+            &[
+                &self.office,
+                &slot.date,
+                &slot.start,
+                &booth,
+                &seeker,
+                &except,
+            ],
+        )?;
+        let (taken, blocks, other): (bool, serde_json::Value, Option<String>) =
+            (row.get(0), row.get(1), row.get(2));
+        if taken {
             return Err(OpError::Rule(Violation::SlotTaken { slot }).into());
         }
-        for r in self.tx.query(
-            "SELECT record FROM soudan_block WHERE office = $1 AND day = $2 ORDER BY id",
-            &[&self.office, &slot.date],
-        )? {
-            let b: Block = self.read("block", r.get(0))?;
-            if b.covers(&slot) {
-                return Err(OpError::Rule(Violation::SlotBlocked {
-                    slot,
-                    reason: b.reason,
-                })
-                .into());
-            }
+        let blocks: Vec<Block> = self.read("block", blocks)?;
+        if let Some(b) = blocks.into_iter().find(|b| b.covers(&slot)) {
+            return Err(OpError::Rule(Violation::SlotBlocked {
+                slot,
+                reason: b.reason,
+            })
+            .into());
         }
-        if let Some(r) = self.tx.query_opt(
-            "SELECT id FROM soudan_booking WHERE office = $1 AND seeker = $2 AND day = $3
-             AND status NOT IN ('cancelled', 'no_show') AND id <> $4",
-            &[&self.office, &seeker, &slot.date, &except],
-        )? {
-            let id: String = r.get(0);
-            if let Ok(id) = BookingId::parse(&id) {
-                return Err(OpError::Rule(Violation::SeekerBookedThatDay {
-                    date: slot.date,
-                    id,
-                })
-                .into());
-            }
+        if let Some(id) = other.and_then(|id| BookingId::parse(&id).ok()) {
+            return Err(OpError::Rule(Violation::SeekerBookedThatDay {
+                date: slot.date,
+                id,
+            })
+            .into());
         }
         Ok(())
     }
@@ -618,14 +715,17 @@ impl Session<'_> {
 
     fn write_once<T>(&mut self, f: &impl Fn(&mut W<'_>) -> Result<T, Failed>) -> Result<T, Failed> {
         let mut tx = self.client.transaction()?;
-        let row = tx.query_one(
+        let lock = prepared(
+            &mut tx,
+            self.statements,
             "INSERT INTO soudan_office (office) VALUES ($1)
              ON CONFLICT (office) DO UPDATE SET office = EXCLUDED.office
              RETURNING audit_next, mail_next, block_next",
-            &[&self.office],
         )?;
+        let row = tx.query_one(&lock, &[&self.office])?;
         let mut w = W {
             tx,
+            stmts: &mut *self.statements,
             place: self.place.clone(),
             office: self.office.clone(),
             audit_next: row.get(0),
@@ -634,10 +734,13 @@ impl Session<'_> {
         };
         let v = f(&mut w)?;
         let payload = format!("{} {}", w.office, self.instance);
-        w.tx.execute(
+        let st10 = w.st(
             "WITH u AS (UPDATE soudan_office SET audit_next = $2, mail_next = $3, block_next = $4
                         WHERE office = $1 RETURNING 1)
              SELECT pg_notify($5, $6) FROM u",
+        )?;
+        w.tx.execute(
+            &st10,
             &[
                 &w.office,
                 &w.audit_next,
@@ -651,12 +754,18 @@ impl Session<'_> {
         Ok(v)
     }
 
+    /// `sql` prepared on this connection (once).
+    fn st(&mut self, sql: &'static str) -> Result<postgres::Statement, StoreError> {
+        prepared(self.client, self.statements, sql).map_err(fail(&self.place))
+    }
+
     fn bookings(
         &mut self,
-        sql: &str,
+        sql: &'static str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Booking>, StoreError> {
-        let rows = self.client.query(sql, params).map_err(fail(&self.place))?;
+        let st = self.st(sql)?;
+        let rows = self.client.query(&st, params).map_err(fail(&self.place))?;
         rows.into_iter()
             .map(|r| from_json(&self.place, "booking", r.get::<_, serde_json::Value>(0)))
             .collect()
@@ -665,12 +774,13 @@ impl Session<'_> {
     fn one<T: DeserializeOwned>(
         &mut self,
         what: &str,
-        sql: &str,
+        sql: &'static str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Option<T>, StoreError> {
+        let st = self.st(sql)?;
         let row = self
             .client
-            .query_opt(sql, params)
+            .query_opt(&st, params)
             .map_err(fail(&self.place))?;
         row.map(|r| from_json(&self.place, what, r.get(0)))
             .transpose()
@@ -679,10 +789,11 @@ impl Session<'_> {
     fn all<T: DeserializeOwned>(
         &mut self,
         what: &str,
-        sql: &str,
+        sql: &'static str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<T>, StoreError> {
-        let rows = self.client.query(sql, params).map_err(fail(&self.place))?;
+        let st = self.st(sql)?;
+        let rows = self.client.query(&st, params).map_err(fail(&self.place))?;
         rows.into_iter()
             .map(|r| from_json(&self.place, what, r.get::<_, serde_json::Value>(0)))
             .collect()
@@ -878,12 +989,13 @@ impl Session<'_> {
     fn records<T: DeserializeOwned>(
         &mut self,
         what: &str,
-        sql: &str,
+        sql: &'static str,
     ) -> Result<Vec<T>, StoreError> {
         let place = self.place.clone();
+        let st = self.st(sql)?;
         let rows = self
             .client
-            .query(sql, &[&self.office])
+            .query(&st, &[&self.office])
             .map_err(fail(&place))?;
         rows.into_iter()
             .map(|r| from_json(&place, what, r.get::<_, serde_json::Value>(0)))
@@ -1372,14 +1484,18 @@ impl Engine for Pg {
     fn mail_writer(&self) -> Result<bool, StoreError> {
         // A session lock: held while this connection lives, so one process
         // of the office writes its mail, and another takes over when it goes.
-        self.session(|s| {
-            s.client
-                .query_one(
-                    "SELECT pg_try_advisory_lock($1, hashtext($2))",
-                    &[&MAIL_LOCK, &s.office],
-                )
-                .map(|r| r.get(0))
-                .map_err(fail(&s.place))
+        self.first_session(|s| {
+            if !*s.mail_lock {
+                *s.mail_lock = s
+                    .client
+                    .query_one(
+                        "SELECT pg_try_advisory_lock($1, hashtext($2))",
+                        &[&MAIL_LOCK, &s.office],
+                    )
+                    .map(|r| r.get(0))
+                    .map_err(fail(&s.place))?;
+            }
+            Ok(*s.mail_lock)
         })
     }
 
@@ -1418,10 +1534,11 @@ impl Engine for Pg {
                     w.put_seeker(&record)?;
                 }
                 let row = w.json(&booking)?;
-                let inserted = w.tx.execute(
-                    "INSERT INTO soudan_booking
+                let st11 = w.st("INSERT INTO soudan_booking
                      (office, id, seeker, day, start_time, booth, status, record)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")?;
+                let inserted = w.tx.execute(
+                    &st11,
                     &[
                         &w.office,
                         &id.as_str(),
@@ -1655,17 +1772,19 @@ impl Engine for Pg {
                             at: ctx.at,
                         };
                         let record = w.json(&note)?;
-                        w.tx.execute(
-                            "INSERT INTO soudan_note (office, on_kind, on_key, record)
+                        let st12 = w.st("INSERT INTO soudan_note (office, on_kind, on_key, record)
                              VALUES ($1, $2, $3, $4) ON CONFLICT (office, on_kind, on_key)
-                             DO UPDATE SET record = EXCLUDED.record",
+                             DO UPDATE SET record = EXCLUDED.record")?;
+                        w.tx.execute(&st12,
                             &[&w.office, &kind, &key, &record],
                         )?
                     }
-                    None => w.tx.execute(
-                        "DELETE FROM soudan_note WHERE office = $1 AND on_kind = $2 AND on_key = $3",
-                        &[&w.office, &kind, &key],
-                    )?,
+                    None => {
+                        let st13 = w.st(
+                            "DELETE FROM soudan_note WHERE office = $1 AND on_kind = $2 AND on_key = $3",
+                        )?;
+                        w.tx.execute(&st13, &[&w.office, &kind, &key])?
+                    }
                 };
                 if n == 0 {
                     return Ok(());
@@ -1687,10 +1806,10 @@ impl Engine for Pg {
                 b.at = ctx.at;
                 w.block_next += 1;
                 let record = w.json(&b)?;
-                w.tx.execute(
+                let st14 = w.st(
                     "INSERT INTO soudan_block (office, id, day, record) VALUES ($1, $2, $3, $4)",
-                    &[&w.office, &(b.id as i64), &b.date, &record],
                 )?;
+                w.tx.execute(&st14, &[&w.office, &(b.id as i64), &b.date, &record])?;
                 w.audit(ctx, Audited::action("block"))?;
                 Ok(b)
             })
@@ -1701,11 +1820,10 @@ impl Engine for Pg {
         let id = i64::try_from(id).unwrap_or(i64::MAX);
         self.session(|s| {
             s.write(|w| {
-                let Some(row) = w.tx.query_opt(
+                let st15 = w.st(
                     "DELETE FROM soudan_block WHERE office = $1 AND id = $2 RETURNING record",
-                    &[&w.office, &id],
-                )?
-                else {
+                )?;
+                let Some(row) = w.tx.query_opt(&st15, &[&w.office, &id])? else {
                     return Ok(None);
                 };
                 let gone: Block = w.read("block", row.get(0))?;
@@ -1790,11 +1908,12 @@ fn note_key(on: &NoteOn) -> (&'static str, String) {
 impl W<'_> {
     fn put_refusals(&mut self, seeker: &JobSeekerNumber, list: &[Refusal]) -> Result<(), Failed> {
         let record = self.json(&list)?;
-        self.tx.execute(
+        let st16 = self.st(
             "INSERT INTO soudan_refusals (office, seeker, record) VALUES ($1, $2, $3)
              ON CONFLICT (office, seeker) DO UPDATE SET record = EXCLUDED.record",
-            &[&self.office, &seeker.as_str(), &record],
         )?;
+        self.tx
+            .execute(&st16, &[&self.office, &seeker.as_str(), &record])?;
         Ok(())
     }
 }
@@ -1948,12 +2067,15 @@ impl HoldBook for Pg {
                 )
                 .map_err(&f)?;
             let other = if n == 0 {
-                tx.query_opt(
-                    &format!("{HOLD_ROW} AND day = $2 AND start_time = $3 AND booth = $4"),
-                    &[&s.office, &hold.date, &hold.time, &booth],
+                let st = prepared(
+                    &mut tx,
+                    s.statements,
+                    hold_row!(" AND day = $2 AND start_time = $3 AND booth = $4"),
                 )
-                .map_err(&f)?
-                .map(|r| self.hold_of(&r))
+                .map_err(&f)?;
+                tx.query_opt(&st, &[&s.office, &hold.date, &hold.time, &booth])
+                    .map_err(&f)?
+                    .map(|r| self.hold_of(&r))
             } else {
                 tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
                     .map_err(&f)?;
@@ -1993,12 +2115,13 @@ impl HoldBook for Pg {
     ) -> Option<Hold> {
         let me = self.holder_key(holder);
         self.session(|s| {
+            let st = s.st(hold_row!(
+                " AND day = $2 AND start_time = $3 AND booth = $4
+                  AND until > $5 AND holder <> $6"
+            ))?;
             s.client
                 .query_opt(
-                    &format!(
-                        "{HOLD_ROW} AND day = $2 AND start_time = $3 AND booth = $4
-                         AND until > $5 AND holder <> $6"
-                    ),
+                    &st,
                     &[&s.office, &date, &time, &i16::from(booth), &now, &me],
                 )
                 .map_err(fail(&s.place))
@@ -2010,11 +2133,11 @@ impl HoldBook for Pg {
 
     fn on(&self, date: NaiveDate, now: NaiveDateTime) -> Vec<Hold> {
         self.session(|s| {
+            let st = s.st(hold_row!(
+                " AND day = $2 AND until > $3 ORDER BY start_time, booth"
+            ))?;
             s.client
-                .query(
-                    &format!("{HOLD_ROW} AND day = $2 AND until > $3 ORDER BY start_time, booth"),
-                    &[&s.office, &date, &now],
-                )
+                .query(&st, &[&s.office, &date, &now])
                 .map_err(fail(&s.place))
         })
         .map(|rows| rows.iter().map(|r| self.hold_of(r)).collect())
@@ -2035,10 +2158,6 @@ impl HoldBook for Pg {
         .flatten()
     }
 }
-
-/// A hold's row: `office = $1` given, more conditions may follow.
-const HOLD_ROW: &str = "SELECT day, start_time, booth, account, terminal, holder, until
-     FROM soudan_hold WHERE office = $1";
 
 impl Pg {
     /// A connection of this process, as the holds name it.
