@@ -165,8 +165,8 @@ pub trait Engine: Send + Sync {
         let _ = (poll, stop, changed);
     }
     /// The wizards' holds when the records keep them for every server of
-    /// the office; None: each owner keeps its own ([`crate::desk::Env::holds`]).
-    fn shared_holds(&self) -> Option<&dyn crate::desk::holds::HoldBook> {
+    /// the office; None: each owner keeps its own (the desk's memory).
+    fn shared_holds(&self) -> Option<&dyn super::hold::HoldBook> {
         None
     }
     /// The no-show rule at office time `now`.

@@ -33,6 +33,7 @@
 mod backup;
 pub mod codec;
 pub mod engine;
+pub mod hold;
 mod keys;
 pub mod pg;
 mod staff;

@@ -23,11 +23,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::backup::{NoteRecord, RestoreError, SeekerRefusals, Snapshot};
+use super::hold::{Hold, HoldBook};
 use super::{
     AuditEvent, CheckReport, ClockRefused, Contact, Ctx, Engine, MailIntent, MailKind, NewBooking,
     OpError, SeekerText, StoreError,
 };
-use crate::desk::holds::{Hold, HoldBook};
 use crate::domain::block::{Block, Note, NoteOn};
 use crate::domain::booking::{
     Booking, BookingId, Event, Lifted, Refusal, Slot, Status, Violation, active_refusal,
