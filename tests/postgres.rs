@@ -945,15 +945,23 @@ struct Served {
 
 impl Served {
     fn start(dir: &Path, url: &str) -> Served {
+        Served::with_config(dir, url, None)
+    }
+
+    fn with_config(dir: &Path, url: &str, config: Option<&Path>) -> Served {
         std::fs::create_dir_all(dir).unwrap();
         let log = dir.join("server.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        let mut c = Command::new(env!("CARGO_BIN_EXE_soudan"));
+        match config {
+            Some(p) => c.env("SOUDAN_CONFIG", p),
+            None => c.env_remove("SOUDAN_CONFIG"),
+        };
+        let child = c
             .env("SOUDAN_DATA_DIR", dir)
             .env("SOUDAN_NOW", NOW)
             .env("SOUDAN_LANG", "en")
             .env("SOUDAN_STORE", url)
             .env_remove("SOUDAN_SERVER")
-            .env_remove("SOUDAN_CONFIG")
             .arg("serve")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -1254,4 +1262,32 @@ fn two_servers_on_one_database_see_each_others_changes() {
     let o = soudan(&dir_a, Some(&url), None, &["check"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     drop((a, b));
+}
+
+/// For an engine without LISTEN/NOTIFY (`[storage] poll_seconds`), a
+/// server learns of the other's change by reading the office's counter.
+#[test]
+fn a_server_that_polls_sees_the_other_servers_change() {
+    use soudan::desk::request::Response;
+    use soudan::i18n::Lang;
+    let Some(pg) = Cluster::start() else { return };
+    let url = pg.url();
+    let work = tempfile::tempdir().unwrap();
+    let base = ok(soudan(work.path(), None, None, &["config"]));
+    let config = work.path().join("poll.toml");
+    std::fs::write(&config, format!("{base}\n[storage]\npoll_seconds = 1\n")).unwrap();
+    let a = Served::with_config(&work.path().join("a"), &url, Some(&config));
+    let b = Served::with_config(&work.path().join("b"), &url, Some(&config));
+    let (ca, _ra) = a.client("counter-a");
+    let (cb, rb) = b.client("counter-b");
+    // The office exists and b has read its counter once.
+    assert!(rows_of(&cb, "2026-12-10").is_empty());
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    while rb.try_recv().is_ok() {}
+    let booked = match ca.call(Lang::En, book_request("46010-1", "2026-12-10", "10:00", 1)) {
+        Ok(Response::Booked { booking, .. }) => booking,
+        other => panic!("{other:?}"),
+    };
+    assert!(hears(&rb), "server b never learnt of a's booking");
+    assert_eq!(rows_of(&cb, "2026-12-10"), vec![booked.id.to_string()]);
 }

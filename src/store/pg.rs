@@ -90,6 +90,8 @@ pub fn shown(url: &str) -> String {
 pub struct Pg {
     conns: Vec<Mutex<Option<Conn>>>,
     next: std::sync::atomic::AtomicUsize,
+    /// How many times a connection of the pool was found lost.
+    losses: std::sync::atomic::AtomicU64,
     config: postgres::Config,
     office: String,
     place: String,
@@ -107,7 +109,16 @@ struct Conn {
     statements: std::collections::HashMap<&'static str, postgres::Statement>,
     /// It holds the office's mail-writer lock (a session lock).
     mail_lock: bool,
+    /// When it last answered: a connection idle for a while is asked
+    /// whether it is still there before a request goes on it.
+    used: std::time::Instant,
+    /// The pool's loss count when it was last known good: after another
+    /// connection of the pool was found lost, it is asked too.
+    seen: u64,
 }
+
+/// How long a connection may sit idle before it is checked before use.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A connection lent to one request, with the office it works for.
 struct Session<'a> {
@@ -187,10 +198,13 @@ impl Pg {
             client,
             statements: Default::default(),
             mail_lock: false,
+            used: std::time::Instant::now(),
+            seen: 0,
         }));
         Ok(Pg {
             conns,
             next: std::sync::atomic::AtomicUsize::new(0),
+            losses: std::sync::atomic::AtomicU64::new(0),
             config,
             office: office.to_string(),
             place,
@@ -254,6 +268,21 @@ impl Pg {
         guard: &mut Option<Conn>,
         f: impl FnOnce(&mut Session<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        // One that sat idle may have lost its server meanwhile (nobody was
+        // reading it): asked first, so that a request never fails on a
+        // connection that was already gone.
+        use std::sync::atomic::Ordering;
+        let losses = self.losses.load(Ordering::SeqCst);
+        if let Some(c) = guard.as_mut()
+            && (c.used.elapsed() > IDLE_CHECK || c.seen < losses)
+        {
+            if c.client.is_valid(IDLE_CHECK).is_err() {
+                *guard = None;
+                self.losses.fetch_add(1, Ordering::SeqCst);
+            } else {
+                c.seen = losses;
+            }
+        }
         if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
             *guard = None;
             let client = self
@@ -265,6 +294,8 @@ impl Pg {
                 client,
                 statements: Default::default(),
                 mail_lock: false,
+                used: std::time::Instant::now(),
+                seen: self.losses.load(Ordering::SeqCst),
             });
         }
         let Some(conn) = guard.as_mut() else {
@@ -282,8 +313,10 @@ impl Pg {
             instance: &self.instance,
         };
         let out = f(&mut s);
-        if guard.as_ref().is_some_and(|c| c.client.is_closed()) {
+        conn.used = std::time::Instant::now();
+        if conn.client.is_closed() {
             *guard = None;
+            self.losses.fetch_add(1, Ordering::SeqCst);
         }
         out
     }
@@ -333,6 +366,9 @@ impl Pg {
                 }
             };
             if !first {
+                // The pool's connections were likely lost too: each is
+                // asked before its next request.
+                self.losses.fetch_add(1, Ordering::SeqCst);
                 changed();
             }
             first = false;
