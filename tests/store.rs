@@ -1,6 +1,12 @@
 //! The store against a real sled database in a temporary folder: races,
 //! random operation sequences against a simple model (reopening the database
 //! between steps), locking, schema versions, damage, and the audit trail.
+//! The model test runs on a real PostgreSQL database as well (a throwaway
+//! cluster, a new office for each sequence, a new connection each step).
+
+mod common;
+#[path = "common/pg_cluster.rs"]
+mod pg_cluster;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Barrier};
@@ -10,7 +16,7 @@ use proptest::prelude::*;
 use soudan::domain::booking::{Attendance, BookingId, Channel, Event, Slot, Status, Violation};
 use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
 use soudan::domain::terms::{Consent, Document, checklist_all_yes};
-use soudan::store::{Actor, Ctx, NewBooking, OpError, Store, StoreError};
+use soudan::store::{Actor, Ctx, Engine, NewBooking, OpError, Store, StoreError};
 
 fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
@@ -459,7 +465,7 @@ fn model_slot(i: usize, booth: u8) -> Slot {
 /// Everything the store shows, against the model: every booking whole
 /// (slot, job seeker, status, history), every slot, every job seeker's
 /// bookings and refusals, the audit trail line by line, and `check`.
-fn compare(store: &Store, model: &Model) -> Result<(), TestCaseError> {
+fn compare(store: &dyn Engine, model: &Model) -> Result<(), TestCaseError> {
     let mut stored = BTreeMap::new();
     for date in [day(), day().succ_opt().unwrap()] {
         for b in store.day(date).unwrap() {
@@ -571,16 +577,24 @@ fn compare(store: &Store, model: &Model) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Opens the records again: a sled folder, or a PostgreSQL office.
+type Open<'a> = &'a dyn Fn() -> Result<Box<dyn Engine>, StoreError>;
+
 fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
+    run_ops_on(ops, &|| {
+        Store::open(dir.path(), "proptest").map(|s| Box::new(s) as Box<dyn Engine>)
+    })
+}
+
+fn run_ops_on(ops: Vec<Op>, open: Open<'_>) -> Result<(), TestCaseError> {
     let mut model = Model::default();
     let grace = Duration::minutes(10);
     let off = FixedOffset::east_opt(9 * 3600).unwrap();
     let mut now = NaiveDateTime::parse_from_str("2026-12-03T09:00", "%Y-%m-%dT%H:%M").unwrap();
     for op in ops {
         // Reopen the database for every step: what was flushed must be there.
-        let store = Store::open(dir.path(), "proptest")
-            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let store = open().map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         let c = ctx(now.and_local_timezone(off).unwrap());
         let pick = |k: usize| (!model.bookings.is_empty()).then(|| k % model.bookings.len());
         match op {
@@ -729,7 +743,7 @@ fn run_ops(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
         }
         // After every step the stored state is the model's.
-        compare(&store, &model)?;
+        compare(&*store, &model)?;
     }
     Ok(())
 }
@@ -743,6 +757,37 @@ proptest! {
     #[test]
     fn random_sequences_match_the_model(ops in proptest::collection::vec(op(), 1..40)) {
         run_ops(ops)?;
+    }
+}
+
+/// The same model test on PostgreSQL: one cluster, each sequence its own
+/// office of one database.
+#[test]
+fn random_sequences_match_the_model_on_postgresql() {
+    let Some(cluster) = pg_cluster::Cluster::start() else {
+        return;
+    };
+    let url = cluster.url();
+    let cases: u32 = std::env::var("SOUDAN_PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(48);
+    let office = std::sync::atomic::AtomicU32::new(0);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    });
+    let result = runner.run(&proptest::collection::vec(op(), 1..40), |ops| {
+        let code = format!(
+            "9{:04}",
+            office.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        run_ops_on(ops, &|| {
+            soudan::store::pg::Pg::connect(&url, &code).map(|p| Box::new(p) as Box<dyn Engine>)
+        })
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
 }
 

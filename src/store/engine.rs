@@ -118,6 +118,18 @@ pub trait Engine: Send + Sync {
         contact: Contact,
         once: Option<&[u8]>,
     ) -> Result<Booking, OpError>;
+    /// [`Engine::book_once`] with the record's contact details kept, asked once.
+    fn book(&self, new: &NewBooking, ctx: &Ctx) -> Result<Booking, OpError> {
+        self.book_once(new, ctx, Contact::Keep, None)
+    }
+    /// [`Engine::apply_once`] with no rule of the office, asked once.
+    fn apply(&self, id: BookingId, event: &Event, ctx: &Ctx) -> Result<Booking, OpError> {
+        self.apply_once(id, event, ctx, &|_| Ok(()), None)
+    }
+    /// [`Engine::check_with`] the records alone.
+    fn check(&self) -> Result<CheckReport, StoreError> {
+        self.check_with(&|_| Vec::new())
+    }
     fn apply_once(
         &self,
         id: BookingId,
