@@ -1291,3 +1291,167 @@ fn a_server_that_polls_sees_the_other_servers_change() {
     assert!(hears(&rb), "server b never learnt of a's booking");
     assert_eq!(rows_of(&cb, "2026-12-10"), vec![booked.id.to_string()]);
 }
+
+/// A certificate authority and a server certificate for `localhost`, made
+/// with the openssl command; the server's files readable by the
+/// `postgres` account only.
+fn certificates(
+    dir: &Path,
+    name: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl command");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let (ca_key, ca) = (format!("{name}-ca.key"), format!("{name}-ca.crt"));
+    let (key, csr, crt) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.crt"),
+    );
+    run(&[
+        "req",
+        "-new",
+        "-x509",
+        "-days",
+        "2",
+        "-nodes",
+        "-subj",
+        "/CN=soudan test CA",
+        "-keyout",
+        &ca_key,
+        "-out",
+        &ca,
+    ]);
+    run(&[
+        "req",
+        "-new",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &key,
+        "-out",
+        &csr,
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-out",
+        &crt,
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.join(&key), std::fs::Permissions::from_mode(0o600)).unwrap();
+    if unsafe { libc::geteuid() } == 0 {
+        let o = Command::new("chown")
+            .args(["postgres", &key, &crt])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    }
+    (dir.join(ca), dir.join(crt), dir.join(key))
+}
+
+/// TLS to a server over TCP (`sslmode=require`): the connection is
+/// encrypted and the server's certificate is checked against
+/// `sslrootcert`; a certificate of another authority is refused (exit 4,
+/// nothing written).
+#[test]
+fn a_remote_server_is_reached_over_tls_and_its_certificate_checked() {
+    let Some(pg) = Cluster::start() else { return };
+    let (ca, crt, key) = certificates(pg.root(), "server");
+    let other_dir = tempfile::tempdir().unwrap();
+    let (other_ca, _, _) = certificates(other_dir.path(), "other");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    pg.crash();
+    pg.run_server_with(&format!(
+        "-c listen_addresses=127.0.0.1 -c port={port} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={} -c log_connections=on",
+        crt.display(),
+        key.display()
+    ));
+    let url = |ca: &Path| {
+        format!(
+            "postgresql://postgres@localhost:{port}/soudan?sslmode=require&sslrootcert={}",
+            ca.display()
+        )
+    };
+    let work = tempfile::tempdir().unwrap();
+    let book = |store: &str, seeker: &str| {
+        soudan(
+            work.path(),
+            Some(store),
+            None,
+            &[
+                "book",
+                "--date",
+                "2026-12-08",
+                "--time",
+                "10:00",
+                "--seeker",
+                seeker,
+                "--name",
+                "山田 太郎",
+                "--email",
+                "t@example.jp",
+                "--consent",
+                "--checklist",
+            ],
+        )
+    };
+    // Another authority's certificate: refused before anything is sent.
+    let o = book(&url(&other_ca), "46010-1");
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr).to_lowercase();
+    assert!(err.contains("certificate"), "{err}");
+    // The office's authority: booked, over TLS.
+    let id = ok(book(&url(&ca), "46010-2"));
+    let o = soudan(
+        work.path(),
+        Some(&url(&ca)),
+        None,
+        &["day", "--date", "2026-12-08", "--json"],
+    );
+    let day: serde_json::Value = serde_json::from_str(&ok(o)).unwrap();
+    assert_eq!(day.as_array().map(|a| a.len()), Some(1), "{day}");
+    assert_eq!(day[0]["id"].as_str(), Some(id.trim()));
+    let log = std::fs::read_to_string(pg.root().join("log")).unwrap();
+    let authorized: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("connection authorized") && l.contains("database=soudan"))
+        .collect();
+    assert!(!authorized.is_empty(), "{log}");
+    assert!(
+        authorized.iter().all(|l| l.contains("SSL enabled")),
+        "a connection without TLS: {authorized:?}"
+    );
+}

@@ -93,6 +93,7 @@ pub struct Pg {
     /// How many times a connection of the pool was found lost.
     losses: std::sync::atomic::AtomicU64,
     config: postgres::Config,
+    tls: Tls,
     office: String,
     place: String,
     /// This process among the office's writers, for the change notices.
@@ -149,7 +150,17 @@ fn fail(place: &str) -> impl Fn(postgres::Error) -> StoreError + '_ {
         place: place.to_string(),
         detail: match e.as_db_error() {
             Some(db) => format!("{} ({})", db.message(), db.code().code()),
-            None => e.to_string(),
+            // The cause too ("error performing tls handshake: invalid peer
+            // certificate: UnknownIssuer").
+            None => {
+                let mut d = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    d = format!("{d}: {c}");
+                    cause = c.source();
+                }
+                d
+            }
         },
     }
 }
@@ -172,6 +183,119 @@ fn from_json<T: DeserializeOwned>(
     })
 }
 
+/// How connections are made. `sslmode=require` in the URL asks for TLS,
+/// through rustls: the server's certificate and host name are checked
+/// (stricter than libpq's `require`, which checks neither) against the
+/// authorities of `sslrootcert=FILE` (PEM), else the system's
+/// (`/etc/ssl/certs/ca-certificates.crt`). Otherwise none: a Unix socket
+/// needs none, and a URL that asks for none gets none.
+#[derive(Clone)]
+enum Tls {
+    None,
+    Rustls(tokio_postgres_rustls::MakeRustlsConnect),
+}
+
+/// The system's certificate authorities (Debian's bundle).
+const SYSTEM_ROOTS: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+impl Tls {
+    fn for_config(
+        config: &postgres::Config,
+        rootcert: Option<&str>,
+        place: &str,
+    ) -> Result<Tls, StoreError> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        if config.get_ssl_mode() != postgres::config::SslMode::Require {
+            return Ok(Tls::None);
+        }
+        let file = rootcert.unwrap_or(SYSTEM_ROOTS);
+        let bad = |detail: String| StoreError::Database {
+            place: place.to_string(),
+            detail,
+        };
+        let mut roots = rustls::RootCertStore::empty();
+        let certs = CertificateDer::pem_file_iter(file)
+            .map_err(|e| bad(format!("sslrootcert {file}: {e}")))?;
+        for cert in certs {
+            let cert = cert.map_err(|e| bad(format!("sslrootcert {file}: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| bad(format!("sslrootcert {file}: {e}")))?;
+        }
+        if roots.is_empty() {
+            return Err(bad(format!("sslrootcert {file}: no certificate in it")));
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        Ok(Tls::Rustls(tokio_postgres_rustls::MakeRustlsConnect::new(
+            tls,
+        )))
+    }
+
+    fn connect(&self, config: &postgres::Config) -> Result<Client, postgres::Error> {
+        match self {
+            Tls::None => config.connect(NoTls),
+            Tls::Rustls(t) => config.connect(t.clone()),
+        }
+    }
+}
+
+/// The URL without its `sslrootcert` (which the connection's own parser
+/// does not know), and that file.
+fn without_rootcert(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut file = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.strip_prefix("sslrootcert=") {
+            Some(f) => {
+                file = Some(percent_decoded(f));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, file)
+}
+
+/// `%2F` and the like in a URL's value, as bytes.
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The channel every office's changes are announced on; the payload is
 /// `OFFICE INSTANCE`.
 pub const CHANNEL: &str = "soudan_changed";
@@ -185,13 +309,15 @@ impl Pg {
     /// migrations, and works for `office` from here on.
     pub fn connect(url: &str, office: &str) -> Result<Pg, StoreError> {
         let place = shown(url);
+        let (url, rootcert) = without_rootcert(url);
         let config: postgres::Config =
             url.parse()
                 .map_err(|e: postgres::Error| StoreError::Database {
                     place: place.clone(),
                     detail: e.to_string(),
                 })?;
-        let mut client = config.connect(NoTls).map_err(fail(&place))?;
+        let tls = Tls::for_config(&config, rootcert.as_deref(), &place)?;
+        let mut client = tls.connect(&config).map_err(fail(&place))?;
         migrate(&mut client, &place)?;
         let mut conns: Vec<Mutex<Option<Conn>>> = (0..POOL).map(|_| Mutex::new(None)).collect();
         conns[0] = Mutex::new(Some(Conn {
@@ -206,6 +332,7 @@ impl Pg {
             next: std::sync::atomic::AtomicUsize::new(0),
             losses: std::sync::atomic::AtomicU64::new(0),
             config,
+            tls,
             office: office.to_string(),
             place,
             instance: format!("{:016x}", fastrand::u64(..)),
@@ -286,8 +413,8 @@ impl Pg {
         if guard.as_ref().is_none_or(|c| c.client.is_closed()) {
             *guard = None;
             let client = self
-                .config
-                .connect(NoTls)
+                .tls
+                .connect(&self.config)
                 .map_err(fail(&self.place))
                 .map_err(E::from)?;
             *guard = Some(Conn {
@@ -358,7 +485,7 @@ impl Pg {
         let mut first = true;
         let mut last_counter: Option<i64> = None;
         while !stop.load(Ordering::SeqCst) {
-            let mut client = match self.config.connect(NoTls) {
+            let mut client = match self.tls.connect(&self.config) {
                 Ok(c) => c,
                 Err(_) => {
                     std::thread::sleep(Duration::from_millis(250));
@@ -2241,6 +2368,28 @@ impl Pg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_root_certificate_is_taken_out_of_the_url() {
+        assert_eq!(
+            without_rootcert("postgresql://s@db/x?sslmode=require&sslrootcert=%2Fetc%2Fca.pem"),
+            (
+                "postgresql://s@db/x?sslmode=require".to_string(),
+                Some("/etc/ca.pem".to_string())
+            )
+        );
+        assert_eq!(
+            without_rootcert("postgresql://s@db/x?sslrootcert=/a.pem"),
+            (
+                "postgresql://s@db/x".to_string(),
+                Some("/a.pem".to_string())
+            )
+        );
+        assert_eq!(
+            without_rootcert("postgresql:///x?host=/run/postgresql"),
+            ("postgresql:///x?host=/run/postgresql".to_string(), None)
+        );
+    }
 
     #[test]
     fn a_url_is_shown_without_its_password() {

@@ -88,6 +88,17 @@ impl Cluster {
 
     /// Starts the server on the cluster (again).
     pub fn run_server(&self) {
+        self.run_server_with("");
+    }
+
+    /// The cluster's folder (for files the server is to read).
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// Starts the server with more settings (`-c name=value ...`; a later
+    /// `port` also renames its socket).
+    pub fn run_server_with(&self, extra: &str) {
         let c = self;
         let data = c.root.path().join("data");
         let o = as_postgres(&c.pg_ctl)
@@ -97,7 +108,7 @@ impl Cluster {
             .arg(c.root.path().join("log"))
             .arg("-o")
             .arg(format!(
-                "-k {} -c listen_addresses='' -p 5432",
+                "-k {} -c listen_addresses='' -p 5432 {extra}",
                 c.root.path().display()
             ))
             .args(["-w", "start"])
