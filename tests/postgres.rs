@@ -282,6 +282,78 @@ fn two_offices_in_one_database_see_only_their_own() {
         !together.contains("46010-"),
         "aggregates only: no job seeker in them"
     );
+    // Through a server of Kagoshima, as its screens and commands see it:
+    // nothing of Kanoya's, by day, by search, by job seeker, or in the
+    // audit trail.
+    let kanoya_doc: serde_json::Value = serde_json::from_slice(&kanoya).unwrap();
+    let kagoshima_doc: serde_json::Value = serde_json::from_slice(&kagoshima).unwrap();
+    let ids = |doc: &serde_json::Value| -> std::collections::BTreeSet<String> {
+        doc["bookings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (kanoya_ids, kagoshima_ids) = (ids(&kanoya_doc), ids(&kagoshima_doc));
+    assert!(kanoya_ids.is_disjoint(&kagoshima_ids));
+    let kanoya_days: std::collections::BTreeSet<String> = kanoya_doc["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["slot"]["date"].as_str().unwrap().to_string())
+        .collect();
+    let kanoya_seekers: Vec<String> = kanoya_doc["seekers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["number"].as_str().map(str::to_string))
+        .filter(|n| !kagoshima.windows(n.len()).any(|w| w == n.as_bytes()))
+        .take(5)
+        .collect();
+    assert!(!kanoya_seekers.is_empty());
+    let server = Served::start(&work.path().join("k-server"), &url);
+    let (c, _rx) = server.client("counter-1");
+    use soudan::desk::request::{Request, Response};
+    use soudan::i18n::Lang;
+    let mut seen = 0;
+    for d in kanoya_days.iter().take(20) {
+        for id in rows_of(&c, d) {
+            assert!(kagoshima_ids.contains(&id), "{d}: {id} is not Kagoshima's");
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "Kagoshima's own bookings on those days are shown");
+    for n in &kanoya_seekers {
+        match c
+            .call(Lang::En, Request::Search { query: n.clone() })
+            .unwrap()
+        {
+            Response::Found(hits) => assert!(hits.is_empty(), "{n}: {hits:?}"),
+            other => panic!("{other:?}"),
+        }
+        let number = soudan::domain::seeker::JobSeekerNumber::parse(n).unwrap();
+        match c.call(Lang::En, Request::Seeker { number }).unwrap() {
+            Response::SeekerRecord {
+                record, bookings, ..
+            } => assert!(record.is_none() && bookings.is_empty(), "{n}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let audit = ok(soudan(
+        &work.path().join("k-server"),
+        Some(&url),
+        None,
+        &["audit"],
+    ));
+    for id in &kanoya_ids {
+        assert!(
+            !audit.contains(id.as_str()),
+            "Kanoya's {id} in Kagoshima's audit"
+        );
+    }
+    drop(c);
+    drop(server);
     // Every row carries its office: the two are apart in every table.
     let mut db = pg.client("soudan");
     for table in [
