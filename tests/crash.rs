@@ -6,12 +6,17 @@
 //! decodes, that no slot or job seeker's day holds two live bookings, and
 //! that every index agrees with the records (`Store::check`).
 //!
-//! 200 kills per run; `SOUDAN_CRASH_RUNS=N` asks for more. Controls show
+//! The same on PostgreSQL: the child books on a throwaway cluster's
+//! database, is killed, and the database is checked the same way.
+//!
+//! 200 kills per run on each store; `SOUDAN_CRASH_RUNS=N` asks for more. Controls show
 //! the checker itself can fail: without kills everything is there; a child
 //! that acknowledges before it books is caught by the same `verify`, and so
 //! are a wrong id and an acknowledgement of a slot never booked.
 
 mod common;
+#[path = "common/pg_cluster.rs"]
+mod pg_cluster;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -22,15 +27,30 @@ use chrono::{DateTime, NaiveDate, NaiveTime};
 use soudan::domain::booking::{Attendance, BookingId, Channel, Slot};
 use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
 use soudan::domain::terms::{Consent, Document, checklist_all_yes};
-use soudan::store::{Actor, Ctx, NewBooking, OpError, Store};
+use soudan::store::{Actor, Ctx, Engine, NewBooking, OpError, Store};
 
 const CHILD: &str = "SOUDAN_CRASH_CHILD_DIR";
 const EARLY: &str = "SOUDAN_CRASH_PRINT_EARLY";
 const LIMIT: &str = "SOUDAN_CRASH_CHILD_LIMIT";
+const STORE: &str = "SOUDAN_CRASH_CHILD_STORE";
+
+/// The records: the sled folder `dir`, or office 46010 of the PostgreSQL
+/// database `url`.
+fn open(dir: &Path, url: Option<&str>, role: &str) -> Result<Box<dyn Engine>, String> {
+    match url {
+        Some(u) => soudan::store::pg::Pg::connect(u, "46010")
+            .map(|p| Box::new(p) as Box<dyn Engine>)
+            .map_err(|e| format!("{e:?}")),
+        None => Store::open(dir, role)
+            .map(|s| Box::new(s) as Box<dyn Engine>)
+            .map_err(|e| format!("{e:?}")),
+    }
+}
 
 /// The child: books random free slots until killed (or `LIMIT` bookings).
 fn child(dir: &Path) {
-    let store = Store::open(dir, "crash child").unwrap();
+    let url = std::env::var(STORE).ok();
+    let store = open(dir, url.as_deref(), "crash child").unwrap();
     let early = std::env::var_os(EARLY).is_some();
     let limit: usize = std::env::var(LIMIT)
         .ok()
@@ -120,12 +140,17 @@ fn run_child(
     kill_after: Option<Duration>,
     early: bool,
     limit: Option<usize>,
+    url: Option<&str>,
 ) -> Vec<String> {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
         .env(CHILD, dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
+    match url {
+        Some(u) => cmd.env(STORE, u),
+        None => cmd.env_remove(STORE),
+    };
     if early {
         cmd.env(EARLY, "1");
     }
@@ -169,7 +194,11 @@ fn crash_child() {
 /// printed), and the database checks clean. Returns how many bookings it
 /// holds, or what is wrong.
 fn verify(dir: &Path, printed: &[String]) -> Result<usize, String> {
-    let store = Store::open(dir, "crash parent").map_err(|e| format!("{e:?}"))?;
+    verify_on(dir, printed, None)
+}
+
+fn verify_on(dir: &Path, printed: &[String], url: Option<&str>) -> Result<usize, String> {
+    let store = open(dir, url, "crash parent")?;
     let mut acks: Vec<&str> = Vec::new();
     for line in printed {
         if let Some(ack) = line.strip_prefix("ack ") {
@@ -216,10 +245,22 @@ fn acked(printed: &[String]) -> usize {
 
 #[test]
 fn every_reported_booking_survives_sigkill() {
+    kills(200, None);
+}
+
+#[test]
+fn every_reported_booking_survives_sigkill_on_postgresql() {
+    let Some(cluster) = pg_cluster::Cluster::start() else {
+        return;
+    };
+    kills(200, Some(&cluster.url()));
+}
+
+fn kills(default_runs: usize, url: Option<&str>) {
     let runs: usize = std::env::var("SOUDAN_CRASH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(200);
+        .unwrap_or(default_runs);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let mut rng = fastrand::Rng::with_seed(7);
@@ -233,18 +274,23 @@ fn every_reported_booking_survives_sigkill() {
         } else {
             rng.u64(15..120)
         };
-        let printed = run_child(dir, Some(Duration::from_millis(ms)), false, None);
+        let printed = run_child(dir, Some(Duration::from_millis(ms)), false, None, url);
         let ids = acked(&printed);
         if ids == 0 {
             during_open += 1;
         }
         reported += ids;
-        let held = verify(dir, &printed).unwrap_or_else(|e| panic!("kill {run}: {e}"));
+        let held = verify_on(dir, &printed, url).unwrap_or_else(|e| panic!("kill {run}: {e}"));
         assert!(held >= reported, "{held} held, {reported} reported");
     }
     eprintln!(
-        "{runs} kills ({during_open} before the first booking), {reported} bookings reported and all present, {:.1} s",
-        started.elapsed().as_secs_f64()
+        "{runs} kills ({during_open} before the first booking), {reported} bookings reported and all present, {:.1} s ({})",
+        started.elapsed().as_secs_f64(),
+        if url.is_some() {
+            "PostgreSQL"
+        } else {
+            "embedded"
+        }
     );
     assert!(
         reported > runs,
@@ -255,7 +301,7 @@ fn every_reported_booking_survives_sigkill() {
 #[test]
 fn control_without_kills_everything_is_there() {
     let tmp = tempfile::tempdir().unwrap();
-    let printed = run_child(tmp.path(), None, false, Some(50));
+    let printed = run_child(tmp.path(), None, false, Some(50), None);
     assert_eq!(acked(&printed), 50);
     assert_eq!(verify(tmp.path(), &printed), Ok(50));
 }
@@ -273,6 +319,7 @@ fn control_the_checker_catches_an_acknowledgement_before_the_booking() {
             Some(Duration::from_millis(rng.u64(20..80))),
             true,
             None,
+            None,
         );
         if let Err(e) = verify(dir, &printed) {
             assert!(e.contains("acknowledged and gone"), "{e}");
@@ -288,7 +335,7 @@ fn control_the_checker_catches_a_wrong_id_and_a_lost_booking() {
     // An honest run, then its record tampered with: a printed id that is
     // not the slot's, and an acknowledgement of a slot never booked.
     let tmp = tempfile::tempdir().unwrap();
-    let mut printed = run_child(tmp.path(), None, false, Some(5));
+    let mut printed = run_child(tmp.path(), None, false, Some(5), None);
     assert_eq!(verify(tmp.path(), &printed), Ok(5));
     let first = printed.iter().position(|l| l.starts_with("ack ")).unwrap();
     let mut wrong = printed.clone();
