@@ -290,35 +290,7 @@ fn sixteen_clients(sockets: &[std::path::PathBuf]) -> (usize, f64) {
                 let mut ok = 0;
                 for k in (i * per)..((i + 1) * per) {
                     let (d, t, b) = slots[k];
-                    let req = soudan::desk::request::Request::Book(Box::new(
-                        soudan::desk::BookingRequest {
-                            slot: soudan::domain::office::SlotRequest {
-                                date: d,
-                                time: t,
-                                booth: b,
-                            },
-                            late: soudan::domain::office::Override::None,
-                            seeker: soudan::domain::seeker::Seeker {
-                                number: soudan::domain::seeker::JobSeekerNumber::parse(&format!(
-                                    "46990-{k:06}"
-                                ))
-                                .unwrap(),
-                                name: soudan::domain::seeker::PersonName::parse("試験 太郎")
-                                    .unwrap(),
-                                kana: None,
-                                email: soudan::domain::seeker::Email::parse("t@example.jp")
-                                    .unwrap(),
-                                phone: None,
-                                registered_on: None,
-                            },
-                            channel: soudan::domain::booking::Channel::Counter,
-                            documents: soudan::domain::terms::Document::ALL.to_vec(),
-                            checklist: soudan::domain::terms::checklist_all_yes(),
-                            interpreter: None,
-                            caregiver: false,
-                            contact: Contact::Keep,
-                        },
-                    ));
+                    let req = common::book_request(&format!("46990-{k:06}"), d, t, b);
                     match c.call(Lang::En, req) {
                         Ok(Response::Booked { .. }) => ok += 1,
                         other => panic!(

@@ -1080,29 +1080,7 @@ impl Drop for Served {
 }
 
 fn book_request(number: &str, date: &str, time: &str, booth: u8) -> soudan::desk::request::Request {
-    use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
-    soudan::desk::request::Request::Book(Box::new(soudan::desk::BookingRequest {
-        slot: soudan::domain::office::SlotRequest {
-            date: chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
-            time: chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap(),
-            booth,
-        },
-        late: soudan::domain::office::Override::None,
-        seeker: Seeker {
-            number: JobSeekerNumber::parse(number).unwrap(),
-            name: PersonName::parse("試験 太郎").unwrap(),
-            kana: None,
-            email: Email::parse("t@example.jp").unwrap(),
-            phone: None,
-            registered_on: None,
-        },
-        channel: soudan::domain::booking::Channel::Counter,
-        documents: soudan::domain::terms::Document::ALL.to_vec(),
-        checklist: soudan::domain::terms::checklist_all_yes(),
-        interpreter: None,
-        caregiver: false,
-        contact: soudan::store::Contact::Keep,
-    }))
+    common::book_request_at(number, date, time, booth)
 }
 
 /// Waits for a change to be announced to a client.

@@ -15,12 +15,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use soudan::desk::BookingRequest;
 use soudan::desk::request::{Request, Response};
-use soudan::domain::booking::{Channel, Event};
-use soudan::domain::office::{Override, SlotRequest};
-use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
-use soudan::domain::terms::{Document, checklist_all_yes};
+use soudan::domain::booking::Event;
+use soudan::domain::office::SlotRequest;
 use soudan::i18n::Lang;
 use soudan::server::client::{Client, Notice};
 use soudan::server::wire;
@@ -125,28 +122,7 @@ fn client(s: &Server, terminal: &str) -> (Client, mpsc::Receiver<Notice>) {
 }
 
 fn request(number: &str, date: &str, time: &str, booth: u8) -> Request {
-    Request::Book(Box::new(BookingRequest {
-        slot: SlotRequest {
-            date: chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
-            time: chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap(),
-            booth,
-        },
-        late: Override::None,
-        seeker: Seeker {
-            number: JobSeekerNumber::parse(number).unwrap(),
-            name: PersonName::parse("試験 太郎").unwrap(),
-            kana: None,
-            email: Email::parse("t@example.jp").unwrap(),
-            phone: None,
-            registered_on: None,
-        },
-        channel: Channel::Counter,
-        documents: Document::ALL.to_vec(),
-        checklist: checklist_all_yes(),
-        interpreter: None,
-        caregiver: false,
-        contact: soudan::store::Contact::Keep,
-    }))
+    common::book_request_at(number, date, time, booth)
 }
 
 fn day(c: &Client, date: &str) -> soudan::desk::views::DayData {

@@ -363,6 +363,45 @@ pub fn active_refusal(refusals: &[Refusal]) -> Option<&Refusal> {
     refusals.iter().rev().find(|r| r.lifted.is_none())
 }
 
+/// Adds a refusal in force from `at` (Art. 12(1)) to a job seeker's
+/// refusals, unless one is in force already.
+pub fn refuse(
+    refusals: &mut Vec<Refusal>,
+    reason: &str,
+    at: DateTime<FixedOffset>,
+    by: &str,
+) -> Result<Refusal, Violation> {
+    if let Some(r) = active_refusal(refusals) {
+        return Err(Violation::AlreadyRefused { since: r.since });
+    }
+    let r = Refusal {
+        reason: reason.to_string(),
+        since: at,
+        by: by.to_string(),
+        lifted: None,
+    };
+    refusals.push(r.clone());
+    Ok(r)
+}
+
+/// Lifts the refusal in force; the refusal as lifted.
+pub fn lift_refusal(
+    refusals: &mut [Refusal],
+    reason: &str,
+    at: DateTime<FixedOffset>,
+    by: &str,
+) -> Result<Refusal, Violation> {
+    let Some(active) = refusals.iter_mut().rev().find(|r| r.lifted.is_none()) else {
+        return Err(Violation::NotRefused);
+    };
+    active.lifted = Some(Lifted {
+        at,
+        reason: reason.to_string(),
+        by: by.to_string(),
+    });
+    Ok(active.clone())
+}
+
 /// A rule of the terms that refuses an action (exit status 3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Violation {

@@ -57,8 +57,8 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
 use crate::domain::booking::{
-    Attendance, Booking, BookingId, Channel, Event, ID_LEN, Lifted, Refusal, Slot, Status,
-    Violation, active_refusal, no_show_at,
+    Attendance, Booking, BookingId, Channel, Event, ID_LEN, Refusal, Slot, Status, Violation,
+    active_refusal, no_show_at,
 };
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
 use crate::domain::terms::{ChecklistAnswer, Consent};
@@ -1521,16 +1521,11 @@ impl Store {
                 Some(raw) => tx.decode(Kind::Refusals, "refusal", &raw)?,
                 None => Vec::new(),
             };
-            if let Some(r) = active_refusal(&list) {
-                return abort(OpError::Rule(Violation::AlreadyRefused { since: r.since }));
-            }
-            let refusal = Refusal {
-                reason: reason.to_string(),
-                since: ctx.at,
-                by: ctx.actor.user.clone(),
-                lifted: None,
-            };
-            list.push(refusal.clone());
+            let refusal =
+                match crate::domain::booking::refuse(&mut list, reason, ctx.at, &ctx.actor.user) {
+                    Ok(r) => r,
+                    Err(v) => return abort(OpError::Rule(v)),
+                };
             tx.put(tx.refusals, &key, Kind::Refusals, &list)?;
             tx.audit_seeker(ctx, "refuse", seeker)?;
             Ok(refusal)
@@ -1550,15 +1545,15 @@ impl Store {
                 Some(raw) => tx.decode(Kind::Refusals, "refusal", &raw)?,
                 None => Vec::new(),
             };
-            let Some(active) = list.iter_mut().rev().find(|r| r.lifted.is_none()) else {
-                return abort(OpError::Rule(Violation::NotRefused));
+            let lifted = match crate::domain::booking::lift_refusal(
+                &mut list,
+                reason,
+                ctx.at,
+                &ctx.actor.user,
+            ) {
+                Ok(r) => r,
+                Err(v) => return abort(OpError::Rule(v)),
             };
-            active.lifted = Some(Lifted {
-                at: ctx.at,
-                reason: reason.to_string(),
-                by: ctx.actor.user.clone(),
-            });
-            let lifted = active.clone();
             tx.put(tx.refusals, &key, Kind::Refusals, &list)?;
             tx.audit_seeker(ctx, "unrefuse", seeker)?;
             Ok(lifted)

@@ -30,7 +30,7 @@ use super::{
 };
 use crate::domain::block::{Block, Note, NoteOn};
 use crate::domain::booking::{
-    Booking, BookingId, Event, Lifted, Refusal, Slot, Status, Violation, active_refusal,
+    Booking, BookingId, Event, Refusal, Slot, Status, Violation, active_refusal,
 };
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
 use crate::domain::terms::Consent;
@@ -927,11 +927,7 @@ impl Session<'_> {
         sql: &'static str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Booking>, StoreError> {
-        let st = self.st(sql)?;
-        let rows = self.client.query(&st, params).map_err(fail(&self.place))?;
-        rows.into_iter()
-            .map(|r| from_json(&self.place, "booking", r.get::<_, serde_json::Value>(0)))
-            .collect()
+        self.all("booking", sql, params)
     }
 
     fn one<T: DeserializeOwned>(
@@ -1149,20 +1145,14 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// Every record `sql` reads for this office (`office = $1`).
     fn records<T: DeserializeOwned>(
         &mut self,
         what: &str,
         sql: &'static str,
     ) -> Result<Vec<T>, StoreError> {
-        let place = self.place.clone();
-        let st = self.st(sql)?;
-        let rows = self
-            .client
-            .query(&st, &[&self.office])
-            .map_err(fail(&place))?;
-        rows.into_iter()
-            .map(|r| from_json(&place, what, r.get::<_, serde_json::Value>(0)))
-            .collect()
+        let office = self.office.clone();
+        self.all(what, sql, &[&office])
     }
 
     /// The bookings of `offices` on the days `from..=to`, for statistics.
@@ -1828,16 +1818,8 @@ impl Engine for Pg {
         self.session(|s| {
             s.write(|w| {
                 let mut list = w.refusal_list(seeker.as_str())?;
-                if let Some(r) = active_refusal(&list) {
-                    return Err(OpError::Rule(Violation::AlreadyRefused { since: r.since }).into());
-                }
-                let r = Refusal {
-                    reason: reason.to_string(),
-                    since: ctx.at,
-                    by: ctx.actor.user.clone(),
-                    lifted: None,
-                };
-                list.push(r.clone());
+                let r = crate::domain::booking::refuse(&mut list, reason, ctx.at, &ctx.actor.user)
+                    .map_err(OpError::Rule)?;
                 w.put_refusals(seeker, &list)?;
                 w.audit(ctx, Audited::seeker("refuse", seeker))?;
                 Ok(r)
@@ -1854,15 +1836,13 @@ impl Engine for Pg {
         self.session(|s| {
             s.write(|w| {
                 let mut list = w.refusal_list(seeker.as_str())?;
-                let Some(active) = list.iter_mut().rev().find(|r| r.lifted.is_none()) else {
-                    return Err(OpError::Rule(Violation::NotRefused).into());
-                };
-                active.lifted = Some(Lifted {
-                    at: ctx.at,
-                    reason: reason.to_string(),
-                    by: ctx.actor.user.clone(),
-                });
-                let lifted = active.clone();
+                let lifted = crate::domain::booking::lift_refusal(
+                    &mut list,
+                    reason,
+                    ctx.at,
+                    &ctx.actor.user,
+                )
+                .map_err(OpError::Rule)?;
                 w.put_refusals(seeker, &list)?;
                 w.audit(ctx, Audited::seeker("unrefuse", seeker))?;
                 Ok(lifted)

@@ -158,3 +158,47 @@ pub fn output_within(
         }
     }
 }
+
+/// A counter booking request of a slot for job seeker `number`, with
+/// consent and the checklist given, as a client sends it to a server.
+pub fn book_request(
+    number: &str,
+    date: chrono::NaiveDate,
+    time: chrono::NaiveTime,
+    booth: u8,
+) -> soudan::desk::request::Request {
+    use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
+    soudan::desk::request::Request::Book(Box::new(soudan::desk::BookingRequest {
+        slot: soudan::domain::office::SlotRequest { date, time, booth },
+        late: soudan::domain::office::Override::None,
+        seeker: Seeker {
+            number: JobSeekerNumber::parse(number).unwrap(),
+            name: PersonName::parse("試験 太郎").unwrap(),
+            kana: None,
+            email: Email::parse("t@example.jp").unwrap(),
+            phone: None,
+            registered_on: None,
+        },
+        channel: soudan::domain::booking::Channel::Counter,
+        documents: soudan::domain::terms::Document::ALL.to_vec(),
+        checklist: soudan::domain::terms::checklist_all_yes(),
+        interpreter: None,
+        caregiver: false,
+        contact: soudan::store::Contact::Keep,
+    }))
+}
+
+/// [`book_request`] of a day and time as typed (`2026-12-10`, `10:00`).
+pub fn book_request_at(
+    number: &str,
+    date: &str,
+    time: &str,
+    booth: u8,
+) -> soudan::desk::request::Request {
+    book_request(
+        number,
+        chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+        chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap(),
+        booth,
+    )
+}
