@@ -1,7 +1,11 @@
 //! The real `soudan` binary: every exit status of the contract, its JSON, its
-//! messages in both languages, and durability under SIGKILL.
+//! messages in both languages, and durability under SIGKILL. The contract's
+//! tests of the records run on PostgreSQL as well (`_on_postgresql`: a
+//! throwaway cluster each, every command given its URL).
 
 mod common;
+#[path = "common/pg_cluster.rs"]
+mod pg_cluster;
 
 use common::Limited;
 
@@ -20,6 +24,7 @@ fn soudan(dir: &Path) -> Command {
         .env("SOUDAN_DATA_DIR", dir)
         .env("SOUDAN_NOW", NOW)
         .stdin(Stdio::null());
+    pg_cluster::with_store(&mut c);
     c
 }
 
@@ -91,6 +96,15 @@ fn help_lists_the_commands() {
 
 #[test]
 fn the_done_when_examples() {
+    the_done_when_examples_suite();
+}
+
+#[test]
+fn the_done_when_examples_on_postgresql() {
+    pg_cluster::on_postgresql(the_done_when_examples_suite);
+}
+
+fn the_done_when_examples_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // The deadline day itself: on time.
@@ -156,6 +170,15 @@ fn the_done_when_examples() {
 
 #[test]
 fn without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full() {
+    without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full_suite();
+}
+
+#[test]
+fn without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full_on_postgresql() {
+    pg_cluster::on_postgresql(without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full_suite);
+}
+
+fn without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     assert_eq!(code(&book(d, "2026-12-03", "10:00", "46010-1", &[])), 0);
@@ -171,6 +194,15 @@ fn without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full() {
 
 #[test]
 fn the_json_of_the_contract() {
+    the_json_of_the_contract_suite();
+}
+
+#[test]
+fn the_json_of_the_contract_on_postgresql() {
+    pg_cluster::on_postgresql(the_json_of_the_contract_suite);
+}
+
+fn the_json_of_the_contract_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let o = book(
@@ -255,6 +287,15 @@ fn the_json_of_the_contract() {
 
 #[test]
 fn a_consultations_life_and_the_no_show() {
+    a_consultations_life_and_the_no_show_suite();
+}
+
+#[test]
+fn a_consultations_life_and_the_no_show_on_postgresql() {
+    pg_cluster::on_postgresql(a_consultations_life_and_the_no_show_suite);
+}
+
+fn a_consultations_life_and_the_no_show_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let a = stdout(&book(d, "2026-12-03", "10:00", "46010-1", &[]))
@@ -318,6 +359,15 @@ fn a_consultations_life_and_the_no_show() {
 
 #[test]
 fn refusals_block_bookings_until_lifted() {
+    refusals_block_bookings_until_lifted_suite();
+}
+
+#[test]
+fn refusals_block_bookings_until_lifted_on_postgresql() {
+    pg_cluster::on_postgresql(refusals_block_bookings_until_lifted_suite);
+}
+
+fn refusals_block_bookings_until_lifted_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     assert_eq!(code(&run(d, &["refuse", "46010-9", "--reason", "暴言"])), 0);
@@ -343,6 +393,15 @@ fn refusals_block_bookings_until_lifted() {
 
 #[test]
 fn exit_2_bad_input_names_the_field() {
+    exit_2_bad_input_names_the_field_suite();
+}
+
+#[test]
+fn exit_2_bad_input_names_the_field_on_postgresql() {
+    pg_cluster::on_postgresql(exit_2_bad_input_names_the_field_suite);
+}
+
+fn exit_2_bad_input_names_the_field_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for (args, field) in [
@@ -407,6 +466,15 @@ fn exit_2_bad_input_names_the_field() {
 
 #[test]
 fn exit_3_consent_checklist_and_hours() {
+    exit_3_consent_checklist_and_hours_suite();
+}
+
+#[test]
+fn exit_3_consent_checklist_and_hours_on_postgresql() {
+    pg_cluster::on_postgresql(exit_3_consent_checklist_and_hours_suite);
+}
+
+fn exit_3_consent_checklist_and_hours_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let base = [
@@ -564,6 +632,15 @@ fn data_dir_is_private() {
 
 #[test]
 fn a_reported_booking_survives_sigkill_right_after_it_was_printed() {
+    a_reported_booking_survives_sigkill_right_after_it_was_printed_suite();
+}
+
+#[test]
+fn a_reported_booking_survives_sigkill_right_after_it_was_printed_on_postgresql() {
+    pg_cluster::on_postgresql(a_reported_booking_survives_sigkill_right_after_it_was_printed_suite);
+}
+
+fn a_reported_booking_survives_sigkill_right_after_it_was_printed_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let times = [
@@ -747,6 +824,15 @@ fn an_unknown_audit_action_names_the_accepted_ones() {
 /// job seeker gets the same calendar event again with a higher SEQUENCE.
 #[test]
 fn a_booking_moves_keeping_its_consent_and_history() {
+    a_booking_moves_keeping_its_consent_and_history_suite();
+}
+
+#[test]
+fn a_booking_moves_keeping_its_consent_and_history_on_postgresql() {
+    pg_cluster::on_postgresql(a_booking_moves_keeping_its_consent_and_history_suite);
+}
+
+fn a_booking_moves_keeping_its_consent_and_history_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let o = book(d, "2026-12-03", "10:00", "46010-5", &["--booth", "1"]);
@@ -925,6 +1011,15 @@ fn a_booking_moves_keeping_its_consent_and_history() {
 /// audited; once the slot is over it stays started.
 #[test]
 fn a_start_made_by_mistake_is_taken_back_within_its_slot() {
+    a_start_made_by_mistake_is_taken_back_within_its_slot_suite();
+}
+
+#[test]
+fn a_start_made_by_mistake_is_taken_back_within_its_slot_on_postgresql() {
+    pg_cluster::on_postgresql(a_start_made_by_mistake_is_taken_back_within_its_slot_suite);
+}
+
+fn a_start_made_by_mistake_is_taken_back_within_its_slot_suite() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let at = |now: &str, args: &[&str]| {

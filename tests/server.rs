@@ -24,42 +24,21 @@ use soudan::server::wire;
 
 const NOW: &str = "2026-12-01T09:00";
 
-thread_local! {
-    /// The PostgreSQL database this test's servers and commands keep their
-    /// records in (the `_on_postgresql` tests); none: the embedded one.
-    static STORE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
 /// A `soudan` command on the store of this test.
 fn soudan_cmd() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_soudan"));
-    match STORE.with(|s| s.borrow().clone()) {
-        Some(url) => c.env("SOUDAN_STORE", url),
-        None => c.env_remove("SOUDAN_STORE"),
-    };
+    pg_cluster::with_store(&mut c);
     c
 }
 
 /// The office's records as the test's servers keep them, read directly.
 fn engine(dir: &Path) -> Box<dyn soudan::store::Engine> {
-    match STORE.with(|s| s.borrow().clone()) {
+    match pg_cluster::store_url() {
         Some(url) => Box::new(soudan::store::pg::Pg::connect(&url, "46010").unwrap()),
         None => Box::new(soudan::store::Store::open(dir, "test").unwrap()),
     }
 }
 
-/// Runs a test of this suite again with every server and command on one
-/// PostgreSQL database of a throwaway cluster (not run, loudly, where
-/// PostgreSQL is missing; a failure under CI).
-fn on_postgresql(test: fn()) {
-    let Some(cluster) = pg_cluster::Cluster::start() else {
-        return;
-    };
-    STORE.with(|s| *s.borrow_mut() = Some(cluster.url()));
-    test();
-    STORE.with(|s| *s.borrow_mut() = None);
-    drop(cluster);
-}
 
 struct Server {
     child: Child,
@@ -140,7 +119,7 @@ fn two_clients_book_and_each_hears_of_the_others_change() {
 
 #[test]
 fn two_clients_book_and_each_hears_of_the_others_change_on_postgresql() {
-    on_postgresql(two_clients_book_and_each_hears_of_the_others_change_suite);
+    pg_cluster::on_postgresql(two_clients_book_and_each_hears_of_the_others_change_suite);
 }
 
 fn two_clients_book_and_each_hears_of_the_others_change_suite() {
@@ -245,7 +224,7 @@ fn sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book
 
 #[test]
 fn sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book_on_postgresql() {
-    on_postgresql(
+    pg_cluster::on_postgresql(
         sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book_suite,
     );
 }
@@ -764,7 +743,7 @@ fn every_acknowledged_booking_survives_killing_the_server() {
 
 #[test]
 fn every_acknowledged_booking_survives_killing_the_server_on_postgresql() {
-    on_postgresql(every_acknowledged_booking_survives_killing_the_server_suite);
+    pg_cluster::on_postgresql(every_acknowledged_booking_survives_killing_the_server_suite);
 }
 
 fn every_acknowledged_booking_survives_killing_the_server_suite() {
@@ -1230,7 +1209,7 @@ fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves() {
 
 #[test]
 fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_on_postgresql() {
-    on_postgresql(a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite);
+    pg_cluster::on_postgresql(a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite);
 }
 
 fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite() {

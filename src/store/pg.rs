@@ -856,6 +856,32 @@ fn taken_or(r: Result<u64, postgres::Error>, slot: Slot) -> Result<u64, Failed> 
 }
 
 impl Session<'_> {
+    /// Runs `f`'s reads on one snapshot of the database (a repeatable-read,
+    /// read-only transaction): a backup or a check made while others write
+    /// sees each of their changes whole or not at all.
+    fn on_one_snapshot<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .map_err(fail(&self.place))?;
+        let out = f(self);
+        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = self.client.batch_execute(end).map_err(fail(&self.place));
+        let v = out?;
+        ended?;
+        Ok(v)
+    }
+
+    fn snapshot(&mut self) -> Result<Snapshot, StoreError> {
+        self.on_one_snapshot(|s| s.snapshot_in())
+    }
+
+    fn check(&mut self, rule: &dyn Fn(&Booking) -> Vec<String>) -> Result<CheckReport, StoreError> {
+        self.on_one_snapshot(|s| s.check_in(rule))
+    }
+
     /// Runs `f` as one write: the office's row locked and its counters
     /// read, `f`, the counters written, the change announced on
     /// [`CHANNEL`] (PostgreSQL delivers it at the commit, never before),
@@ -1179,7 +1205,7 @@ impl Session<'_> {
 
     /// This office's records, each list in the order the embedded store
     /// keeps them (so that an export is the same document from either).
-    fn snapshot(&mut self) -> Result<Snapshot, StoreError> {
+    fn snapshot_in(&mut self) -> Result<Snapshot, StoreError> {
         let seekers: Vec<Seeker> = self.records(
             "seeker",
             "SELECT record FROM soudan_seeker WHERE office = $1 ORDER BY number COLLATE \"C\"",
@@ -2066,7 +2092,10 @@ impl Session<'_> {
     /// record reads back and agrees with its columns, no slot or job
     /// seeker's day holds two live bookings, the audit trail is numbered
     /// densely from 0, every queued mail names a booking.
-    fn check(&mut self, rule: &dyn Fn(&Booking) -> Vec<String>) -> Result<CheckReport, StoreError> {
+    fn check_in(
+        &mut self,
+        rule: &dyn Fn(&Booking) -> Vec<String>,
+    ) -> Result<CheckReport, StoreError> {
         use std::collections::BTreeSet;
         let mut r = CheckReport::default();
         let rows = self

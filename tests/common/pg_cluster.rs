@@ -168,3 +168,36 @@ impl Drop for Cluster {
             .status_limited();
     }
 }
+
+thread_local! {
+    /// The PostgreSQL database this test's servers and commands keep their
+    /// records in (the `_on_postgresql` variants of a suite); none: the
+    /// embedded one.
+    static STORE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The store URL of this test, if it runs on PostgreSQL.
+pub fn store_url() -> Option<String> {
+    STORE.with(|s| s.borrow().clone())
+}
+
+/// Gives a `soudan` command this test's store.
+pub fn with_store(c: &mut Command) -> &mut Command {
+    match store_url() {
+        Some(url) => c.env("SOUDAN_STORE", url),
+        None => c.env_remove("SOUDAN_STORE"),
+    }
+}
+
+/// Runs a test of a suite again with every server and command on one
+/// PostgreSQL database of a throwaway cluster (not run, loudly, where
+/// PostgreSQL is missing; a failure under CI).
+pub fn on_postgresql(test: fn()) {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    STORE.with(|s| *s.borrow_mut() = Some(cluster.url()));
+    test();
+    STORE.with(|s| *s.borrow_mut() = None);
+    drop(cluster);
+}
