@@ -175,7 +175,9 @@ fn without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full() {
 
 #[test]
 fn without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full_on_postgresql() {
-    pg_cluster::on_postgresql(without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full_suite);
+    pg_cluster::on_postgresql(
+        without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full_suite,
+    );
 }
 
 fn without_a_booth_the_first_free_one_is_taken_then_the_slot_is_full_suite() {

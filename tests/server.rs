@@ -39,7 +39,6 @@ fn engine(dir: &Path) -> Box<dyn soudan::store::Engine> {
     }
 }
 
-
 struct Server {
     child: Child,
     socket: PathBuf,
@@ -1209,7 +1208,9 @@ fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves() {
 
 #[test]
 fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_on_postgresql() {
-    pg_cluster::on_postgresql(a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite);
+    pg_cluster::on_postgresql(
+        a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite,
+    );
 }
 
 fn a_held_slot_is_refused_to_others_until_booked_or_the_holder_leaves_suite() {
