@@ -483,7 +483,15 @@ fn answer(
         }));
     }
     if matches!(req, Request::Leave) {
-        let others = shared.connected.load(Ordering::SeqCst).saturating_sub(1);
+        // Terminals that said who they are, the asker aside: a probe that
+        // connected and left (is anyone there?) may still be counted in
+        // `connected` for a moment, and is nobody.
+        let others = shared
+            .clients
+            .lock()
+            .map(|c| c.len())
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1);
         if shared.for_screen && others == 0 {
             log(&format!("{} asked it to leave: leaving", env.actor.user));
             STOP.store(true, Ordering::SeqCst);
