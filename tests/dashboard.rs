@@ -1566,3 +1566,36 @@ fn snapshot_80x24_late_and_moving_en_ascii() {
     fx.keys("M");
     insta::assert_snapshot!(fx.screen(80, 24));
 }
+
+/// A dashboard with no booking yet suggests sample data for a data folder
+/// of its own, and never for a database shared by offices (which refuses it).
+#[test]
+fn an_empty_shared_database_suggests_import_not_sample_data() {
+    for (url, wanted, never) in [
+        ("", "soudan demo", "soudan import"),
+        (
+            "postgresql://soudan@/soudan?host=/run/postgresql",
+            "soudan import",
+            "soudan demo",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = env(dir.path(), "2026-12-01T09:45", "en");
+        env.loaded.config.storage.url = url.to_string();
+        let store = Store::open(dir.path(), "dashboard").unwrap();
+        let mut app = App::new(
+            env.lang,
+            Theme::new(false),
+            Arc::new(env.loaded.clone()),
+            env.clock.local(),
+        );
+        dispatch(&env, &store, &mut app, Action::Tick(env.clock.local())).unwrap();
+        let data = load_day(&store, app.date).unwrap();
+        dispatch(&env, &store, &mut app, Action::Loaded(Box::new(data))).unwrap();
+        assert!(app.data.empty_db);
+        // Wide and short, as in the tmux check: the hint under the slots.
+        let screen = common::screen_text(100, 30, |f| view::render(&app, f));
+        assert!(screen.contains(wanted), "{url:?}: no {wanted:?}:\n{screen}");
+        assert!(!screen.contains(never), "{url:?}: {never:?}:\n{screen}");
+    }
+}

@@ -340,7 +340,7 @@ pub fn run(env: &Env) -> Result<(), Error> {
     if app.data.empty_db && app.status.is_none() {
         app.status = Some(app::StatusLine {
             tone: app::Tone::Info,
-            text: tr!(env.lang, "dash.empty_hint"),
+            text: empty_hint(&env.loaded, env.lang),
         });
     }
     // The Linux console has no Japanese font: say so in words it can show.
@@ -726,5 +726,16 @@ mod tests {
             until_next_deadline(t("2026-12-03T10:11:00"), Some(t("2026-12-03T10:10:00"))),
             StdDuration::ZERO
         );
+    }
+}
+
+/// What a dashboard with no booking yet suggests: sample data for a data
+/// folder of its own; on a database shared by offices (which sample data
+/// never goes into), booking or importing the office's records.
+pub fn empty_hint(loaded: &crate::config::Loaded, lang: crate::i18n::Lang) -> String {
+    if loaded.config.store_url().is_empty() {
+        tr!(lang, "dash.empty_hint")
+    } else {
+        tr!(lang, "dash.empty_hint_shared")
     }
 }

@@ -223,7 +223,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     if lines.len() < inner.height as usize && app.data.empty_db {
         lines.push(Line::from(""));
-        for l in super::wizard::wrap(&tr!(lang, "dash.empty_hint"), inner.width) {
+        for l in super::wizard::wrap(&crate::tui::empty_hint(&app.loaded, lang), inner.width) {
             lines.push(Line::from(Span::styled(l, app.theme.dim())));
         }
     }
