@@ -696,6 +696,17 @@ fn run_remote(env: &Env, socket: &std::path::Path, started: bool) -> Result<(), 
     result
 }
 
+/// What a dashboard with no booking yet suggests: sample data for a data
+/// folder of its own; on a database shared by offices (which sample data
+/// never goes into), booking or importing the office's records.
+pub fn empty_hint(loaded: &crate::config::Loaded, lang: crate::i18n::Lang) -> String {
+    if loaded.config.store_url().is_empty() {
+        tr!(lang, "dash.empty_hint")
+    } else {
+        tr!(lang, "dash.empty_hint_shared")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,16 +737,5 @@ mod tests {
             until_next_deadline(t("2026-12-03T10:11:00"), Some(t("2026-12-03T10:10:00"))),
             StdDuration::ZERO
         );
-    }
-}
-
-/// What a dashboard with no booking yet suggests: sample data for a data
-/// folder of its own; on a database shared by offices (which sample data
-/// never goes into), booking or importing the office's records.
-pub fn empty_hint(loaded: &crate::config::Loaded, lang: crate::i18n::Lang) -> String {
-    if loaded.config.store_url().is_empty() {
-        tr!(lang, "dash.empty_hint")
-    } else {
-        tr!(lang, "dash.empty_hint_shared")
     }
 }
