@@ -296,8 +296,14 @@ fn percent_decoded(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// What a change notice on [`CHANNEL`] says: which office changed, and
+/// which process changed it (its own notices a server passes over).
+fn notice(office: &str, instance: &str) -> String {
+    format!("{office} {instance}")
+}
+
 /// The channel every office's changes are announced on; the payload is
-/// `OFFICE INSTANCE`.
+/// [`notice`]'s `OFFICE INSTANCE`.
 pub const CHANNEL: &str = "soudan_changed";
 
 /// The key (with the office's) of the session lock held by the one
@@ -922,7 +928,7 @@ impl Session<'_> {
             block_next: row.get(2),
         };
         let v = f(&mut w)?;
-        let payload = format!("{} {}", w.office, self.instance);
+        let payload = notice(&w.office, self.instance);
         let st10 = w.st(
             "WITH u AS (UPDATE soudan_office SET audit_next = $2, mail_next = $3, block_next = $4
                         WHERE office = $1 RETURNING 1)
@@ -2212,7 +2218,7 @@ impl HoldBook for Pg {
         let account: String = crate::i18n::safe(&hold.account).chars().take(64).collect();
         let terminal: String = crate::i18n::safe(&hold.terminal).chars().take(64).collect();
         let booth = i16::from(hold.booth);
-        let payload = format!("{} {}", self.office, self.instance);
+        let payload = notice(&self.office, &self.instance);
         let r: Result<Option<Hold>, StoreError> = self.session(|s| {
             let f = fail(&s.place);
             let mut tx = s.client.transaction().map_err(&f)?;
@@ -2358,7 +2364,7 @@ impl Pg {
     /// Deletes holds by `sql` (`office = $1`, `$2` given); whether any
     /// ended (then the other servers are told).
     fn ended(&self, sql: &str, arg: &(dyn postgres::types::ToSql + Sync)) -> bool {
-        let payload = format!("{} {}", self.office, self.instance);
+        let payload = notice(&self.office, &self.instance);
         self.session(|s| {
             let f = fail(&s.place);
             let mut tx = s.client.transaction().map_err(&f)?;
