@@ -64,6 +64,11 @@ impl From<OpError> for Error {
             OpError::TooLarge(detail) => {
                 Error::Invalid(Invalid::new("record", detail, "record_too_large"))
             }
+            OpError::KeyReused => Error::Invalid(Invalid::new(
+                "request",
+                "a used request number",
+                "request_reused",
+            )),
             OpError::Store(s) => Error::Store(s),
         }
     }
@@ -205,6 +210,7 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "done_seconds" => tr!(lang, "invalid.done_seconds"),
         "now" => tr!(lang, "invalid.now"),
         "now_real_data" => tr!(lang, "invalid.now_real_data"),
+        "now_real_server" => tr!(lang, "invalid.now_real_server"),
         "contact_none" => tr!(lang, "invalid.contact_none"),
         "channel" => tr!(lang, "invalid.channel"),
         "lang" => tr!(lang, "invalid.lang"),
@@ -230,6 +236,11 @@ pub fn accepted(lang: Lang, i: &Invalid) -> String {
         "pin_hash" => tr!(lang, "invalid.pin_hash"),
         "store_url" => tr!(lang, "invalid.store_url"),
         "demo_blank" => tr!(lang, "invalid.demo_blank"),
+        "terminal" => tr!(lang, "invalid.terminal"),
+        "request_reused" => tr!(lang, "invalid.request_reused"),
+        "event" => tr!(lang, "invalid.event"),
+        "max_connections" => tr!(lang, "invalid.max_connections"),
+        "max_per_account" => tr!(lang, "invalid.max_per_account"),
         other => other.to_string(),
     }
 }

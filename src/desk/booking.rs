@@ -26,6 +26,24 @@ pub struct BookingRequest {
     pub contact: crate::store::Contact,
 }
 
+impl BookingRequest {
+    /// The request with its free texts checked and folded as stored (the
+    /// interpreter's language, a late booking's reason): see
+    /// [`super::request::Request::clean`].
+    pub fn clean(mut self) -> Result<BookingRequest, crate::domain::Invalid> {
+        use crate::domain::input;
+        self.interpreter = self
+            .interpreter
+            .as_deref()
+            .map(input::interpreter)
+            .transpose()?;
+        if let Override::Staff(r) = &self.late {
+            self.late = Override::Staff(input::reason("override-deadline", r)?);
+        }
+        Ok(self)
+    }
+}
+
 fn check_error(e: BookingCheck) -> Error {
     match e {
         BookingCheck::Invalid(i) => Error::Invalid(i),

@@ -53,10 +53,18 @@ impl Env {
 
     /// The store's key for the request being carried out ([`Env::once`]),
     /// under the account that asked.
+    /// A key written `key#digest` carries the digest of its request (see
+    /// [`crate::store::keys::once_parts`]).
     pub fn once_key(&self) -> Option<Vec<u8>> {
-        self.once
-            .as_deref()
-            .map(|k| crate::store::once_key(&self.actor.user, k))
+        self.once.as_deref().map(|k| {
+            let (key, digest) = k.split_once('#').unwrap_or((k, ""));
+            let mut bytes = crate::store::once_key(&self.actor.user, key);
+            if !digest.is_empty() {
+                bytes.extend_from_slice(b"\0#");
+                bytes.extend_from_slice(digest.as_bytes());
+            }
+            bytes
+        })
     }
 
     /// Opens the office's records (the embedded database in the data dir,

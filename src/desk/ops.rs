@@ -151,6 +151,9 @@ pub fn audit_newest_first(
     };
     let mut events = super::audit::audit_events(store, &filter)?;
     events.reverse();
+    // The newest, as many as fit in one answer.
+    events.truncate(AUDIT_PAGE);
+    bound_bytes(&mut events);
     Ok(events)
 }
 
@@ -236,18 +239,44 @@ pub const AUDIT_PAGE: usize = 5000;
 
 /// One page of the filtered audit trail, oldest first: the events from
 /// sequence number `first` on, at most [`AUDIT_PAGE`].
+///
+/// A page is also at most [`AUDIT_PAGE_BYTES`] of JSON (at least one
+/// event), so that it always fits in one answer of the server, however
+/// large its events: the next page starts after its last event, and an
+/// empty page is the end.
 pub fn audit_page(
     store: &dyn Engine,
     filter: &super::audit::AuditFilter,
     first: u64,
 ) -> Result<Vec<AuditEvent>, StoreError> {
-    if filter.booking.is_some() {
+    let mut events = if filter.booking.is_some() {
         let mut events = super::audit::audit_events(store, filter)?;
         events.retain(|e| e.seq >= first);
         events.truncate(AUDIT_PAGE);
-        return Ok(events);
-    }
-    store.audit_from(first, AUDIT_PAGE, &|e| filter.keeps(e))
+        events
+    } else {
+        store.audit_from(first, AUDIT_PAGE, &|e| filter.keeps(e))?
+    };
+    bound_bytes(&mut events);
+    Ok(events)
+}
+
+/// The most JSON one page of the audit trail carries.
+pub const AUDIT_PAGE_BYTES: usize = 1 << 20;
+
+/// Cuts `events` to the first ones that fit in [`AUDIT_PAGE_BYTES`] (at
+/// least one).
+fn bound_bytes(events: &mut Vec<AuditEvent>) {
+    let mut total = 0;
+    let keep = events
+        .iter()
+        .position(|e| {
+            total += serde_json::to_vec(e).map(|v| v.len() + 1).unwrap_or(0);
+            total > AUDIT_PAGE_BYTES
+        })
+        .unwrap_or(events.len())
+        .max(1);
+    events.truncate(keep);
 }
 
 /// A statistics period: `to` not before `from`, at most ten years.

@@ -278,6 +278,117 @@ pub fn export_part(doc: &[u8], offset: u64) -> Result<Response, Error> {
 }
 
 impl Request {
+    /// The request with every free text it carries checked by the rule the
+    /// command line uses for the same field ([`crate::domain::input`]), and
+    /// as it is stored (spaces folded); a value the command line refuses is
+    /// refused here, whoever sent it. Typed values (numbers, names, emails,
+    /// dates) were checked when the request was decoded. [`handle`] calls
+    /// it first, so the server, the screens and the command line share it.
+    pub fn clean(self) -> Result<Request, crate::domain::Invalid> {
+        use crate::domain::input;
+        let late = |o: crate::domain::office::Override| -> Result<_, crate::domain::Invalid> {
+            Ok(match o {
+                crate::domain::office::Override::Staff(r) => {
+                    crate::domain::office::Override::Staff(input::reason("override-deadline", &r)?)
+                }
+                none => none,
+            })
+        };
+        Ok(match self {
+            Request::Search { query } => Request::Search {
+                query: input::query(&query)?,
+            },
+            Request::Change { id, event } => Request::Change {
+                id,
+                event: match event {
+                    Event::Stop { reason } => Event::Stop {
+                        reason: input::reason("reason", &reason)?,
+                    },
+                    Event::Cancel { reason } => Event::Cancel {
+                        reason: input::reason("reason", &reason)?,
+                    },
+                    Event::CorrectNoShow { reason } => Event::CorrectNoShow {
+                        reason: input::reason("reason", &reason)?,
+                    },
+                    e @ (Event::Start | Event::Finish | Event::Unstart) => e,
+                    // The rule's, a move's and a new consent's own requests
+                    // make these; asked for as a change, they are not one.
+                    other => {
+                        return Err(crate::domain::Invalid::new("event", other.id(), "event"));
+                    }
+                },
+            },
+            Request::Refuse { seeker, reason } => Request::Refuse {
+                seeker,
+                reason: input::reason("reason", &reason)?,
+            },
+            Request::Unrefuse { seeker, reason } => Request::Unrefuse {
+                seeker,
+                reason: input::reason("reason", &reason)?,
+            },
+            Request::Book(req) => Request::Book(Box::new(req.clean()?)),
+            Request::KioskBook(req) => Request::KioskBook(Box::new(req.clean()?)),
+            Request::Audit {
+                day,
+                booking,
+                action,
+            } => Request::Audit {
+                day,
+                booking,
+                action: action.map(|a| super::audit::parse_action(&a)).transpose()?,
+            },
+            Request::AuditPage { mut filter, first } => {
+                filter.action = filter
+                    .action
+                    .map(|a| super::audit::parse_action(&a))
+                    .transpose()?;
+                Request::AuditPage { filter, first }
+            }
+            Request::KioskCheck { number, date, name } => Request::KioskCheck {
+                number,
+                date,
+                // A name may be typed in any form, or not at all.
+                name: if name.trim().is_empty() {
+                    String::new()
+                } else {
+                    input::reason("name", &name)?
+                },
+            },
+            Request::PinCheck { typed } => Request::PinCheck {
+                typed: input::pin(&typed)?,
+            },
+            Request::Move {
+                id,
+                date,
+                time,
+                booth,
+                late: l,
+            } => Request::Move {
+                id,
+                date,
+                time,
+                booth,
+                late: late(l)?,
+            },
+            Request::Note { on, text } => {
+                crate::domain::block::note_text(&text)?;
+                Request::Note { on, text }
+            }
+            Request::Block(mut b) => {
+                b.reason = input::reason("reason", &b.reason)?;
+                Request::Block(b)
+            }
+            other => other,
+        })
+    }
+
+    /// A digest of the whole request (of its JSON): kept
+    /// with its repeat key, so that a different request sent under a used
+    /// key is refused instead of answered with what the first one did.
+    pub fn digest(&self) -> String {
+        crate::digest::of(&serde_json::to_vec(self).unwrap_or_default())
+    }
+
     /// What the request is, for the roles.
     pub fn operation(&self) -> Operation {
         match self {
@@ -371,7 +482,7 @@ impl Request {
 /// Carries out `req` on `store` as `env` says (who, when, the office).
 /// Whoever calls it has checked the role.
 pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, Error> {
-    Ok(match req {
+    Ok(match req.clean()? {
         Request::LoadDay { date } => {
             let today = env.clock.local().date();
             let mut data = super::views::load_day_at(store, date, Some(today))?;
@@ -579,7 +690,9 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
         }
         Request::Check => {
             let office = &env.loaded.office;
-            Response::Checked(store.check_with(&|b| office.stored_booking_problems(b))?)
+            let mut report = store.check_with(&|b| office.stored_booking_problems(b))?;
+            report.place = Some(store.place());
+            Response::Checked(report)
         }
         Request::TermsNotices => {
             let (written, error) = super::ops::terms_notices(env, store)?;
@@ -621,6 +734,11 @@ pub fn handle(env: &Env, store: &dyn Engine, req: Request) -> Result<Response, E
             req.channel = crate::domain::booking::Channel::Kiosk;
             req.late = crate::domain::office::Override::None;
             req.contact = crate::store::Contact::Keep;
+            // The kiosk never changes a record: a known job seeker's
+            // registration date stays as staff recorded it.
+            if store.seeker(&req.seeker.number)?.is_some() {
+                req.seeker.registered_on = None;
+            }
             not_held(env, store, &req.slot)?;
             // Time taken off is full to the kiosk: its reason is for staff.
             let b = super::place(env, store, &req).map_err(|e| match e {

@@ -361,17 +361,9 @@ pub fn free_days_held(
     held: &dyn Fn(NaiveDate, NaiveTime, u8) -> bool,
 ) -> Result<Vec<FreeDay>, StoreError> {
     let mut out = Vec::new();
-    let Some(mut day) = office
-        .calendar
-        .first_bookable(now.date(), office.rules.deadline_open_days)
-    else {
-        return Ok(out);
-    };
-    let mut tries = 0;
-    while out.len() < KIOSK_DAYS && tries < 60 {
-        tries += 1;
+    for day in kiosk_dates(office, now) {
         let slots = office.slots_of(day);
-        if !slots.is_empty() {
+        {
             let taken: Vec<_> = store
                 .day(day)?
                 .into_iter()
@@ -398,10 +390,33 @@ pub fn free_days_held(
                 slots: free,
             });
         }
+    }
+    Ok(out)
+}
+
+/// The days the kiosk offers at `now`: the first [`KIOSK_DAYS`] bookable
+/// days that have slots.
+pub fn kiosk_dates(
+    office: &crate::domain::office::Office,
+    now: chrono::NaiveDateTime,
+) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let Some(mut day) = office
+        .calendar
+        .first_bookable(now.date(), office.rules.deadline_open_days)
+    else {
+        return out;
+    };
+    let mut tries = 0;
+    while out.len() < KIOSK_DAYS && tries < 60 {
+        tries += 1;
+        if !office.slots_of(day).is_empty() {
+            out.push(day);
+        }
         day = match day.succ_opt() {
             Some(d) if d.year() <= 9999 => d,
             _ => break,
         };
     }
-    Ok(out)
+    out
 }

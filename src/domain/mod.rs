@@ -7,6 +7,7 @@
 pub mod block;
 pub mod booking;
 pub mod calendar;
+pub mod input;
 pub mod office;
 pub mod seeker;
 pub mod stats;

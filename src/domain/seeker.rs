@@ -120,6 +120,30 @@ pub fn is_forbidden_char(c: char) -> bool {
     )
 }
 
+/// The most combining marks one character carries in any script people
+/// write (Vietnamese stacks two, some transliterations three or four).
+pub const MAX_COMBINING: usize = 4;
+
+/// Whether `s` stacks more than [`MAX_COMBINING`] combining marks on one
+/// character (a "Zalgo" flood, which draws over its neighbours' lines).
+pub fn combining_flood(s: &str) -> bool {
+    let mut run = 0;
+    for c in s.chars() {
+        if matches!(
+            c.general_category(),
+            GeneralCategory::NonspacingMark | GeneralCategory::EnclosingMark
+        ) {
+            run += 1;
+            if run > MAX_COMBINING {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 /// NFC, every run of white space (including the full-width space U+3000)
 /// folded to one ASCII space, trimmed.
 fn fold_spaces(input: &str) -> String {
@@ -144,7 +168,7 @@ fn check_text(
     folded: &str,
     max_width: usize,
 ) -> Result<(), Invalid> {
-    if raw.chars().any(is_forbidden_char) {
+    if raw.chars().any(is_forbidden_char) || combining_flood(raw) {
         return Err(Invalid::new(field, raw, "text_chars"));
     }
     if folded.is_empty() {

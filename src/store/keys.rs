@@ -55,6 +55,25 @@ pub fn slot_booking(s: &Slot, id: &BookingId) -> [u8; SLOT_KEY_LEN + ID_LEN] {
 }
 
 /// The booking id at the end of an index key.
+/// A repeat key as the desk hands it to a store: the key itself, then
+/// `\0#` and the digest of the request sent under it (none in a key
+/// without it). The mark keeps the digest before the booking's id, so a
+/// different request under a used key is told from a repeat.
+pub fn once_parts(once: &[u8]) -> (&[u8], &[u8]) {
+    match once.windows(2).rposition(|w| w == b"\0#") {
+        Some(i) => (&once[..i], &once[i + 2..]),
+        None => (once, &[]),
+    }
+}
+
+/// Whether a request mark's value (digest, then id) was made by the
+/// request whose digest is `digest`: a mark or a key without a digest
+/// (made before digests were kept) counts as the same request.
+pub fn same_request(mark: &[u8], digest: &[u8]) -> bool {
+    let stored = &mark[..mark.len().saturating_sub(ID_LEN)];
+    stored.is_empty() || digest.is_empty() || stored == digest
+}
+
 pub fn trailing_id(key: &[u8]) -> Option<BookingId> {
     let tail = key.get(key.len().checked_sub(ID_LEN)?..)?;
     BookingId::parse(std::str::from_utf8(tail).ok()?).ok()
@@ -85,6 +104,22 @@ pub fn seeker_booking(seeker: &JobSeekerNumber, s: &Slot, id: &BookingId) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeat_key_carries_its_request_digest() {
+        let once = b"request\0clerk\0s1:7\0#00ff";
+        assert_eq!(
+            once_parts(once),
+            (&b"request\0clerk\0s1:7"[..], &b"00ff"[..])
+        );
+        assert_eq!(
+            once_parts(b"request\0clerk\0s1:7"),
+            (&b"request\0clerk\0s1:7"[..], &b""[..])
+        );
+        assert!(same_request(b"00ffK7M2Q9", b"00ff"));
+        assert!(!same_request(b"00feK7M2Q9", b"00ff"));
+        assert!(same_request(b"K7M2Q9", b"00ff"));
+    }
 
     #[test]
     fn slot_keys_sort_like_slots_and_read_back() {

@@ -170,6 +170,8 @@ pub enum OpError {
     /// A record that would be over the store's size limit: bad input, never
     /// damage (nothing was written).
     TooLarge(String),
+    /// A repeat key used before by another request (exit 2): nothing done.
+    KeyReused,
     Store(StoreError),
 }
 
@@ -285,6 +287,10 @@ pub struct CheckReport {
     pub seekers: usize,
     pub audit_events: usize,
     pub problems: Vec<String>,
+    /// Where the database checked is (its folder, or its PostgreSQL
+    /// place): a check made through a server names the server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<PathBuf>,
 }
 
 thread_local! {
@@ -2013,10 +2019,14 @@ impl Tx<'_> {
     /// The booking a request with this key was carried out on before, as
     /// it is now.
     fn done_before(&self, once: Option<&[u8]>) -> TxResult<Option<Booking>> {
-        let Some(key) = once else { return Ok(None) };
+        let Some(once) = once else { return Ok(None) };
+        let (key, digest) = keys::once_parts(once);
         let Some(raw) = self.marks.get(key)? else {
             return Ok(None);
         };
+        if !keys::same_request(&raw, digest) {
+            return Err(ConflictableTransactionError::Abort(OpError::KeyReused));
+        }
         let id = keys::trailing_id(&raw)
             .ok_or_else(|| self.fail(self.store.damaged("a request mark is not an id")))?;
         let Some(b) = self.bookings.get(id.as_bytes())? else {
@@ -2027,8 +2037,11 @@ impl Tx<'_> {
 
     /// Remembers that the request with this key was carried out on `id`.
     fn remember(&self, once: Option<&[u8]>, id: BookingId) -> TxResult<()> {
-        if let Some(key) = once {
-            self.marks.insert(key, id.as_bytes())?;
+        if let Some(once) = once {
+            let (key, digest) = keys::once_parts(once);
+            let mut value = digest.to_vec();
+            value.extend_from_slice(id.as_bytes());
+            self.marks.insert(key, value)?;
         }
         Ok(())
     }

@@ -694,26 +694,35 @@ impl W<'_> {
 
     /// The booking a request under `once` made before, as it is now.
     fn done_before(&mut self, once: Option<&[u8]>) -> Result<Option<Booking>, Failed> {
-        let Some(key) = once else { return Ok(None) };
+        let Some(once) = once else { return Ok(None) };
+        let (key, digest) = super::keys::once_parts(once);
         let Some(value) = self.has_mark(key)? else {
             return Ok(None);
         };
-        let id = std::str::from_utf8(&value)
-            .ok()
-            .and_then(|v| BookingId::parse(v).ok())
-            .ok_or_else(|| {
-                self.store(StoreError::Damaged {
-                    dir: self.place.clone().into(),
-                    detail: "a request's mark names no booking".into(),
-                })
-            })?;
+        if !super::keys::same_request(&value, digest) {
+            return Err(OpError::KeyReused.into());
+        }
+        let id = std::str::from_utf8(
+            &value[value.len().saturating_sub(crate::domain::booking::ID_LEN)..],
+        )
+        .ok()
+        .and_then(|v| BookingId::parse(v).ok())
+        .ok_or_else(|| {
+            self.store(StoreError::Damaged {
+                dir: self.place.clone().into(),
+                detail: "a request's mark names no booking".into(),
+            })
+        })?;
         Ok(Some(self.booking(id, false)?))
     }
 
     /// Remembers that the request under `once` was booking `id`.
     fn remember(&mut self, once: Option<&[u8]>, id: BookingId) -> Result<(), Failed> {
-        if let Some(key) = once {
-            self.mark(key, id.as_str().as_bytes())?;
+        if let Some(once) = once {
+            let (key, digest) = super::keys::once_parts(once);
+            let mut value = digest.to_vec();
+            value.extend_from_slice(id.as_str().as_bytes());
+            self.mark(key, &value)?;
         }
         Ok(())
     }
