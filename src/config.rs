@@ -39,6 +39,35 @@ pub struct Config {
     pub storage: StorageSection,
 }
 
+/// The office's configuration, read by every account of the machine when
+/// no `--config` (or `SOUDAN_CONFIG`) is given.
+pub const SYSTEM_CONFIG: &str = "/etc/soudan/office.toml";
+
+/// `path` (the office's file) when it exists, else none: the built-in one.
+pub fn system_config(path: &Path) -> Option<PathBuf> {
+    path.exists().then(|| path.to_path_buf())
+}
+
+impl Config {
+    /// What makes this office this office, as a digest: its name and code,
+    /// slots, booths, rules, calendar, terms and the staff PIN. A terminal
+    /// whose configuration gives another is not of its server's office
+    /// (the mail relay, the storage, the server's own limits and who may
+    /// do what are the server's alone, and not compared).
+    pub fn fingerprint(&self) -> String {
+        let office = serde_json::json!({
+            "office": &self.office,
+            "slots": &self.slots,
+            "booths": &self.booths,
+            "rules": &self.rules,
+            "calendar": &self.calendar,
+            "terms": &self.terms,
+            "pin_hash": &self.kiosk.pin_hash,
+        });
+        crate::digest::of(&serde_json::to_vec(&office).unwrap_or_default())
+    }
+}
+
 /// Where the office's records are: the embedded database in the data dir
 /// (the default), or a PostgreSQL database shared by many offices.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -94,6 +123,13 @@ pub struct ServerSection {
     /// Minutes a slot stays held for a wizard on it, renewed while the
     /// wizard is in use.
     pub hold_minutes: u32,
+    /// Connections the server keeps open at once, all accounts together
+    /// (PostgreSQL's `max_connections`); a further one is closed at once.
+    pub max_connections: u32,
+    /// Connections one OS account keeps open at once (PostgreSQL's
+    /// per-role `CONNECTION LIMIT`): a kiosk or a stranger's account can
+    /// never take every place.
+    pub max_per_account: u32,
 }
 
 impl Default for ServerSection {
@@ -102,6 +138,8 @@ impl Default for ServerSection {
             socket: String::new(),
             idle_exit_minutes: 10,
             hold_minutes: 5,
+            max_connections: 256,
+            max_per_account: 32,
         }
     }
 }
@@ -382,6 +420,20 @@ impl Config {
                 "server.hold_minutes",
                 self.server.hold_minutes.to_string(),
                 "hold_minutes",
+            ));
+        }
+        if !(8..=4096).contains(&self.server.max_connections) {
+            return Err(Invalid::new(
+                "server.max_connections",
+                self.server.max_connections.to_string(),
+                "max_connections",
+            ));
+        }
+        if !(1..=self.server.max_connections).contains(&self.server.max_per_account) {
+            return Err(Invalid::new(
+                "server.max_per_account",
+                self.server.max_per_account.to_string(),
+                "max_per_account",
             ));
         }
         let tz: Tz =

@@ -27,9 +27,7 @@ use crate::config::Config;
 use crate::domain::Invalid;
 use crate::domain::booking::{Booking, BookingId, Channel, Event, Violation};
 use crate::domain::office::{Override, SlotRequest};
-use crate::domain::seeker::{
-    Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker, TEXT_MAX_WIDTH, free_text,
-};
+use crate::domain::seeker::{Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker};
 use crate::domain::terms::{Document, checklist_all_yes};
 use crate::error::Error;
 use crate::i18n::Lang;
@@ -49,7 +47,11 @@ impl Env {
             }
         };
         let fail = |e: Error| (lang, e);
-        let loaded = match &g.config {
+        // `--config`, else the office's own file, read by every account.
+        let config_path = g.config.clone().or_else(|| {
+            crate::config::system_config(std::path::Path::new(crate::config::SYSTEM_CONFIG))
+        });
+        let loaded = match &config_path {
             // `kiosk --set-pin` makes the file when it is not there yet.
             Some(path) if g.config_may_be_missing && !path.exists() => Config::builtin(),
             Some(path) => Config::load(path).map_err(|e| fail(e.into()))?,
@@ -75,11 +77,14 @@ impl Env {
             data_dir,
             actor: crate::desk::identity::actor(),
             ascii: g.ascii,
-            config_path: g.config.clone(),
+            config_path,
             now_text: g.now.clone(),
+            // The server named, else the office's: every account reaches
+            // the office's server, and a private database is made only
+            // with a data dir given on purpose.
             server: g.server.clone().or_else(|| {
                 let s = &loaded_socket;
-                (!s.is_empty()).then(|| PathBuf::from(s))
+                (!s.is_empty() && g.data_dir.is_none()).then(|| PathBuf::from(s))
             }),
             once: None,
             holds: Default::default(),
@@ -175,13 +180,7 @@ fn parse_channel(s: &str) -> Result<Channel, Invalid> {
 }
 
 fn reason(field: &'static str, s: &str) -> Result<String, Invalid> {
-    free_text(field, s, TEXT_MAX_WIDTH).map_err(|e| {
-        if e.kind == "text_empty" {
-            Invalid::new(field, s, "reason")
-        } else {
-            e
-        }
-    })
+    crate::domain::input::reason(field, s)
 }
 
 /// Sends `command` to the office's server when one is given or answers
@@ -203,6 +202,8 @@ fn server_route(env: &Env, command: Command) -> Result<Option<Command>, Error> {
         return Ok(Some(command));
     };
     let client = remote::connect(env, &socket)?;
+    let followed = crate::server::client::agree(env, &client.welcome, &socket)?;
+    let env = followed.as_ref().unwrap_or(env);
     match command {
         Command::Book(a) => book(env, a, Some(&client)).map(|()| None),
         c if remote::carried(&c) => remote::run(env, &client, c).map(|()| None),
@@ -489,7 +490,7 @@ fn book(env: &Env, a: Box<args::BookArgs>, remote: Option<&Client>) -> Result<()
     let interpreter = a
         .interpreter
         .as_deref()
-        .map(|s| free_text("interpreter", s, 40))
+        .map(crate::domain::input::interpreter)
         .transpose()?;
     let late = match a.override_deadline.as_deref() {
         None => Override::None,
@@ -841,7 +842,12 @@ pub(crate) fn print_check(
     json: bool,
 ) -> Result<(), Error> {
     if json {
-        output::print_json(&serde_json::to_value(report).unwrap_or_default());
+        // Where it was checked is said on failure, not in the report.
+        let shown = crate::store::CheckReport {
+            place: None,
+            ..report.clone()
+        };
+        output::print_json(&serde_json::to_value(&shown).unwrap_or_default());
     } else {
         println!(
             "{}",
@@ -863,7 +869,7 @@ pub(crate) fn print_check(
         Ok(())
     } else {
         Err(crate::store::StoreError::Damaged {
-            dir: env.data_dir.clone(),
+            dir: report.place.clone().unwrap_or_else(|| env.data_dir.clone()),
             detail: tr!(env.lang, "check.problems", count = report.problems.len()),
         }
         .into())

@@ -438,11 +438,11 @@ pub fn run(env: &Env, c: &Client, command: Command) -> Result<(), Error> {
                     other => return Err(unexpected(other)),
                 };
                 super::backup::print_audit(&page)?;
+                // A page is bounded by count and by size: the end is the
+                // first empty one.
                 match page.last() {
-                    Some(last) if page.len() >= crate::desk::ops::AUDIT_PAGE => {
-                        first = last.seq + 1
-                    }
-                    _ => return Ok(()),
+                    Some(last) => first = last.seq + 1,
+                    None => return Ok(()),
                 }
             }
         }

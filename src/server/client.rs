@@ -199,6 +199,49 @@ fn exchange(c: &mut Conn, envelope: &Envelope) -> Result<Result<Response, wire::
     }
 }
 
+/// How long a connection turned away at once is tried again.
+const TURNED_AWAY_FOR: Duration = Duration::from_secs(6);
+
+/// Why a hello got no answer.
+enum Turned {
+    /// Closed before any answer: the server turned the connection away.
+    Away(String),
+    Failed(String),
+}
+
+/// Connects and says hello once: the stream and the server's answer.
+fn hello_once(
+    path: &Path,
+    terminal: &str,
+    lang: Lang,
+    session: &str,
+) -> Result<(UnixStream, Answer), Turned> {
+    let failed = |e: &dyn std::fmt::Display| Turned::Failed(e.to_string());
+    let mut stream = UnixStream::connect(path).map_err(|e| failed(&e))?;
+    stream
+        .set_read_timeout(Some(REPLY_WAIT))
+        .map_err(|e| failed(&e))?;
+    let mut hello = wire::hello(terminal, lang);
+    hello.session = session.to_string();
+    let sent = wire::write_frame(&mut stream, &hello);
+    match wire::read_frame::<Answer>(&mut stream) {
+        Ok(answer) => Ok((stream, answer)),
+        Err(WireError::Closed) => Err(Turned::Away("closed".into())),
+        Err(WireError::Io(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            Err(Turned::Away(e.to_string()))
+        }
+        Err(e) => Err(match sent {
+            Err(s) => failed(&s),
+            Ok(()) => failed(&e),
+        }),
+    }
+}
+
 /// Connects, says hello (as `session`), and starts the thread that sorts
 /// what the server sends into replies and `notices`.
 fn open(
@@ -208,16 +251,21 @@ fn open(
     session: &str,
     notices: &Sender<Notice>,
 ) -> Result<(Conn, Welcome), Error> {
-    let mut stream =
-        UnixStream::connect(path).map_err(|e| unreachable(lang, path, &e.to_string()))?;
-    stream
-        .set_read_timeout(Some(REPLY_WAIT))
-        .map_err(|e| unreachable(lang, path, &e.to_string()))?;
-    let mut hello = wire::hello(terminal, lang);
-    hello.session = session.to_string();
-    wire::write_frame(&mut stream, &hello).map_err(|e| unreachable(lang, path, &e.to_string()))?;
-    let answer: Answer =
-        wire::read_frame(&mut stream).map_err(|e| unreachable(lang, path, &e.to_string()))?;
+    // A server busy with others' handshakes (its account's or its own
+    // limit reached) closes a new connection at once: asked again for a
+    // few seconds, as long as a handshake may take.
+    let deadline = std::time::Instant::now() + TURNED_AWAY_FOR;
+    let (stream, answer) = loop {
+        match hello_once(path, terminal, lang, session) {
+            Ok(got) => break got,
+            Err(Turned::Away(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(Turned::Away(why) | Turned::Failed(why)) => {
+                return Err(unreachable(lang, path, &why));
+            }
+        }
+    };
     let welcome = match answer {
         Answer::Welcome(w) => w,
         Answer::Refused(r) if r.reason == "not_allowed" => {
@@ -276,6 +324,37 @@ fn open(
         },
         welcome,
     ))
+}
+
+/// Whether this terminal agrees with its server on the office: the same
+/// configuration (else refused, exit 2, saying so), and the same clock. A
+/// training clock given to a terminal of a real server is refused; on a
+/// training server every terminal follows the server's clock: the
+/// terminal's `Env` with that clock is returned then.
+pub fn agree(
+    env: &crate::desk::Env,
+    welcome: &Welcome,
+    socket: &Path,
+) -> Result<Option<crate::desk::Env>, Error> {
+    if !welcome.config.is_empty() && welcome.config != env.loaded.config.fingerprint() {
+        return Err(Error::Config(crate::config::ConfigError {
+            path: env.config_path.clone(),
+            field: "office".into(),
+            detail: crate::tr!(env.lang, "server.config_differs", path = socket.display()),
+            invalid: None,
+        }));
+    }
+    if !welcome.training {
+        if let Some(now) = &env.now_text {
+            return Err(crate::domain::Invalid::new("now", now.clone(), "now_real_server").into());
+        }
+        return Ok(None);
+    }
+    let start = crate::clock::Clock::parse_start(env.loaded.tz, &welcome.clock)?;
+    let mut followed = env.clone();
+    followed.clock = crate::clock::Clock::starting_at(env.loaded.tz, start);
+    followed.now_text = Some(welcome.clock.clone());
+    Ok(Some(followed))
 }
 
 /// The socket a data dir's server listens on when none is configured.

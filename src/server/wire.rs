@@ -108,6 +108,14 @@ pub struct Welcome {
     /// works on the folder itself asks and nobody else is connected).
     #[serde(default)]
     pub for_screen: bool,
+    /// The digest of the office's configuration as the server has it
+    /// ([`crate::config::Config::fingerprint`]): a terminal with another is
+    /// refused by its own side, never silently mixed.
+    #[serde(default)]
+    pub config: String,
+    /// The server runs a training clock: every terminal follows it.
+    #[serde(default)]
+    pub training: bool,
 }
 
 /// The server's answer to a [`Hello`] it does not accept; the connection
@@ -137,6 +145,8 @@ pub enum WireError {
     TooLarge(usize),
     /// Bytes that are not the message expected.
     Malformed(String),
+    /// The frame did not come whole within its deadline.
+    TimedOut,
     Io(io::Error),
 }
 
@@ -144,8 +154,9 @@ impl std::fmt::Display for WireError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WireError::Closed => write!(f, "the connection was closed"),
-            WireError::TooLarge(n) => write!(f, "a frame of {n} bytes (at most {MAX_FRAME})"),
+            WireError::TooLarge(n) => write!(f, "a frame of {n} bytes, over its limit"),
             WireError::Malformed(e) => write!(f, "a frame that does not decode: {e}"),
+            WireError::TimedOut => write!(f, "a frame that did not come whole in time"),
             WireError::Io(e) => write!(f, "{e}"),
         }
     }
@@ -153,16 +164,106 @@ impl std::fmt::Display for WireError {
 
 /// Writes `msg` as one frame.
 pub fn write_frame<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), WireError> {
+    let frame = frame_bytes(msg)?;
+    w.write_all(&frame).map_err(WireError::Io)?;
+    w.flush().map_err(WireError::Io)
+}
+
+/// The largest first frame (a [`Hello`]): a stranger's first words are
+/// small, and a longer announcement is refused before anything is read.
+pub const MAX_HELLO: usize = 4 << 10;
+
+/// The largest request of a kiosk or a viewer: a booking is a few KiB.
+pub const MAX_SMALL_REQUEST: usize = 64 << 10;
+
+/// Reads one frame of at most `max` bytes as a `T` from a socket, within
+/// `deadline` once its first byte has come (`None`: the first byte may be
+/// waited for without end, as between a screen's requests; `Some` with
+/// `whole`: the deadline covers the wait for the first byte too). The body
+/// is read as it arrives, so announcing a large frame costs nothing until
+/// its bytes come; the deadline is one for the whole frame and never
+/// restarts with a byte.
+pub fn read_frame_within<T: DeserializeOwned>(
+    r: &mut std::os::unix::net::UnixStream,
+    max: usize,
+    deadline: std::time::Duration,
+    whole: bool,
+) -> Result<T, WireError> {
+    let mut end = whole.then(|| std::time::Instant::now() + deadline);
+    let mut len = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        set_wait(r, end)?;
+        match r.read(&mut len[got..]) {
+            Ok(0) if got == 0 => return Err(WireError::Closed),
+            Ok(0) => return Err(WireError::Malformed("cut inside a length".into())),
+            Ok(n) => {
+                got += n;
+                end.get_or_insert_with(|| std::time::Instant::now() + deadline);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(timed_out(e)),
+        }
+    }
+    let n = u32::from_be_bytes(len) as usize;
+    if n > max {
+        return Err(WireError::TooLarge(n));
+    }
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 8192];
+    while body.len() < n {
+        set_wait(r, end)?;
+        let want = (n - body.len()).min(chunk.len());
+        match r.read(&mut chunk[..want]) {
+            Ok(0) => {
+                return Err(WireError::Malformed(format!(
+                    "cut inside a frame of {n} bytes"
+                )));
+            }
+            Ok(k) => body.extend_from_slice(&chunk[..k]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(timed_out(e)),
+        }
+    }
+    serde_json::from_slice(&body).map_err(|e| WireError::Malformed(e.to_string()))
+}
+
+/// Sets the socket's read timeout to what is left until `end` (none: no
+/// timeout); a deadline already passed is a time-out.
+fn set_wait(
+    r: &std::os::unix::net::UnixStream,
+    end: Option<std::time::Instant>,
+) -> Result<(), WireError> {
+    let wait = match end {
+        None => None,
+        Some(end) => {
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(WireError::TimedOut);
+            }
+            Some(left)
+        }
+    };
+    r.set_read_timeout(wait).map_err(WireError::Io)
+}
+
+fn timed_out(e: io::Error) -> WireError {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => WireError::TimedOut,
+        _ => WireError::Io(e),
+    }
+}
+
+/// One frame's bytes: the length and the JSON of `msg`.
+pub fn frame_bytes<T: Serialize>(msg: &T) -> Result<Vec<u8>, WireError> {
     let body = serde_json::to_vec(msg).map_err(|e| WireError::Malformed(e.to_string()))?;
     if body.len() > MAX_FRAME {
         return Err(WireError::TooLarge(body.len()));
     }
-    let len = (body.len() as u32).to_be_bytes();
     let mut frame = Vec::with_capacity(4 + body.len());
-    frame.extend_from_slice(&len);
+    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
     frame.extend_from_slice(&body);
-    w.write_all(&frame).map_err(WireError::Io)?;
-    w.flush().map_err(WireError::Io)
+    Ok(frame)
 }
 
 /// Reads one frame and decodes it as a `T`.

@@ -71,6 +71,9 @@ fn perform(
                     mail,
                 }))))
             }
+            // The server's words are the kiosk's own (one answer about a
+            // person, the pace of bookings); in-process, one line for all.
+            Err(Error::Remote { message, .. }) => Ok(Some(KioskAction::Booked(Err(message)))),
             _ => Ok(Some(KioskAction::Booked(Err(tr!(
                 lang,
                 "kiosk.not_booked"
@@ -151,10 +154,16 @@ pub fn run(env: &Env, idle: Option<u32>) -> Result<(), Error> {
     }
     let socket = crate::server::client::server_for_screen(env);
     let (tx, rx) = std::sync::mpsc::channel::<super::LoopEvent>();
+    let mut followed = None;
     let backend = match &socket {
-        Some(s) => Backend::Remote(Box::new(super::connect(env, s, &tx)?)),
+        Some(s) => {
+            let client = super::connect(env, s, &tx)?;
+            followed = crate::server::client::agree(env, &client.welcome, s)?;
+            Backend::Remote(Box::new(client))
+        }
         None => Backend::Local(env.store("kiosk")?),
     };
+    let env = followed.as_ref().unwrap_or(env);
     let mut k = Kiosk::new(
         env.lang,
         super::theme(env),

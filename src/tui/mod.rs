@@ -152,6 +152,9 @@ fn perform(env: &Env, link: &Link<'_>, effect: Effect) -> Result<Option<Action>,
     let effect = match effect {
         Effect::LoadWeek(days) => return load_week(env, link, days),
         Effect::Sheet(date) => return write_sheet(env, link, date),
+        // A server runs the no-show rule by its own clock and announces
+        // what it changed: a screen on it never asks (a viewer may not).
+        Effect::Sweep if !matches!(link, Link::Local(_)) => return Ok(None),
         other => other,
     };
     let wizard_effect = matches!(effect, Effect::Book(_) | Effect::Reconsent(..));
@@ -563,6 +566,8 @@ fn run_remote(env: &Env, socket: &std::path::Path, started: bool) -> Result<(), 
     use std::sync::mpsc::{RecvTimeoutError, channel};
     let (tx, rx) = channel::<LoopEvent>();
     let client = connect(env, socket, &tx)?;
+    let followed = crate::server::client::agree(env, &client.welcome, socket)?;
+    let env = followed.as_ref().unwrap_or(env);
     // False from the moment the server is lost until it answers again.
     let mut up = true;
     // Since when its socket has not answered, while it is lost.

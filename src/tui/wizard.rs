@@ -15,7 +15,7 @@ use crate::desk::BookingRequest;
 use crate::domain::Invalid;
 use crate::domain::booking::{BookingId, Channel};
 use crate::domain::office::{BookingCheck, Office, Override, SlotRequest};
-use crate::domain::seeker::{Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker, free_text};
+use crate::domain::seeker::{Email, JobSeekerNumber, Kana, PersonName, Phone, Seeker};
 use crate::domain::terms::{ChecklistAnswer, ChecklistItem, Document};
 use crate::i18n::Lang;
 use crate::tr;
@@ -358,7 +358,7 @@ impl Wizard {
                 .map(|_| ())
                 .map_err(|_| Invalid::new("registered", v, "date")),
             "interpreter" if empty => Ok(()),
-            _ => free_text("interpreter", &v, 40).map(|_| ()),
+            _ => crate::domain::input::interpreter(&v).map(|_| ()),
         }
     }
 
@@ -577,7 +577,7 @@ impl Wizard {
             channel: self.channel,
             documents,
             checklist,
-            interpreter: opt(t(6)).and_then(|s| free_text("interpreter", &s, 40).ok()),
+            interpreter: opt(t(6)).and_then(|s| crate::domain::input::interpreter(&s).ok()),
             caregiver: self.caregiver,
             // Staff see the record's details in the form and change them on
             // purpose (the review says old → new); the kiosk never does.
