@@ -926,7 +926,7 @@ fn each_role_against_each_request_over_the_protocol() {
         ),
         (
             "hold",
-            r#"{"hold":{"slot":{"date":"2026-12-10","time":"10:30:00","booth":1}}}"#,
+            r#"{"hold":{"slot":{"date":"2026-12-08","time":"10:30:00","booth":1}}}"#,
         ),
         ("release", r#""release""#),
         (

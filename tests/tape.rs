@@ -90,11 +90,14 @@ fn parse(tape: &str) -> Vec<Step> {
     steps
 }
 
-fn soudan(dir: &Path, args: &[&str]) -> String {
+/// `soudan ARGS` on the tape's folder and configuration (its server, a
+/// screen's, may still be there: a terminal of another office's
+/// configuration would be refused by it).
+fn soudan(dir: &Path, config: &Path, args: &[&str]) -> String {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_soudan"))
         .env("SOUDAN_DATA_DIR", dir)
         .env("SOUDAN_NOW", "2026-12-03T10:40")
-        .env_remove("SOUDAN_CONFIG")
+        .env("SOUDAN_CONFIG", config)
         .env("SOUDAN_LANG", "en")
         .args(args)
         .output_limited()
@@ -189,8 +192,12 @@ fn the_demo_tape_does_what_it_shows() {
     assert!(saw_wizard_done, "the wizard's last screen never showed");
     assert!(saw_kiosk_slots, "the kiosk's slots never showed");
     // The booking by phone, on 7 December at 13:30, booth 1.
-    let day: serde_json::Value =
-        serde_json::from_str(&soudan(&data, &["day", "--date", "2026-12-07", "--json"])).unwrap();
+    let day: serde_json::Value = serde_json::from_str(&soudan(
+        &data,
+        &config,
+        &["day", "--date", "2026-12-07", "--json"],
+    ))
+    .unwrap();
     let day = day.as_array().unwrap();
     let new = day
         .iter()
@@ -213,7 +220,7 @@ fn the_demo_tape_does_what_it_shows() {
         "体調不良のため（本人から電話）"
     );
     // The kiosk was left with the PIN, and that is in the audit trail.
-    let audit = soudan(&data, &["audit", "--action", "kiosk"]);
+    let audit = soudan(&data, &config, &["audit", "--action", "kiosk"]);
     assert!(audit.contains("kiosk.leave"), "{audit}");
     // The confirmation mail is in the outbox.
     let outbox = std::fs::read_dir(data.join("outbox")).unwrap().count();
