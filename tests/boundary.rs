@@ -292,7 +292,7 @@ def call(s, i, req):
         m = recv(s)
         if 'reply' in m and m['reply']['id'] == i: return m['reply']['result']
 PATH = sys.argv[1]
-ARGS = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
+ARGS = json.load(open(sys.argv[2], encoding='utf-8')) if len(sys.argv) > 2 else None
 "#;
 
 /// Runs `body` (after [`PRELUDE`]) as `account`, with the socket and
@@ -311,12 +311,21 @@ fn python(
         .command(&[], "python3")
         .arg(&script)
         .arg(socket)
-        .arg(args.to_string())
+        .arg(args_file(tmp, args))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// `args` in a file the client's account may read (too large for a
+/// command line, some of them).
+fn args_file(tmp: &Path, args: &serde_json::Value) -> PathBuf {
+    let path = tmp.join(format!("args-{}.json", fastrand::u64(..)));
+    std::fs::write(&path, args.to_string()).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    path
 }
 
 fn output(child: Child, what: &str) -> String {
@@ -566,11 +575,12 @@ fn the_server_checks_every_free_text_as_the_command_line_does() {
     }
     let tmp = open_tmp();
     let kiosk = Account::new("k", tmp.path());
+    let viewer = Account::new("v", tmp.path());
     let server = Server::start(
         tmp.path(),
         &format!(
-            "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\n",
-            kiosk.name
+            "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\nviewer = [\"{}\"]\n",
+            kiosk.name, viewer.name
         ),
         true,
     );
@@ -597,8 +607,31 @@ fn the_server_checks_every_free_text_as_the_command_line_does() {
         "a\u{0}b".to_string(),
     ];
     let number = soudan::domain::seeker::JobSeekerNumber::parse("46010-73").unwrap();
+    // Every request of every role, each free text flooded: sent by staff
+    // here, then raw by the kiosk's and a viewer's accounts.
+    let mut every = Vec::new();
     for bad in &floods {
         let mut requests = vec![
+            Request::Change {
+                id,
+                event: soudan::domain::booking::Event::CorrectNoShow {
+                    reason: bad.clone(),
+                },
+            },
+            Request::Unrefuse {
+                seeker: number.clone(),
+                reason: bad.clone(),
+            },
+            Request::KioskCheck {
+                number: number.clone(),
+                date: slots[0].0,
+                name: bad.clone(),
+            },
+            Request::Audit {
+                day: slots[0].0,
+                booking: None,
+                action: Some(bad.clone()),
+            },
             Request::Change {
                 id,
                 event: soudan::domain::booking::Event::Cancel {
@@ -657,6 +690,7 @@ fn the_server_checks_every_free_text_as_the_command_line_does() {
         }
         for r in requests {
             let what = r.id();
+            every.push(json(&r));
             match staff.call(Lang::En, r) {
                 Err(soudan::error::Error::Remote { code: 2, .. }) => {}
                 other => panic!("{what} with {:?}: {other:?}", &bad[..bad.len().min(40)]),
@@ -675,6 +709,50 @@ fn the_server_checks_every_free_text_as_the_command_line_does() {
         assert!(
             matches!(r, Err(soudan::error::Error::Remote { code: 2, .. })),
             "{r:?}"
+        );
+    }
+    // The same, raw, from the kiosk's account and a viewer's: refused as
+    // bad input or as not theirs, or (past the role's frame limit) cut off.
+    let raw = r#"
+def connect():
+    s, w = conn(PATH)
+    assert 'welcome' in w, w
+    return s
+s = connect()
+answers = {}
+for i, req in enumerate(ARGS['every']):
+    try:
+        r = call(s, i + 1, req)
+        code = r.get('Err', {}).get('code', 'ok')
+    except (EOFError, OSError):
+        code = 'closed'
+        s = connect()
+    answers[str(code)] = answers.get(str(code), 0) + 1
+print('ANSWERS', json.dumps(answers, sort_keys=True))
+"#;
+    for account in [&kiosk, &viewer] {
+        let out = output(
+            python(
+                account,
+                tmp.path(),
+                &server.socket,
+                raw,
+                &serde_json::json!({ "every": every }),
+            ),
+            "every request, raw",
+        );
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("ANSWERS"))
+            .unwrap_or_default();
+        let answers: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(line.trim_start_matches("ANSWERS ")).unwrap();
+        assert!(
+            answers
+                .keys()
+                .all(|k| ["2", "5", "closed"].contains(&k.as_str())),
+            "{}: {line}",
+            account.name
         );
     }
     // The kiosk's own booking with a dirty interpreter, sent raw.
@@ -970,15 +1048,15 @@ time.sleep(0.5)
             .command(&[], "python3")
             .arg(&script)
             .arg(&server.socket)
-            .arg(
-                serde_json::json!({
+            .arg(args_file(
+                tmp.path(),
+                &serde_json::json!({
                     "hold0": json(&hold(slots[0])),
                     "hold1": json(&hold(slots[1])),
                     "far": json(&hold(far)),
                     "books": books,
-                })
-                .to_string(),
-            )
+                }),
+            ))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1357,4 +1435,127 @@ fn a_viewers_dashboard_asks_only_what_a_viewer_may() {
         audit.trim().is_empty(),
         "a viewer's dashboard was refused: {audit}"
     );
+}
+
+/// A check made through the server that finds a problem names the
+/// server's folder, not the one the command would have opened itself.
+#[test]
+fn a_check_through_the_server_names_the_servers_folder() {
+    let tmp = open_tmp();
+    let server = Server::start(tmp.path(), "", true);
+    let staff = server.staff();
+    books_promptly(&staff, "46010-31", kiosk_slots(&staff)[0]);
+    drop(staff);
+    let data = server.dir.clone();
+    drop(server);
+    // The slot index lost: the check finds the booking without its entry.
+    {
+        let db = sled::open(data.join("db")).unwrap();
+        db.open_tree("slots").unwrap().clear().unwrap();
+        db.flush().unwrap();
+    }
+    let server = Server::start(tmp.path(), "", true);
+    let own = tmp.path().join("the-clerks-own-folder");
+    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
+        .env_remove("SOUDAN_STORE")
+        .env("SOUDAN_SERVER", &server.socket)
+        .env("SOUDAN_DATA_DIR", &own)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .arg("--config")
+        .arg(&server.config)
+        .arg("check")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains(&data.display().to_string()), "{err}");
+    assert!(!err.contains("the-clerks-own-folder"), "{err}");
+}
+
+/// Randomised strangers: a kiosk account and an account with no role send
+/// frames of random bytes, random JSON, and requests with random values,
+/// for a bounded time. The server stays up, staff book promptly after, and
+/// the records are clean.
+#[test]
+fn randomised_strangers_leave_the_office_as_it_was() {
+    if not_root() {
+        return;
+    }
+    let tmp = open_tmp();
+    let kiosk = Account::new("k", tmp.path());
+    let stranger = Account::new("s", tmp.path());
+    let server = Server::start(
+        tmp.path(),
+        &format!(
+            "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\n",
+            kiosk.name
+        ),
+        true,
+    );
+    let staff = server.staff();
+    let slots = kiosk_slots(&staff);
+    let seed = fastrand::u64(..);
+    let body = r#"
+import random
+rng = random.Random(ARGS['seed'])
+NASTY = ['\x1b[31m', '\u202e', '\u200b', '\x00', '\r\n', '山田', 'e' + '\u0301' * 9, 'x' * 3000, '46010-1', '', ' ']
+NAMES = ['kiosk_free', 'kiosk_check', 'kiosk_book', 'hold', 'release', 'pin_check', 'kiosk_record', 'book', 'load_day', 'export', 'check', 'leave', 'sweep']
+def value(depth=0):
+    k = rng.randrange(8 if depth < 3 else 4)
+    if k == 0: return rng.choice(NASTY) * rng.randrange(1, 4)
+    if k == 1: return rng.randrange(-2**40, 2**40)
+    if k == 2: return rng.random() < 0.5
+    if k == 3: return None
+    if k in (4, 5): return {rng.choice(['date', 'time', 'booth', 'slot', 'number', 'name', 'typed', 'action', 'seeker', 'x']): value(depth + 1) for _ in range(rng.randrange(4))}
+    return [value(depth + 1) for _ in range(rng.randrange(4))]
+def frame():
+    k = rng.randrange(4)
+    if k == 0:
+        b = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300)))
+        return struct.pack('>I', len(b)) + b
+    if k == 1:
+        b = json.dumps(value()).encode()
+        return struct.pack('>I', len(b)) + b
+    if k == 2:
+        req = rng.choice(NAMES)
+        b = json.dumps({'id': rng.randrange(1, 10**6), 'request': req if rng.random() < 0.3 else {req: value()}}).encode()
+        return struct.pack('>I', len(b)) + b
+    return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 16)))
+sent = 0
+end = time.time() + 6
+while time.time() < end:
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(PATH); s.settimeout(0.5)
+        if rng.random() < 0.8:
+            send(s, {'protocol': 1, 'soudan': 't', 'terminal': 'r', 'lang': 'en'})
+        for _ in range(rng.randrange(1, 20)):
+            s.sendall(frame()); sent += 1
+            try: s.recv(65536)
+            except OSError: pass
+        s.close()
+    except OSError:
+        pass
+print('SENT', sent)
+"#;
+    let a = python(
+        &kiosk,
+        tmp.path(),
+        &server.socket,
+        body,
+        &serde_json::json!({ "seed": seed }),
+    );
+    let b = python(
+        &stranger,
+        tmp.path(),
+        &server.socket,
+        body,
+        &serde_json::json!({ "seed": seed ^ 1 }),
+    );
+    let out = output(a, "the random kiosk client") + &output(b, "the random stranger");
+    assert!(out.matches("SENT").count() == 2, "seed {seed}: {out}");
+    books_promptly(&staff, "46010-21", slots[0]);
+    drop(staff);
+    let log = server.stop_and_check(tmp.path());
+    assert!(!log.contains("panicked"), "seed {seed}: {log}");
 }

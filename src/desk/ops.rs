@@ -384,3 +384,41 @@ pub fn move_booking(
     }
     Err(last.unwrap_or_else(|| Error::Internal("no booth".into())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: u64, terminal_len: usize) -> AuditEvent {
+        AuditEvent {
+            seq,
+            at: chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap(),
+            user: "kiosk".into(),
+            terminal: "t".repeat(terminal_len),
+            channel: None,
+            action: "refused.connect".into(),
+            booking: None,
+            seeker: None,
+            from: None,
+            to: None,
+        }
+    }
+
+    #[test]
+    fn an_audit_page_fits_in_one_answer_however_large_its_events() {
+        // Events stored before terminal names were bounded: 45 KB each.
+        let mut events: Vec<AuditEvent> = (0..500).map(|i| event(i, 45_000)).collect();
+        bound_bytes(&mut events);
+        let bytes = serde_json::to_vec(&events).unwrap().len();
+        assert!(bytes <= AUDIT_PAGE_BYTES, "{bytes}");
+        assert_eq!(events.len(), AUDIT_PAGE_BYTES / 45_100, "{}", events.len());
+        // One event larger than a page still comes, alone.
+        let mut one = vec![event(0, AUDIT_PAGE_BYTES + 10), event(1, 10)];
+        bound_bytes(&mut one);
+        assert_eq!(one.len(), 1);
+        // Small events: the count bounds the page.
+        let mut small: Vec<AuditEvent> = (0..100).map(|i| event(i, 10)).collect();
+        bound_bytes(&mut small);
+        assert_eq!(small.len(), 100);
+    }
+}

@@ -30,9 +30,10 @@ pub const KIOSK_REFUSAL_EVERY: Duration = Duration::from_secs(20);
 /// How long a kiosk account may hold the same slot, renewals and all.
 pub const KIOSK_HOLD_TOTAL: Duration = Duration::from_secs(15 * 60);
 
-/// Refused connections of one account audited one by one in a minute;
-/// past that only the log counts them.
-pub const AUDITED_REFUSALS_PER_MINUTE: u32 = 20;
+/// Refusals of one account audited one by one in a minute (connections,
+/// requests its role may not make, paced bookings); past that the log
+/// says so once and the rest are only counted.
+pub const AUDITED_REFUSALS_PER_MINUTE: u32 = 60;
 
 /// A token bucket: `burst` at once, then one per `every`.
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +78,17 @@ struct Account {
     refused_minute: Option<(Instant, u32)>,
     /// A kiosk account's hold: which connection, which slot, since when.
     hold: Option<(u64, HeldSlot, Instant)>,
+}
+
+/// What becomes of a refusal in the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audit {
+    /// Recorded on its own.
+    Each,
+    /// The first past the minute's number: the log says the rest are counted.
+    FromNowCounted,
+    /// Counted, not recorded.
+    Counted,
 }
 
 /// A kiosk account has held the same slot for [`KIOSK_HOLD_TOTAL`].
@@ -177,9 +189,9 @@ impl Guard {
         Some(f(accounts.entry(uid).or_default()))
     }
 
-    /// Whether this refused connection of `uid` is audited on its own
-    /// (the first [`AUDITED_REFUSALS_PER_MINUTE`] of a minute are).
-    pub fn audit_refusal(&self, uid: u32, now: Instant) -> bool {
+    /// Whether this refusal of `uid` is audited on its own (the first
+    /// [`AUDITED_REFUSALS_PER_MINUTE`] of a minute are), or counted.
+    pub fn audit_refusal(&self, uid: u32, now: Instant) -> Audit {
         self.with(uid, |a| {
             let (start, n) = match a.refused_minute {
                 Some((start, n))
@@ -190,9 +202,13 @@ impl Guard {
                 _ => (now, 0),
             };
             a.refused_minute = Some((start, n + 1));
-            n < AUDITED_REFUSALS_PER_MINUTE
+            match n.cmp(&AUDITED_REFUSALS_PER_MINUTE) {
+                std::cmp::Ordering::Less => Audit::Each,
+                std::cmp::Ordering::Equal => Audit::FromNowCounted,
+                std::cmp::Ordering::Greater => Audit::Counted,
+            }
         })
-        .unwrap_or(false)
+        .unwrap_or(Audit::Counted)
     }
 
     /// How long `uid` must still wait before its next PIN is checked.
@@ -420,8 +436,12 @@ mod tests {
     fn refused_connections_are_audited_up_to_a_number_a_minute() {
         let g = Guard::default();
         let t = Instant::now();
-        let audited = (0..50).filter(|_| g.audit_refusal(4, t)).count();
-        assert_eq!(audited, AUDITED_REFUSALS_PER_MINUTE as usize);
-        assert!(g.audit_refusal(4, t + Duration::from_secs(61)));
+        let each: Vec<Audit> = (0..50).map(|_| g.audit_refusal(4, t)).collect();
+        let n = AUDITED_REFUSALS_PER_MINUTE as usize;
+        assert!(each[..n].iter().all(|a| *a == Audit::Each));
+        assert_eq!(each[n], Audit::FromNowCounted);
+        assert!(each[n + 1..].iter().all(|a| *a == Audit::Counted));
+        assert_eq!(g.audit_refusal(5, t), Audit::Each, "another account");
+        assert_eq!(g.audit_refusal(4, t + Duration::from_secs(61)), Audit::Each);
     }
 }

@@ -89,7 +89,26 @@ impl Shared {
         }
     }
 
-    /// Records a refusal in the audit trail; a failure to record it is
+    /// Records a refusal of account `uid` in the audit trail: the first
+    /// [`guard::AUDITED_REFUSALS_PER_MINUTE`] of a minute one by one, the
+    /// rest counted in the log (a repeated refusal cannot fill the
+    /// database); a failure to record is logged and fails the request.
+    fn audit_refusal(&self, uid: u32, action: &str, ctx: &Ctx) -> Result<(), Error> {
+        match self.guard.audit_refusal(uid, Instant::now()) {
+            guard::Audit::Each => self.audit(action, ctx),
+            guard::Audit::FromNowCounted => {
+                log(&format!(
+                    "{}: more than {} refusals this minute; the rest of the minute's are not audited one by one",
+                    ctx.actor.user,
+                    guard::AUDITED_REFUSALS_PER_MINUTE
+                ));
+                Ok(())
+            }
+            guard::Audit::Counted => Ok(()),
+        }
+    }
+
+    /// Records an event in the audit trail; a failure to record it is
     /// logged and fails the request (it is never ignored).
     fn audit(&self, action: &str, ctx: &Ctx) -> Result<(), Error> {
         self.store.record(action, ctx).map_err(|e| {
@@ -407,7 +426,20 @@ fn client_loop(
         Err(WireError::Closed) => return Ok(account),
         Err(e) => return end(format!("hello: {e}")),
     };
-    let out = match outbound::Outbound::start(&reader, &format!("client-{id}")) {
+    let groups = identity::groups_of(&account, peer.gid);
+    let role = role_of(
+        &shared.env.loaded.config.access,
+        &account,
+        &groups,
+        &shared.owner,
+    );
+    // What may wait for it: an export's parts for staff, little for others.
+    let limit = match role {
+        Some(Role::Staff) => outbound::LIMIT,
+        Some(Role::Viewer) => outbound::LIMIT_VIEWER,
+        Some(Role::Kiosk) | None => outbound::LIMIT_SMALL,
+    };
+    let out = match outbound::Outbound::start(&reader, &format!("client-{id}"), limit) {
         Ok(out) => &*out_slot.insert(out),
         Err(e) => return end(e.to_string()),
     };
@@ -439,13 +471,6 @@ fn client_loop(
             return end("a hello with a terminal name or version that is not one".into());
         }
     };
-    let groups = identity::groups_of(&account, peer.gid);
-    let role = role_of(
-        &shared.env.loaded.config.access,
-        &account,
-        &groups,
-        &shared.owner,
-    );
     let Some(role) = role else {
         send(
             out,
@@ -454,18 +479,16 @@ fn client_loop(
                 protocol: wire::PROTOCOL,
             }),
         );
-        if shared.guard.audit_refusal(peer.uid, Instant::now()) {
-            let ctx = Ctx {
-                at: shared.env.clock.now(),
-                actor: Actor {
-                    user: account.clone(),
-                    terminal,
-                },
-                channel: None,
-            };
-            if let Err(e) = shared.audit("refused.connect", &ctx) {
-                return end(format!("has no role: refused ({e:?})"));
-            }
+        let ctx = Ctx {
+            at: shared.env.clock.now(),
+            actor: Actor {
+                user: account.clone(),
+                terminal,
+            },
+            channel: None,
+        };
+        if let Err(e) = shared.audit_refusal(peer.uid, "refused.connect", &ctx) {
+            return end(format!("has no role: refused ({e:?})"));
         }
         return end("has no role: refused".into());
     };
@@ -666,7 +689,7 @@ fn answer(
         && role.allows(Operation::DayMasked);
     if !masked && !role.allows(req.operation()) {
         shared
-            .audit(&format!("refused.{}", req.id()), &env.ctx(None))
+            .audit_refusal(who.uid, &format!("refused.{}", req.id()), &env.ctx(None))
             .map_err(fail)?;
         return Err(fail(Error::NotAllowed {
             what: req.id().into(),
@@ -769,7 +792,9 @@ fn kiosk_answer(
     if matches!(req, Request::KioskBook(_))
         && let Some(wait) = shared.guard.kiosk_booking_wait(who.uid, started)
     {
-        shared.audit("kiosk.paced", &env.ctx(None)).map_err(fail)?;
+        shared
+            .audit_refusal(who.uid, "kiosk.paced", &env.ctx(None))
+            .map_err(fail)?;
         floor();
         return Err(Failure {
             code: 4,

@@ -1,7 +1,8 @@
 //! What the server sends one client: a bounded queue and a thread of its
 //! own that writes it with a deadline. Whoever makes a change only puts a
 //! notice in each queue and goes on; a client that cannot keep up (its
-//! queue over [`LIMIT`], or one write not taken within [`WRITE_DEADLINE`])
+//! queue over its role's limit, [`LIMIT`] for staff, or one write not
+//! taken within [`WRITE_DEADLINE`])
 //! is dropped, like a slow consumer in NATS or a client over Redis's
 //! output buffer limit: its socket is shut, so its own thread ends, its
 //! holds are released, and the log says why. No client's slowness ever
@@ -13,9 +14,17 @@ use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-/// The most bytes waiting for one client: a day of 60 booths and an
-/// export's part fit several times over.
+/// The most bytes waiting for a staff client: a day of 60 booths and an
+/// export's part (2 MiB) fit several times over.
 pub const LIMIT: usize = 8 << 20;
+
+/// The most bytes waiting for a viewer (a masked day of 60 booths is a few
+/// hundred KiB).
+pub const LIMIT_VIEWER: usize = 1 << 20;
+
+/// The most bytes waiting for a kiosk, or a connection refused at its
+/// hello (the free slots are a few KiB).
+pub const LIMIT_SMALL: usize = 256 << 10;
 
 /// How long one write may wait for the client to read.
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
@@ -41,15 +50,18 @@ pub struct Outbound {
     state: Mutex<State>,
     ready: Condvar,
     socket: UnixStream,
+    limit: usize,
 }
 
 impl Outbound {
-    /// The queue of the client on `socket`, and its writer thread.
-    pub fn start(socket: &UnixStream, name: &str) -> std::io::Result<Arc<Outbound>> {
+    /// The queue of the client on `socket`, at most `limit` bytes, and
+    /// its writer thread.
+    pub fn start(socket: &UnixStream, name: &str, limit: usize) -> std::io::Result<Arc<Outbound>> {
         let out = Arc::new(Outbound {
             state: Mutex::new(State::default()),
             ready: Condvar::new(),
             socket: socket.try_clone()?,
+            limit,
         });
         let mut writer = socket.try_clone()?;
         writer.set_write_timeout(Some(WRITE_DEADLINE))?;
@@ -61,7 +73,7 @@ impl Outbound {
     }
 
     /// Queues one frame; false (and the client dropped) when that would
-    /// pass [`LIMIT`].
+    /// pass its limit.
     pub fn send(&self, frame: Vec<u8>) -> bool {
         let Ok(mut s) = self.state.lock() else {
             return false;
@@ -69,11 +81,12 @@ impl Outbound {
         if s.dropped.is_some() {
             return false;
         }
-        if s.bytes + frame.len() > LIMIT {
+        if s.bytes + frame.len() > self.limit {
             let why = format!(
-                "it fell behind: {} bytes waiting, {} more (limit {LIMIT})",
+                "it fell behind: {} bytes waiting, {} more (limit {})",
                 s.bytes,
-                frame.len()
+                frame.len(),
+                self.limit
             );
             drop(s);
             self.drop_client(why);
