@@ -183,6 +183,18 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The audit trail's events of `action`, read on the folder after the
+    /// server stopped.
+    fn audit(&self, action: &str) -> String {
+        let o = self
+            .command()
+            .args(["audit", "--action", action])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
     fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -220,7 +232,7 @@ impl Server {
 
     /// Stops the server, then checks the folder and a round trip of its
     /// export through an import: what the clients did left it clean.
-    fn stop_and_check(mut self, root: &Path) -> String {
+    fn stop_and_check(&mut self, root: &Path) -> String {
         unsafe {
             libc::kill(self.child.id() as i32, libc::SIGTERM);
         }
@@ -254,6 +266,26 @@ impl Server {
         );
         self.log()
     }
+}
+
+/// A server whose kiosk role is an account of the test's own, in a folder
+/// of its own; none when the suite cannot run here. Bound in this order,
+/// the server goes first, then the account, then the folder.
+fn kiosk_office() -> Option<(tempfile::TempDir, Account, Server)> {
+    if not_root() {
+        return None;
+    }
+    let tmp = open_tmp();
+    let kiosk = Account::new("k", tmp.path());
+    let server = Server::start(
+        tmp.path(),
+        &format!(
+            "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\n",
+            kiosk.name
+        ),
+        true,
+    );
+    Some((tmp, kiosk, server))
 }
 
 /// A folder others may read (the clients' scripts, the accounts' homes).
@@ -398,19 +430,9 @@ fn books_promptly(c: &Client, number: &str, slot: (chrono::NaiveDate, chrono::Na
 /// and the log says why.
 #[test]
 fn a_client_that_never_reads_is_dropped_and_delays_nobody() {
-    if not_root() {
+    let Some((tmp, kiosk, mut server)) = kiosk_office() else {
         return;
-    }
-    let tmp = open_tmp();
-    let kiosk = Account::new("k", tmp.path());
-    let server = Server::start(
-        tmp.path(),
-        &format!(
-            "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\n",
-            kiosk.name
-        ),
-        true,
-    );
+    };
     let staff = server.staff();
     let slots = kiosk_slots(&staff);
     let held = slots[0];
@@ -486,7 +508,7 @@ fn before_the_handshake_a_stranger_costs_almost_nothing() {
     }
     let tmp = open_tmp();
     let stranger = Account::new("s", tmp.path());
-    let server = Server::start(tmp.path(), "[access]\nstaff = [\"root\"]\n", true);
+    let mut server = Server::start(tmp.path(), "[access]\nstaff = [\"root\"]\n", true);
     let staff = server.staff();
     let slots = kiosk_slots(&staff);
     let rss_before = server.status("VmRSS");
@@ -576,7 +598,7 @@ fn the_server_checks_every_free_text_as_the_command_line_does() {
     let tmp = open_tmp();
     let kiosk = Account::new("k", tmp.path());
     let viewer = Account::new("v", tmp.path());
-    let server = Server::start(
+    let mut server = Server::start(
         tmp.path(),
         &format!(
             "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\nviewer = [\"{}\"]\n",
@@ -823,19 +845,9 @@ except (EOFError, OSError):
 /// personal data and paced; its booking never changes a known record.
 #[test]
 fn the_kiosk_role_learns_nothing_about_a_person() {
-    if not_root() {
+    let Some((tmp, kiosk, mut server)) = kiosk_office() else {
         return;
-    }
-    let tmp = open_tmp();
-    let kiosk = Account::new("k", tmp.path());
-    let server = Server::start(
-        tmp.path(),
-        &format!(
-            "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\n",
-            kiosk.name
-        ),
-        true,
-    );
+    };
     let staff = server.staff();
     let slots = kiosk_slots(&staff);
     let day = slots[0].0;
@@ -972,16 +984,7 @@ for i in range(8):
     }
     server.stop_and_check(tmp.path());
     // Audited, with no personal data: the refusals by count.
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
-        .env_remove("SOUDAN_STORE")
-        .env("SOUDAN_DATA_DIR", tmp.path().join("data"))
-        .env("SOUDAN_NOW", NOW)
-        .args(["--config"])
-        .arg(tmp.path().join("office.toml"))
-        .args(["audit", "--action", "kiosk"])
-        .output()
-        .unwrap();
-    let audit = String::from_utf8_lossy(&o.stdout);
+    let audit = server.audit("kiosk");
     assert!(
         audit.matches("kiosk.refused_person").count() >= 5,
         "{audit}"
@@ -996,19 +999,9 @@ for i in range(8):
 /// alone: staff are never made to wait behind its guesses.
 #[test]
 fn the_kiosk_role_holds_one_slot_books_at_a_persons_pace_and_guesses_slowly() {
-    if not_root() {
+    let Some((tmp, kiosk, mut server)) = kiosk_office() else {
         return;
-    }
-    let tmp = open_tmp();
-    let kiosk = Account::new("k", tmp.path());
-    let server = Server::start(
-        tmp.path(),
-        &format!(
-            "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\n",
-            kiosk.name
-        ),
-        true,
-    );
+    };
     let staff = server.staff();
     let slots = kiosk_slots(&staff);
     let far = (date("2027-01-29"), time("10:00"), 1);
@@ -1127,7 +1120,7 @@ time.sleep(0.5)
 #[test]
 fn a_used_request_number_answers_only_its_own_request() {
     let tmp = open_tmp();
-    let server = Server::start(tmp.path(), "", true);
+    let mut server = Server::start(tmp.path(), "", true);
     let staff = server.staff();
     let slots = kiosk_slots(&staff);
     drop(staff);
@@ -1195,7 +1188,7 @@ fn every_account_reaches_the_office_and_its_configuration_and_clock() {
     let access = format!("[access]\nstaff = [\"root\", {}]\n", names.join(", "));
     // The office's server, on the real clock, listening where the
     // configuration says (no --socket).
-    let server = Server::start_as(tmp.path(), &access, false, true);
+    let mut server = Server::start_as(tmp.path(), &access, false, true);
     let config = server.config.clone();
     let bin = env!("CARGO_BIN_EXE_soudan");
     let office = [("SOUDAN_CONFIG", config.as_path())];
@@ -1305,7 +1298,7 @@ fn every_account_reaches_the_office_and_its_configuration_and_clock() {
     // The first day the training clock offers is a day the real clock
     // has already passed.
     let training = tmp.path().join("training");
-    let t = Server::start(&training, "", true);
+    let mut t = Server::start(&training, "", true);
     let first = kiosk_slots(&t.staff())[0];
     let o = Command::new(bin)
         .env_remove("SOUDAN_STORE")
@@ -1354,7 +1347,7 @@ fn a_viewers_dashboard_asks_only_what_a_viewer_may() {
     use std::io::{Read, Write};
     let tmp = open_tmp();
     let viewer = Account::new("v", tmp.path());
-    let server = Server::start_as(
+    let mut server = Server::start_as(
         tmp.path(),
         &format!(
             "[access]\nstaff = [\"root\"]\nviewer = [\"{}\"]\n",
@@ -1418,19 +1411,8 @@ fn a_viewers_dashboard_asks_only_what_a_viewer_may() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(!screen.to_lowercase().contains("not allowed"), "{screen}");
-    let root = tmp.path().to_path_buf();
-    server.stop_and_check(&root);
-    let o = Command::new(env!("CARGO_BIN_EXE_soudan"))
-        .env_remove("SOUDAN_STORE")
-        .env("SOUDAN_DATA_DIR", root.join("data"))
-        .env("SOUDAN_NOW", NOW)
-        .arg("--config")
-        .arg(root.join("office.toml"))
-        .args(["audit", "--action", "refused"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let audit = String::from_utf8_lossy(&o.stdout);
+    server.stop_and_check(tmp.path());
+    let audit = server.audit("refused");
     assert!(
         audit.trim().is_empty(),
         "a viewer's dashboard was refused: {audit}"
@@ -1485,7 +1467,7 @@ fn randomised_strangers_leave_the_office_as_it_was() {
     let tmp = open_tmp();
     let kiosk = Account::new("k", tmp.path());
     let stranger = Account::new("s", tmp.path());
-    let server = Server::start(
+    let mut server = Server::start(
         tmp.path(),
         &format!(
             "[access]\nstaff = [\"root\"]\nkiosk = [\"{}\"]\n",

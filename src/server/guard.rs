@@ -436,7 +436,7 @@ mod tests {
     fn refused_connections_are_audited_up_to_a_number_a_minute() {
         let g = Guard::default();
         let t = Instant::now();
-        let each: Vec<Audit> = (0..50).map(|_| g.audit_refusal(4, t)).collect();
+        let each: Vec<Audit> = (0..100).map(|_| g.audit_refusal(4, t)).collect();
         let n = AUDITED_REFUSALS_PER_MINUTE as usize;
         assert!(each[..n].iter().all(|a| *a == Audit::Each));
         assert_eq!(each[n], Audit::FromNowCounted);
