@@ -1336,8 +1336,9 @@ fn every_account_reaches_the_office_and_its_configuration_and_clock() {
 }
 
 /// A viewer's dashboard asks only what a viewer may: it never asks for
-/// the no-show rule (the server runs it), so it shows no refusal and adds
-/// nothing to the audit trail's refusals.
+/// the no-show rule (the server runs it), offers no key that changes a
+/// booking or opens a record (and says so when one is pressed), so it
+/// shows no refusal and adds nothing to the audit trail's refusals.
 #[test]
 fn a_viewers_dashboard_asks_only_what_a_viewer_may() {
     if not_root() {
@@ -1405,6 +1406,28 @@ fn a_viewers_dashboard_asks_only_what_a_viewer_may() {
         }
     }
     let screen = parser.screen().contents();
+    // It offers no key a viewer may not use; pressed anyway, the screen
+    // says so itself, and the server is not asked.
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("next day")
+            && !footer.contains("new booking")
+            && !footer.contains("cancel"),
+        "{screen}"
+    );
+    let _ = writer.write_all(b"n");
+    let _ = writer.flush();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !parser.screen().contents().contains("views the day only") {
+        assert!(
+            Instant::now() < deadline,
+            "a staff key at a viewer's screen:\n{}",
+            parser.screen().contents()
+        );
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(50)) {
+            parser.process(&chunk);
+        }
+    }
     let _ = writer.write_all(b"q");
     let _ = writer.flush();
     std::thread::sleep(Duration::from_millis(300));

@@ -289,6 +289,9 @@ pub struct App {
     pub week: Option<Vec<DayData>>,
     /// How far the `?` screen is scrolled (on a screen too small for it).
     pub help_scroll: usize,
+    /// The server's role for this screen's account is viewer: the screen
+    /// offers and takes only what a viewer may ([`Command::for_viewer`]).
+    pub viewer: bool,
 }
 
 /// What the statistics screen shows.
@@ -375,6 +378,7 @@ impl App {
             cells: HashMap::new(),
             week: None,
             help_scroll: 0,
+            viewer: false,
             audit: AuditView {
                 day: date,
                 booking: None,
@@ -1325,6 +1329,12 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             // and except the key that shows it whole.
             if app.mode == Mode::Normal && c != Command::Message {
                 app.status = None;
+            }
+            // A viewer's screen never asks the server for what a viewer may
+            // not do: it says so itself.
+            if app.viewer && !c.for_viewer() {
+                app.say(Tone::Info, tr!(lang, "dash.viewer_only"));
+                return None;
             }
             app.command(c)
         }

@@ -123,6 +123,38 @@ pub enum Command {
     Scope,
 }
 
+impl Command {
+    /// Whether a viewer's dashboard offers it: moving about the days and
+    /// the week, the details (masked), the statistics, help and quit;
+    /// nothing that changes a booking or shows a record.
+    pub fn for_viewer(self) -> bool {
+        use Command::*;
+        matches!(
+            self,
+            Up | Message
+                | Down
+                | Left
+                | Right
+                | PrevDay
+                | NextDay
+                | PrevWeek
+                | NextWeek
+                | Today
+                | GoTo
+                | Details
+                | Help
+                | Quit
+                | Back
+                | Submit
+                | Yes
+                | No
+                | DeleteChar
+                | Stats
+                | Week
+        )
+    }
+}
+
 /// A key: code and modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key(pub KeyCode, pub KeyModifiers);

@@ -574,6 +574,7 @@ fn run_remote(env: &Env, socket: &std::path::Path, started: bool) -> Result<(), 
     let mut unanswered: Option<std::time::Instant> = None;
     let loaded = Arc::new(env.loaded.clone());
     let mut app = App::new(env.lang, theme(env), loaded, env.clock.local());
+    app.viewer = client.welcome.role == crate::desk::access::Role::Viewer;
     {
         let link = Link::Remote(&client);
         dispatch_on(env, &link, &mut app, Action::Tick(env.clock.local()))?;

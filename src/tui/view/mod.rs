@@ -209,7 +209,16 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect) {
     // The wizard's keys follow its step (and its abandon question), even
     // when the step changed without a key (booked).
     let mode = app.wizard.as_ref().map_or(app.mode, |w| w.mode());
-    footer(&app.look(), mode, &[], f, area);
+    // A viewer's screen shows the keys a viewer may use.
+    let skip: Vec<keymap::Command> = if app.viewer {
+        keymap::bindings(mode)
+            .map(|b| b.command)
+            .filter(|c| !c.for_viewer())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    footer(&app.look(), mode, &skip, f, area);
 }
 
 /// The key hints of `mode` from the key table, leaving out `skip`.
