@@ -35,6 +35,30 @@ pub const KIOSK_HOLD_TOTAL: Duration = Duration::from_secs(15 * 60);
 /// says so once and the rest are only counted.
 pub const AUDITED_REFUSALS_PER_MINUTE: u32 = 60;
 
+/// What a kiosk account is paced in.
+#[derive(Debug, Clone, Copy)]
+enum Pace {
+    Bookings,
+    Refusals,
+}
+
+impl Pace {
+    /// Its burst and the time for one more.
+    fn rate(self) -> (f64, Duration) {
+        match self {
+            Pace::Bookings => (KIOSK_BOOK_BURST, KIOSK_BOOK_EVERY),
+            Pace::Refusals => (KIOSK_REFUSAL_BURST, KIOSK_REFUSAL_EVERY),
+        }
+    }
+
+    fn bucket(self, a: &mut Account) -> &mut Option<Bucket> {
+        match self {
+            Pace::Bookings => &mut a.bookings,
+            Pace::Refusals => &mut a.refusals,
+        }
+    }
+}
+
 /// A token bucket: `burst` at once, then one per `every`.
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
@@ -255,38 +279,47 @@ impl Guard {
         .unwrap_or(false)
     }
 
+    /// The wait of `uid`'s bucket of `pace` before its next token, taking
+    /// none.
+    fn pace_wait(&self, uid: u32, pace: Pace, now: Instant) -> Option<Duration> {
+        let (burst, every) = pace.rate();
+        self.with(uid, |a| pace.bucket(a).as_ref()?.wait(now, burst, every))
+            .flatten()
+    }
+
+    /// Takes a token of `uid`'s bucket of `pace`, or the wait for one.
+    fn pace_take(&self, uid: u32, pace: Pace, now: Instant) -> Result<(), Duration> {
+        let (burst, every) = pace.rate();
+        self.with(uid, |a| {
+            pace.bucket(a)
+                .get_or_insert(Bucket {
+                    tokens: burst,
+                    at: now,
+                })
+                .take(now, burst, every)
+        })
+        .unwrap_or(Err(every))
+    }
+
     /// How long the kiosk of `uid` must wait before its next booking.
     pub fn kiosk_booking_wait(&self, uid: u32, now: Instant) -> Option<Duration> {
-        self.with(uid, |a| {
-            a.bookings
-                .as_ref()
-                .and_then(|b| b.wait(now, KIOSK_BOOK_BURST, KIOSK_BOOK_EVERY))
-        })
-        .flatten()
+        self.pace_wait(uid, Pace::Bookings, now)
     }
 
     /// A kiosk booking of `uid` made: counted, or the wait until the next.
     pub fn kiosk_booking(&self, uid: u32, now: Instant) -> Result<(), Duration> {
-        self.with(uid, |a| {
-            a.bookings
-                .get_or_insert(Bucket {
-                    tokens: KIOSK_BOOK_BURST,
-                    at: now,
-                })
-                .take(now, KIOSK_BOOK_BURST, KIOSK_BOOK_EVERY)
-        })
-        .unwrap_or(Err(KIOSK_BOOK_EVERY))
+        self.pace_take(uid, Pace::Bookings, now)
     }
 
     /// How long `uid` must wait before the kiosk answers about a person
     /// again, after too many refusals.
     pub fn kiosk_refusals_wait(&self, uid: u32, now: Instant) -> Option<Duration> {
-        self.with(uid, |a| {
-            a.refusals
-                .as_ref()
-                .and_then(|b| b.wait(now, KIOSK_REFUSAL_BURST, KIOSK_REFUSAL_EVERY))
-        })
-        .flatten()
+        self.pace_wait(uid, Pace::Refusals, now)
+    }
+
+    /// A kiosk refusal about a person for `uid`: let through, or the wait.
+    pub fn kiosk_refusal(&self, uid: u32, now: Instant) -> Result<(), Duration> {
+        self.pace_take(uid, Pace::Refusals, now)
     }
 
     /// A hold of `slot` by connection `holder` of kiosk account `uid`: the
@@ -315,19 +348,6 @@ impl Guard {
             }
         })
         .unwrap_or(Err(HeldTooLong))
-    }
-
-    /// A kiosk refusal about a person for `uid`: let through, or the wait.
-    pub fn kiosk_refusal(&self, uid: u32, now: Instant) -> Result<(), Duration> {
-        self.with(uid, |a| {
-            a.refusals
-                .get_or_insert(Bucket {
-                    tokens: KIOSK_REFUSAL_BURST,
-                    at: now,
-                })
-                .take(now, KIOSK_REFUSAL_BURST, KIOSK_REFUSAL_EVERY)
-        })
-        .unwrap_or(Err(KIOSK_REFUSAL_EVERY))
     }
 }
 
