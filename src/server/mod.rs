@@ -548,38 +548,24 @@ fn client_loop(
                 Err(WireError::Closed) => return Ok(account),
                 Err(e) => return end(e.to_string()),
             };
-        let result = match envelope.request.clone().clean() {
-            Err(bad) => {
-                // Refused as bad input, nothing stored; the role decides
-                // first, so a kiosk learns nothing of staff-only checks.
-                if role.allows(envelope.request.operation()) {
-                    Err(Failure {
-                        code: 2,
-                        message: Error::Invalid(bad).message(env.lang),
-                    })
-                } else {
-                    answer(shared, &env, &who, envelope.request)
-                }
+        // A change is made once per (account, session, id) and request:
+        // sent again after its reply was lost, it answers with what was
+        // done; another request under that key is refused. Its free texts
+        // are checked where every request's are, after its role
+        // (`request::handle` cleans it first).
+        let request = envelope.request;
+        env.once = match &session {
+            Some(s) if request.changes() => {
+                Some(format!("{s}:{}#{}", envelope.id, request.digest()))
             }
-            Ok(request) => {
-                // A change is made once per (account, session, id) and
-                // request: sent again after its reply was lost, it answers
-                // with what was done; another request under that key is
-                // refused.
-                env.once = match &session {
-                    Some(s) if request.changes() => {
-                        Some(format!("{s}:{}#{}", envelope.id, request.digest()))
-                    }
-                    _ => None,
-                };
-                match request {
-                    // An export is made once and sent part by part.
-                    Request::Export { offset } if role.allows(Operation::Admin) => {
-                        export_part(shared, &env, &mut export, offset)
-                    }
-                    request => answer(shared, &env, &who, request),
-                }
+            _ => None,
+        };
+        let result = match request {
+            // An export is made once and sent part by part.
+            Request::Export { offset } if role.allows(Operation::Admin) => {
+                export_part(shared, &env, &mut export, offset)
             }
+            request => answer(shared, &env, &who, request),
         };
         let changed = result.as_ref().is_ok_and(|(_, changed)| *changed);
         let reply = ServerMsg::Reply {
