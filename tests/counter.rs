@@ -97,7 +97,7 @@ fn audit_actions(dir: &Path) -> Vec<Value> {
 
 /// A tool a test needs: present, or the test fails under CI and says
 /// loudly elsewhere that it did not run.
-fn needs(program: &str, probe: &[&str], why: &str) -> bool {
+fn needs(program: &str, probe: &[&str], why: &str, install: &str) -> bool {
     let found = Command::new(program)
         .args(probe)
         .stdout(Stdio::null())
@@ -105,9 +105,7 @@ fn needs(program: &str, probe: &[&str], why: &str) -> bool {
         .status_limited()
         .is_ok_and(|s| s.success());
     if !found {
-        let msg = format!("{program} is missing: {why} (.ci/run installs it)");
-        assert!(std::env::var_os("CI").is_none(), "{msg}");
-        eprintln!("\n\n*** NOT RUN: {msg} ***\n\n");
+        common::not_run(&format!("{program} is missing: {why}"), install);
     }
     found
 }
@@ -700,6 +698,7 @@ fn a_booths_calendar_is_rfc_5545_that_a_real_parser_reads() {
         "python3",
         &["-c", "import icalendar"],
         "Python's icalendar reads the booth calendar",
+        "python3 -m pip install icalendar==6.1.0",
     ) {
         return;
     }
@@ -878,8 +877,18 @@ print(json.dumps({'rows': p.rows, 'tags': sorted(set(p.tags)), 'blocks': p.items
         "chromium",
         &["--version"],
         "the day sheet is printed to PDF",
-    ) || !needs("pdftotext", &["-v"], "the printed sheet is read back")
-    {
+        "apt-get install -y chromium",
+    ) || !needs(
+        "pdftotext",
+        &["-v"],
+        "the printed sheet is read back",
+        "apt-get install -y poppler-utils",
+    ) || !needs(
+        "pdfinfo",
+        &["-v"],
+        "the printed sheet is checked to be A4",
+        "apt-get install -y poppler-utils",
+    ) {
         return;
     }
     let pdf = d.join("sheet.pdf");
@@ -911,11 +920,12 @@ print(json.dumps({'rows': p.rows, 'tags': sorted(set(p.tags)), 'blocks': p.items
     for want in ["46010-41", "46010-42", &first, "10:00", "English", "alert"] {
         assert!(text.contains(want), "{want} in the printed sheet:\n{text}");
     }
-    let info = Command::new("pdfinfo").arg(&pdf).output_limited();
-    if let Ok(info) = info {
-        let info = out(&info);
-        assert!(info.contains("(A4)"), "an A4 page: {info}");
-    }
+    let info = Command::new("pdfinfo")
+        .arg(&pdf)
+        .output_limited()
+        .expect("pdfinfo runs");
+    let info = out(&info);
+    assert!(info.contains("(A4)"), "an A4 page: {info}");
 }
 
 #[test]

@@ -202,3 +202,43 @@ pub fn book_request_at(
         booth,
     )
 }
+
+/// The folder where the tests of one `cargo test` run note what did not
+/// run: one file per run, named after the process that started the test
+/// programs (cargo), which is the parent of each of them.
+pub fn not_run_note() -> std::path::PathBuf {
+    let parent = unsafe { libc::getppid() };
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("not-run")
+        .join(parent.to_string())
+}
+
+/// A test that cannot run here because a part is missing: under CI that
+/// fails the test. Elsewhere it is said at once on the terminal (written
+/// past the harness, which would swallow it) and noted for the summary
+/// that `tests/zz_not_run.rs`, the last test program, prints at the end of
+/// the run. `install` is the command that installs the missing part.
+pub fn not_run(why: &str, install: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{why}: .ci/run installs it ({install})"
+    );
+    use std::io::Write;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let line = format!("{test}: {why} [{install}]");
+    let _ = writeln!(std::io::stderr(), "\n!!! NOT RUN: {line}\n");
+    let note = not_run_note();
+    if let Some(dir) = note.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&note)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
