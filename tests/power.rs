@@ -18,7 +18,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use powercut::{Mounted, no_sync_shim};
+use common::no_sync_shim;
+use powercut::Mounted;
 use soudan::desk::request::Response;
 use soudan::i18n::Lang;
 use soudan::server::client::Client;

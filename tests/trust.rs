@@ -121,8 +121,12 @@ fn tree(dir: &Path) -> Vec<(String, u32, u64)> {
 
 // 0. A reported booking is on disk: the log is fsynced before the id is printed.
 
-/// The syscalls of one `soudan book`, as strace prints them with paths.
-fn traced_book(dir: &Path, seeker: &str) -> Option<Vec<String>> {
+/// The syscalls of one `soudan book` (of job seeker `seeker` at 10:30 on a
+/// folder that already holds a booking, so that opening it writes and
+/// syncs nothing of its own), as strace prints them: with paths, and whole
+/// buffers, so that the booking's own bytes can be found. `preload` runs it
+/// with a shared object preloaded.
+fn traced_book(dir: &Path, seeker: &str, preload: Option<&Path>) -> Option<Vec<String>> {
     if Command::new("strace").arg("-V").output_limited().is_err() {
         common::not_run(
             "strace is not installed: the durability order is NOT checked",
@@ -132,19 +136,22 @@ fn traced_book(dir: &Path, seeker: &str) -> Option<Vec<String>> {
     }
     let trace = dir.with_extension("trace");
     let mut c = Command::new("strace");
-    c.args(["-f", "-y", "-qq", "-o"])
+    c.args(["-f", "-y", "-qq", "-s", "1048576", "-o"])
         .arg(&trace)
         .args([
             "-e",
             "trace=write,pwrite64,pwritev,pwritev2,writev,fsync,fdatasync,sync_file_range,rename,renameat,renameat2",
         ])
         .arg(env!("CARGO_BIN_EXE_soudan"))
-        .args(book_args("2026-12-04", "10:00", seeker, &[]))
+        .args(book_args("2026-12-04", "10:30", seeker, &[]))
         .env_remove("SOUDAN_CONFIG")
         .env("SOUDAN_LANG", "en")
         .env("SOUDAN_DATA_DIR", dir)
         .env("SOUDAN_NOW", NOW)
         .stdin(Stdio::null());
+    if let Some(lib) = preload {
+        c.env("LD_PRELOAD", lib);
+    }
     let o = c.output_limited().unwrap();
     assert_eq!(code(&o), 0, "{}", err(&o));
     let text = std::fs::read_to_string(&trace).unwrap();
@@ -152,34 +159,67 @@ fn traced_book(dir: &Path, seeker: &str) -> Option<Vec<String>> {
     Some(text.lines().map(str::to_string).collect())
 }
 
-/// Checks the order in a trace: the last write to the log before the id
-/// reaches stdout is followed by an fsync of the log, and the note is
-/// fsynced too, all before the id is printed.
-fn durable_before_reported(lines: &[String], id: &str) -> Result<(), String> {
+/// The call a trace line shows, without strace's process id: `write(1<…`.
+fn call(line: &str) -> &str {
+    line.trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start()
+}
+
+fn is_write(line: &str) -> bool {
+    ["write(", "pwrite64(", "pwritev(", "pwritev2(", "writev("]
+        .iter()
+        .any(|w| call(line).starts_with(w))
+}
+
+fn is_sync(line: &str) -> bool {
+    ["fsync(", "fdatasync("]
+        .iter()
+        .any(|w| call(line).starts_with(w))
+}
+
+/// The file a traced call is on (`-y`): `…/db/db` of `pwrite64(3</x/db/db>, …`.
+fn on_file<'a>(line: &'a str) -> &'a str {
+    let c = call(line);
+    c.split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map_or("", |(path, _)| path)
+}
+
+/// Checks, in a trace of one booking, that what reports it comes after
+/// what makes it durable:
+/// - the booking's own bytes (its id) are written to the log, `db/db`;
+/// - after the last such write, the log is fsynced or fdatasynced;
+/// - the note `last-event` gets its own line (`note`, the number of the
+///   booking's audit event) written, and then synced;
+/// - all of it before the id is written to standard output, descriptor 1
+///   exactly.
+fn durable_before_reported(lines: &[String], id: &str, note: &str) -> Result<(), String> {
     let printed = lines
         .iter()
-        .position(|l| l.contains("write(1") && l.contains(id))
-        .ok_or("the id was never written to stdout")?;
+        .position(|l| call(l).starts_with("write(1<") && l.contains(id))
+        .ok_or("the id was never written to standard output (descriptor 1)")?;
     let before = &lines[..printed];
-    let log_write = before
+    let log = |l: &String| on_file(l).ends_with("/db/db");
+    let own = before
         .iter()
-        .rposition(|l| l.contains("/db/db>") && l.contains("write"))
-        .ok_or("no write to the log before the id")?;
-    let log_sync = before
+        .rposition(|l| log(l) && is_write(l) && l.contains(id))
+        .ok_or("the booking's own bytes (its id) were not written to the log before the id was printed")?;
+    before[own..]
         .iter()
-        .rposition(|l| l.contains("/db/db>") && (l.contains("fsync(") || l.contains("fdatasync(")))
-        .ok_or("the log was not fsynced before the id was printed")?;
-    if log_sync < log_write {
-        return Err(format!(
-            "the log was written after its last fsync: line {log_write} after {log_sync}"
-        ));
-    }
-    if !before
+        .find(|l| log(l) && is_sync(l))
+        .ok_or("the log was not fsynced between the booking's write and the print")?;
+    let note_file = |l: &String| on_file(l).ends_with("/last-event");
+    let line = format!("\"{note}\\n\"");
+    let note_write = before[own..]
         .iter()
-        .any(|l| l.contains("/last-event>") && (l.contains("fsync(") || l.contains("fdatasync(")))
-    {
-        return Err("the last-event note was not fsynced before the id".into());
-    }
+        .position(|l| note_file(l) && is_write(l) && l.contains(&line))
+        .ok_or(format!(
+            "the note's line for this booking ({note}) was not written before the id was printed"
+        ))?;
+    before[own + note_write..]
+        .iter()
+        .find(|l| note_file(l) && is_sync(l))
+        .ok_or("the note was not synced after its line was written, before the print")?;
     Ok(())
 }
 
@@ -187,27 +227,88 @@ fn durable_before_reported(lines: &[String], id: &str) -> Result<(), String> {
 fn a_booking_is_fsynced_before_its_id_is_printed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let Some(lines) = traced_book(&dir, "46010-1") else {
+    assert_eq!(code(&book(&dir, "2026-12-04", "10:00", "46010-1", &[])), 0);
+    let Some(lines) = traced_book(&dir, "46010-2", None) else {
         return;
     };
+    // The booking's id, from its mail; the note's number, from the note.
     let id = std::fs::read_dir(dir.join("outbox"))
         .unwrap()
         .flatten()
-        .find_map(|e| {
+        .filter_map(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
             n.split('-').nth(1).map(str::to_string)
         })
-        .expect("a mail names the booking");
-    durable_before_reported(&lines, &id).unwrap_or_else(|e| panic!("{e}\n{}", lines.join("\n")));
-    // The checker can fail: a trace with the log's fsync moved after the
-    // id (what sled's own flush gave) is caught.
-    let mut wrong: Vec<String> = lines
+        .find(|id| {
+            lines
+                .iter()
+                .any(|l| call(l).starts_with("write(1<") && l.contains(id))
+        })
+        .expect("a mail names the booking that was printed");
+    let note = std::fs::read_to_string(dir.join("last-event")).unwrap();
+    let note = note.trim_end();
+    assert_eq!(note.len(), 20, "{note:?}");
+    durable_before_reported(&lines, &id, note)
+        .unwrap_or_else(|e| panic!("{e}\n{}", lines.join("\n")));
+
+    // The checker can fail, in each way the order can be wrong.
+    let log_sync = |l: &String| on_file(l).ends_with("/db/db") && is_sync(l);
+    let note_sync = |l: &String| on_file(l).ends_with("/last-event") && is_sync(l);
+    let printed = |t: &[String]| {
+        t.iter()
+            .position(|l| call(l).starts_with("write(1<") && l.contains(&id))
+            .unwrap()
+    };
+    // The log's fsync missing.
+    let wrong: Vec<String> = lines.iter().filter(|l| !log_sync(l)).cloned().collect();
+    assert!(durable_before_reported(&wrong, &id, note).is_err());
+    // The log's fsync after the print.
+    let mut wrong: Vec<String> = lines.iter().filter(|l| !log_sync(l)).cloned().collect();
+    let at = printed(&wrong);
+    wrong.insert(
+        at + 1,
+        format!("1 fdatasync(4<{}/db/db>) = 0", dir.display()),
+    );
+    assert!(durable_before_reported(&wrong, &id, note).is_err());
+    // The booking's own bytes reaching the log only after the print (what
+    // opening the folder wrote and synced does not count).
+    let mut wrong = lines.clone();
+    let own = wrong
         .iter()
-        .filter(|l| !(l.contains("/db/db>") && (l.contains("fsync(") || l.contains("fdatasync("))))
-        .cloned()
+        .position(|l| on_file(l).ends_with("/db/db") && is_write(l) && l.contains(&id))
+        .unwrap();
+    let moved = wrong.remove(own);
+    let at = printed(&wrong);
+    wrong.insert(at + 1, moved);
+    assert!(durable_before_reported(&wrong, &id, note).is_err());
+    // The note's sync missing.
+    let wrong: Vec<String> = lines.iter().filter(|l| !note_sync(l)).cloned().collect();
+    assert!(durable_before_reported(&wrong, &id, note).is_err());
+    // The note's line written after the print, or another number.
+    assert!(durable_before_reported(&lines, &id, "00000000000000000099").is_err());
+    // The id written to descriptor 10, not standard output.
+    let wrong: Vec<String> = lines
+        .iter()
+        .map(|l| l.replacen("write(1<", "write(10<", 1))
         .collect();
-    wrong.push("1 fdatasync(3</x/db/db>) = 0".into());
-    assert!(durable_before_reported(&wrong, &id).is_err());
+    assert!(durable_before_reported(&wrong, &id, note).is_err());
+
+    // And on a real run whose fsyncs do nothing (a preloaded shim): the
+    // trace of that booking fails the same check.
+    let lib = common::no_sync_shim(tmp.path()).expect("the shim builds");
+    let Some(lines) = traced_book(&dir, "46010-3", Some(&lib)) else {
+        return;
+    };
+    let id = lines
+        .iter()
+        .find(|l| call(l).starts_with("write(1<"))
+        .and_then(|l| l.split('"').nth(1))
+        .map(|s| s.trim_end_matches("\\n").to_string())
+        .expect("an id printed");
+    let note = std::fs::read_to_string(dir.join("last-event")).unwrap();
+    let e = durable_before_reported(&lines, &id, note.trim_end())
+        .expect_err("a run without fsync fails the check");
+    assert!(e.contains("not fsynced") || e.contains("not synced"), "{e}");
 }
 
 #[test]

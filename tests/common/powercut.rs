@@ -598,37 +598,3 @@ impl Drop for Mounted {
         self.session.take();
     }
 }
-
-/// A shared object that, preloaded (`LD_PRELOAD`), makes every call that
-/// asks for durability (`fsync`, `fdatasync`, `sync_file_range`, `syncfs`,
-/// `sync`, `msync`) return at once having done nothing: the control that
-/// shows a power cut finds what was not made durable. Built with `cc`.
-pub fn no_sync_shim(dir: &Path) -> Result<PathBuf, String> {
-    let src = dir.join("nosync.c");
-    let lib = dir.join("libnosync.so");
-    std::fs::write(
-        &src,
-        r#"#define _GNU_SOURCE
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-int fsync(int fd) { (void)fd; return 0; }
-int fdatasync(int fd) { (void)fd; return 0; }
-int sync_file_range(int fd, off64_t o, off64_t n, unsigned int f) { (void)fd; (void)o; (void)n; (void)f; return 0; }
-int syncfs(int fd) { (void)fd; return 0; }
-void sync(void) {}
-int msync(void *a, size_t l, int f) { (void)a; (void)l; (void)f; return 0; }
-"#,
-    )
-    .map_err(|e| e.to_string())?;
-    let o = std::process::Command::new("cc")
-        .args(["-shared", "-fPIC", "-O1", "-o"])
-        .arg(&lib)
-        .arg(&src)
-        .output()
-        .map_err(|e| format!("cc: {e}"))?;
-    if !o.status.success() {
-        return Err(format!("cc: {}", String::from_utf8_lossy(&o.stderr)));
-    }
-    Ok(lib)
-}
