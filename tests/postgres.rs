@@ -8,6 +8,8 @@
 mod common;
 #[path = "common/pg_cluster.rs"]
 mod pg_cluster;
+#[path = "common/strace.rs"]
+mod strace;
 
 use common::Limited;
 use pg_cluster::Cluster;
@@ -1504,4 +1506,79 @@ fn a_remote_server_is_reached_over_tls_and_its_certificate_checked() {
         authorized.iter().all(|l| l.contains("SSL enabled")),
         "a connection without TLS: {authorized:?}"
     );
+}
+
+/// The server on PostgreSQL, from a syscall trace of the server itself:
+/// PostgreSQL's answer to the booking's COMMIT is received before the
+/// reply carrying its id is written to the client's socket, and before the
+/// notice to another screen.
+#[test]
+fn the_server_on_postgresql_replies_only_after_the_commit() {
+    use soudan::desk::request::Response;
+    use soudan::i18n::Lang;
+    if !strace::available() {
+        return;
+    }
+    let Some(pg) = Cluster::start() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("d");
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join("soudan.sock");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_soudan"));
+    cmd.env_remove("SOUDAN_CONFIG")
+        .env_remove("SOUDAN_SERVER")
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .env("SOUDAN_STORE", pg.url())
+        .arg("serve");
+    let traced = strace::Traced::start(
+        &cmd,
+        "read,recvfrom,recvmsg,write,writev,sendto,sendmsg",
+        &work.path().join("trace"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !soudan::server::client::answers(&socket) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the traced server never listened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (tx, watcher) = std::sync::mpsc::channel();
+    let _screen =
+        soudan::server::client::Client::connect(&socket, "counter-2", Lang::En, tx).unwrap();
+    let (tx, _rx) = std::sync::mpsc::channel();
+    let c = soudan::server::client::Client::connect(&socket, "counter-1", Lang::En, tx).unwrap();
+    let id = match c.call(Lang::En, book_request("46010-7", "2026-12-10", "13:00", 1)) {
+        Ok(Response::Booked { booking, .. }) => booking.id.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert!(hears(&watcher), "the other screen was told");
+    drop(c);
+    let lines = traced.stop();
+    strace::committed_before_reply(&lines, &id)
+        .unwrap_or_else(|e| panic!("{e}\n{}", lines.join("\n")));
+
+    // The checker fails on a trace with the reply, or the notice, moved
+    // before PostgreSQL's answer to the COMMIT, or without that answer.
+    let sent = lines
+        .iter()
+        .position(|l| strace::is_write(l) && strace::on_socket(l) && l.contains(&id))
+        .unwrap();
+    for early in [
+        strace::reply_at(&lines, &id).unwrap(),
+        strace::notice_after(&lines, sent).unwrap(),
+    ] {
+        let mut wrong = lines.clone();
+        let moved = wrong.remove(early);
+        wrong.insert(sent + 1, moved);
+        assert!(strace::committed_before_reply(&wrong, &id).is_err());
+    }
+    let wrong: Vec<String> = lines
+        .iter()
+        .filter(|l| strace::is_write(l) || !l.contains("COMMIT\\0"))
+        .cloned()
+        .collect();
+    assert!(strace::committed_before_reply(&wrong, &id).is_err());
 }

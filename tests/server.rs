@@ -7,6 +7,8 @@
 mod common;
 #[path = "common/pg_cluster.rs"]
 mod pg_cluster;
+#[path = "common/strace.rs"]
+mod strace;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -1688,4 +1690,76 @@ fn every_command_says_the_same_through_the_server() {
         refusals_before + 1
     );
     ok(&["check"]);
+}
+
+/// The server's order, from a syscall trace of the server itself: the
+/// booking's bytes reach the log and the log is fsynced before the reply
+/// carrying its id is written to the booking client's socket, and before
+/// the notice to another screen.
+#[test]
+fn the_server_replies_and_announces_only_after_the_fsync() {
+    if !strace::available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let socket = dir.join("soudan.sock");
+    let mut cmd = soudan_cmd();
+    cmd.env_remove("SOUDAN_CONFIG")
+        .env_remove("SOUDAN_SERVER")
+        .env("SOUDAN_DATA_DIR", &dir)
+        .env("SOUDAN_NOW", NOW)
+        .env("SOUDAN_LANG", "en")
+        .arg("serve");
+    let traced = strace::Traced::start(
+        &cmd,
+        "write,pwrite64,pwritev,writev,sendto,sendmsg,fsync,fdatasync",
+        &tmp.path().join("trace"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !soudan::server::client::answers(&socket) {
+        assert!(
+            Instant::now() < deadline,
+            "the traced server never listened"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (tx, watcher) = mpsc::channel();
+    let _screen = Client::connect(&socket, "counter-2", Lang::En, tx).unwrap();
+    let (tx, _rx) = mpsc::channel();
+    let c = Client::connect(&socket, "counter-1", Lang::En, tx).unwrap();
+    let id = match c.call(Lang::En, request("46010-7", "2026-12-10", "13:00", 1)) {
+        Ok(Response::Booked { booking, .. }) => booking.id.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(
+        watcher.recv_timeout(Duration::from_secs(10)),
+        Ok(Notice::Changed(_))
+    ));
+    drop(c);
+    let lines = traced.stop();
+    strace::durable_before_reply(&lines, &id)
+        .unwrap_or_else(|e| panic!("{e}\n{}", lines.join("\n")));
+
+    // The checker fails on a trace in the wrong order: the reply, or the
+    // notice, written right after the booking's bytes, before any fsync;
+    // the log's fsyncs left out.
+    let log_sync = |l: &String| strace::on_file(l).ends_with("/db/db") && strace::is_sync(l);
+    let own = |t: &[String]| {
+        t.iter()
+            .position(|l| strace::on_file(l).ends_with("/db/db") && l.contains(&id))
+            .unwrap()
+    };
+    for early in [
+        strace::reply_at(&lines, &id).unwrap(),
+        strace::notice_after(&lines, 0).unwrap(),
+    ] {
+        let mut wrong = lines.clone();
+        let moved = wrong.remove(early);
+        let at = own(&wrong) + 1;
+        wrong.insert(at, moved);
+        assert!(strace::durable_before_reply(&wrong, &id).is_err());
+    }
+    let wrong: Vec<String> = lines.iter().filter(|l| !log_sync(l)).cloned().collect();
+    assert!(strace::durable_before_reply(&wrong, &id).is_err());
 }
