@@ -491,11 +491,28 @@ fn sixteen_racers_for_one_slot_on_postgresql_get_exactly_one_booking() {
     let url = pg.url();
     let work = tempfile::tempdir().unwrap();
     let d = work.path();
+    // Each racer waits for the start (a file made once all are waiting),
+    // so that they run together, not one after another as they are made.
+    let go = d.join("go");
+    let racer = || {
+        let mut c = Command::new("sh");
+        c.args([
+            "-c",
+            "while [ ! -e \"$0\" ]; do sleep 0.002; done; exec \"$@\"",
+        ])
+        .arg(&go)
+        .arg(env!("CARGO_BIN_EXE_soudan"));
+        c
+    };
     let book = |n: usize, time: &str| {
         let seeker = format!("46010-{}", 500 + n);
         let email = format!("s{n}@example.jp");
-        Command::new(env!("CARGO_BIN_EXE_soudan"))
-            .env("SOUDAN_DATA_DIR", d)
+        let mut c = if n < 16 {
+            racer()
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_soudan"))
+        };
+        c.env("SOUDAN_DATA_DIR", d)
             .env("SOUDAN_NOW", NOW)
             .env("SOUDAN_STORE", &url)
             .env("SOUDAN_LANG", "en")
@@ -526,6 +543,7 @@ fn sixteen_racers_for_one_slot_on_postgresql_get_exactly_one_booking() {
     let o = common::output_of(book(99, "09:00"), "the first booking");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let racers: Vec<_> = (0..16).map(|n| book(n, "10:00")).collect();
+    std::fs::write(&go, b"").unwrap();
     let outs: Vec<Output> = racers
         .into_iter()
         .map(|c| common::output_of(c, "a racer"))

@@ -247,16 +247,22 @@ fn sixteen_clients_racing_for_one_slot_make_one_booking_and_fifty_slots_all_book
                     Lang::En,
                     request(&format!("46010-{}", 100 + i), "2026-12-11", "11:00", 2),
                 )
-                .is_ok()
             })
         })
         .collect();
-    let won = handles
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .filter(|ok| *ok)
-        .count();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let won = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(won, 1, "exactly one of 16 gets the slot");
+    // Each of the others was told the slot is taken (exit 3), not failed
+    // in some other way.
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(r.exit_code(), 3, "{}", r.message(Lang::En));
+        assert!(
+            r.message(Lang::En).contains("already booked"),
+            "{}",
+            r.message(Lang::En)
+        );
+    }
     // 50 different slots from 16 clients: all booked.
     let times = [
         "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:00", "13:30", "14:00", "14:30",
