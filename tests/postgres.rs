@@ -1099,11 +1099,166 @@ impl Drop for Served {
     }
 }
 
+/// Clients booking one fresh slot after another until stopped; a refusal
+/// while PostgreSQL is away (exit 4) is passed over, anything else fails.
+struct Load {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    restarted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Bookings acknowledged by each client (since the restart, once
+    /// there was one).
+    since: std::sync::Arc<Vec<std::sync::atomic::AtomicUsize>>,
+    threads: Vec<std::thread::JoinHandle<Vec<String>>>,
+}
+
+impl Load {
+    fn start(sockets: &[&std::path::PathBuf]) -> Load {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let stop = Arc::new(AtomicBool::new(false));
+        let restarted = Arc::new(AtomicBool::new(false));
+        let since: Arc<Vec<AtomicUsize>> =
+            Arc::new(sockets.iter().map(|_| AtomicUsize::new(0)).collect());
+        // The weekdays from 2026-12-15 to 2026-12-28, every slot time and
+        // booth: one list, dealt out to the clients in turn.
+        let mut slots = Vec::new();
+        let mut day = chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        while day <= chrono::NaiveDate::from_ymd_opt(2026, 12, 28).unwrap() {
+            if chrono::Datelike::weekday(&day).number_from_monday() <= 5 {
+                for t in [
+                    "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:00", "13:30",
+                    "14:00", "14:30", "15:00", "15:30", "16:00",
+                ] {
+                    for booth in 1..=2u8 {
+                        slots.push((day.to_string(), t, booth));
+                    }
+                }
+            }
+            day = day.succ_opt().unwrap();
+        }
+        let n = sockets.len();
+        let threads = sockets
+            .iter()
+            .enumerate()
+            .map(|(i, socket)| {
+                let socket = (*socket).clone();
+                let mine: Vec<_> = slots.iter().skip(i).step_by(n).cloned().collect();
+                let (stop, since) = (stop.clone(), since.clone());
+                std::thread::spawn(move || {
+                    use soudan::desk::request::Response;
+                    let (tx, _rx) = std::sync::mpsc::channel();
+                    let c = soudan::server::client::Client::connect(
+                        &socket,
+                        &format!("load-{i}"),
+                        soudan::i18n::Lang::En,
+                        tx,
+                    )
+                    .unwrap();
+                    let mut acked = Vec::new();
+                    for (k, (date, time, booth)) in mine.into_iter().enumerate() {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let seeker = format!("46010-{}", 3000 + k * n + i);
+                        match c.call(
+                            soudan::i18n::Lang::En,
+                            book_request(&seeker, &date, time, booth),
+                        ) {
+                            Ok(Response::Booked { booking, .. }) => {
+                                acked.push(booking.id.to_string());
+                                since[i].fetch_add(1, Ordering::SeqCst);
+                            }
+                            Ok(other) => panic!("{other:?}"),
+                            Err(e) if e.exit_code() == 4 => {
+                                std::thread::sleep(std::time::Duration::from_millis(50));
+                            }
+                            Err(e) => panic!(
+                                "{date} {time} {booth}: {}",
+                                e.message(soudan::i18n::Lang::En)
+                            ),
+                        }
+                    }
+                    acked
+                })
+            })
+            .collect();
+        Load {
+            stop,
+            restarted,
+            since,
+            threads,
+        }
+    }
+
+    fn after_restart(&self) {
+        use std::sync::atomic::Ordering;
+        for c in self.since.iter() {
+            c.store(0, Ordering::SeqCst);
+        }
+        self.restarted.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until every client has `n` bookings acknowledged: since the
+    /// restart, once there was one, else in all.
+    fn wait_for(&self, n: usize) {
+        use std::sync::atomic::Ordering;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.since.iter().any(|c| c.load(Ordering::SeqCst) < n) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the load's clients did not book (again after PostgreSQL came back)"
+            );
+            assert!(
+                self.threads.iter().all(|t| !t.is_finished()),
+                "a load client stopped (out of slots, or failed)"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn stop(self) -> Vec<String> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a load client failed"))
+            .collect()
+    }
+}
+
 fn book_request(number: &str, date: &str, time: &str, booth: u8) -> soudan::desk::request::Request {
     common::book_request_at(number, date, time, booth)
 }
 
-/// Waits for a change to be announced to a client.
+/// The number of the audit event `action` of booking `id`, read from
+/// the database itself.
+fn event_of(pg: &Cluster, id: &str, action: &str) -> u64 {
+    let mut db = pg.client("soudan");
+    let seq: i64 = db
+        .query_one(
+            "SELECT seq FROM soudan_audit WHERE office = '46010' AND booking = $1 AND record->>'action' = $2",
+            &[&id, &action],
+        )
+        .unwrap()
+        .get(0);
+    seq as u64
+}
+
+/// Waits for a notice that names the change whose audit event is `event`:
+/// it says the trail holds more than that event. A notice of something
+/// else (before it) is passed over.
+fn hears_event(rx: &std::sync::mpsc::Receiver<soudan::server::client::Notice>, event: u64) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        if let Ok(soudan::server::client::Notice::Changed(c)) = rx.recv_timeout(left)
+            && c.events.is_some_and(|n| n > event)
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Waits for a change to be announced to a client (a hold, which has no
+/// audit event to name it).
 fn hears(rx: &std::sync::mpsc::Receiver<soudan::server::client::Notice>) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
@@ -1153,7 +1308,11 @@ fn two_servers_on_one_database_see_each_others_changes() {
         Ok(Response::Booked { booking, .. }) => booking,
         other => panic!("{other:?}"),
     };
-    assert!(hears(&rb), "server b never told its client");
+    let event = event_of(&pg, booked.id.as_str(), "book");
+    assert!(
+        hears_event(&rb, event),
+        "server b never told its client of that booking"
+    );
     eprintln!(
         "a booking at server a was announced at server b {:?} after it was sent",
         started.elapsed()
@@ -1178,7 +1337,11 @@ fn two_servers_on_one_database_see_each_others_changes() {
         )
         .unwrap();
     assert!(matches!(r, Response::Changed { .. }), "{r:?}");
-    assert!(hears(&ra), "server a never told its client of b's change");
+    let event = event_of(&pg, booked.id.as_str(), "cancel");
+    assert!(
+        hears_event(&ra, event),
+        "server a never told its client of b's cancellation"
+    );
     // A wizard's hold at a: b's client sees who holds the slot and may not
     // book it; a's terminal leaves, and b hears the slot is free again.
     let slot = soudan::domain::office::SlotRequest {
@@ -1258,11 +1421,33 @@ fn two_servers_on_one_database_see_each_others_changes() {
         .filter(|w| *w)
         .count();
     assert_eq!(won, 1, "exactly one of 16 across two servers gets the slot");
-    // PostgreSQL stops at once and starts again: each server goes on by
-    // itself, and its clients are told to load afresh.
+    // PostgreSQL stops at once, under load from four clients booking at
+    // both servers, and starts again: each server goes on by itself, its
+    // clients are told to load afresh, and every booking a client was told
+    // of is there.
+    let load = Load::start(&[&a.socket, &b.socket, &a.socket, &b.socket]);
+    load.wait_for(1);
     pg.crash();
     std::thread::sleep(std::time::Duration::from_millis(300));
     pg.run_server();
+    load.after_restart();
+    load.wait_for(3);
+    let acked = load.stop();
+    let mut db = pg.client("soudan");
+    for id in &acked {
+        let rows = db
+            .query(
+                "SELECT status FROM soudan_booking WHERE office = '46010' AND id = $1",
+                &[id],
+            )
+            .unwrap();
+        assert_eq!(rows.len(), 1, "acknowledged under load and gone: {id}");
+        assert_eq!(rows[0].get::<_, String>(0), "booked", "{id}");
+    }
+    eprintln!(
+        "{} bookings acknowledged under load across a crash of PostgreSQL, all there",
+        acked.len()
+    );
     while rb.try_recv().is_ok() {}
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let after = loop {
@@ -1296,30 +1481,36 @@ fn two_servers_on_one_database_see_each_others_changes() {
             })
             .unwrap_or_default()
     };
+    // A confirmation for each booking there is (the cancelled one, the
+    // race's, the load's, the one after the restart) and one cancellation.
+    let bookings: i64 = db
+        .query_one(
+            "SELECT count(*) FROM soudan_booking WHERE office = '46010'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let expected = bookings as usize + 1;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let (ma, mb) = loop {
         let (ma, mb) = (mails(&dir_a), mails(&dir_b));
-        // 3 bookings (the cancelled one, the race's, after the restart)
-        // and one cancellation.
-        if ma.len() + mb.len() >= 4 || std::time::Instant::now() > deadline {
+        if ma.len() + mb.len() >= expected || std::time::Instant::now() > deadline {
             break (ma, mb);
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     let mut all: Vec<&String> = ma.iter().chain(mb.iter()).collect();
     all.sort();
-    assert_eq!(all.len(), 4, "mails a: {ma:?}, b: {mb:?}");
+    assert_eq!(all.len(), expected, "mails a: {ma:?}, b: {mb:?}");
     // Each queued mail once: its queue number in one outbox only. Before
     // the restart one server wrote them all (after it, whichever took the
     // writer's lock first writes on).
     let seq = |n: &String| n.rsplit('-').next().unwrap_or("").to_string();
     let mut seqs: Vec<String> = all.iter().map(|n| seq(n)).collect();
     seqs.sort();
-    assert_eq!(
-        seqs,
-        ["q0.eml", "q1.eml", "q2.eml", "q3.eml"],
-        "a {ma:?}, b {mb:?}"
-    );
+    let mut want: Vec<String> = (0..expected).map(|q| format!("q{q}.eml")).collect();
+    want.sort();
+    assert_eq!(seqs, want, "a {ma:?}, b {mb:?}");
     let before: Vec<&Vec<String>> = [&ma, &mb]
         .into_iter()
         .filter(|m| {

@@ -54,11 +54,21 @@ pub struct Client {
     pub welcome: Welcome,
 }
 
+/// A change the server announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// The count of changes the server has announced since it started.
+    pub seq: u64,
+    /// How many events the audit trail held when it was said: the change's
+    /// own event is below this (None from a server that does not say).
+    pub events: Option<u64>,
+}
+
 /// What a screen hears from the server besides replies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     /// Something changed: reload.
-    Changed(u64),
+    Changed(Change),
     /// The connection is gone (why).
     Lost(String),
 }
@@ -299,8 +309,8 @@ fn open(
                             break;
                         }
                     }
-                    Ok(ServerMsg::Changed { seq }) => {
-                        let _ = notices.send(Notice::Changed(seq));
+                    Ok(ServerMsg::Changed { seq, events }) => {
+                        let _ = notices.send(Notice::Changed(Change { seq, events }));
                     }
                     Err(e) => {
                         let why = match e {

@@ -80,12 +80,14 @@ impl Shared {
     /// queue, never a write waited for.
     fn announce(&self) {
         let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        // Read after the change was durable: the notice names it.
+        let events = self.store.audit_next().ok();
         let clients = match self.clients.lock() {
             Ok(c) => c.clone(),
             Err(_) => return,
         };
         for (_, out) in clients {
-            out.changed(seq);
+            out.changed(seq, events);
         }
     }
 

@@ -32,9 +32,10 @@ pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
 enum Frame {
     /// A frame as it goes on the wire.
     Bytes(Vec<u8>),
-    /// "Something changed", the newest count: notices not yet written fold
-    /// into one (a screen reloads once for all of them).
-    Changed(u64),
+    /// "Something changed", the newest count and the audit trail's length:
+    /// notices not yet written fold into one (a screen reloads once for all
+    /// of them), which names the newest change.
+    Changed(u64, Option<u64>),
 }
 
 #[derive(Default)]
@@ -98,19 +99,21 @@ impl Outbound {
         true
     }
 
-    /// Queues "changed" (`seq`), folded into a notice still waiting.
-    pub fn changed(&self, seq: u64) {
+    /// Queues "changed" (`seq`, `events`), folded into a notice still
+    /// waiting.
+    pub fn changed(&self, seq: u64, events: Option<u64>) {
         let Ok(mut s) = self.state.lock() else {
             return;
         };
         if s.dropped.is_some() {
             return;
         }
-        if let Some(Frame::Changed(last)) = s.frames.back_mut() {
+        if let Some(Frame::Changed(last, known)) = s.frames.back_mut() {
             *last = seq;
+            *known = (*known).max(events);
             return;
         }
-        s.frames.push_back(Frame::Changed(seq));
+        s.frames.push_back(Frame::Changed(seq, events));
         self.ready.notify_one();
     }
 
@@ -169,8 +172,9 @@ impl Outbound {
                     }
                     b
                 }
-                Frame::Changed(seq) => {
-                    match super::wire::frame_bytes(&super::wire::ServerMsg::Changed { seq }) {
+                Frame::Changed(seq, events) => {
+                    match super::wire::frame_bytes(&super::wire::ServerMsg::Changed { seq, events })
+                    {
                         Ok(b) => b,
                         Err(_) => continue,
                     }

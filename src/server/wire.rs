@@ -86,8 +86,15 @@ pub enum ServerMsg {
         result: Result<crate::desk::request::Response, Failure>,
     },
     /// Something changed, durably: screens reload what they show. `seq`
-    /// counts the changes since the server started.
-    Changed { seq: u64 },
+    /// counts the changes since the server started; `events` is how many
+    /// events the office's audit trail held when it was said, so the
+    /// change it tells of is named: its event is below that number (a
+    /// hold, which is not audited, leaves it as it was).
+    Changed {
+        seq: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        events: Option<u64>,
+    },
 }
 
 /// The server's answer to a [`Hello`] it accepts.

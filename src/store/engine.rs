@@ -96,6 +96,9 @@ pub trait Engine: Send + Sync {
         keep: &dyn Fn(&AuditEvent) -> bool,
     ) -> Result<Vec<AuditEvent>, StoreError>;
     fn booking_audit(&self, id: BookingId) -> Result<Vec<AuditEvent>, StoreError>;
+    /// How many events the office's audit trail holds: the number the next
+    /// one gets. A change is named by its event, below this number.
+    fn audit_next(&self) -> Result<u64, StoreError>;
     /// The records checked against themselves and `rule`.
     fn check_with(&self, rule: &dyn Fn(&Booking) -> Vec<String>)
     -> Result<CheckReport, StoreError>;
@@ -260,6 +263,9 @@ impl Engine for Store {
         keep: &dyn Fn(&AuditEvent) -> bool,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         Store::audit_from(self, first, limit, keep)
+    }
+    fn audit_next(&self) -> Result<u64, StoreError> {
+        Ok(self.last_event()?.map_or(0, |last| last + 1))
     }
     fn booking_audit(&self, id: BookingId) -> Result<Vec<AuditEvent>, StoreError> {
         Store::booking_audit(self, id)

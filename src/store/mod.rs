@@ -982,7 +982,7 @@ impl Store {
     }
 
     /// The sequence number of the newest audit event.
-    fn last_event(&self) -> Result<Option<u64>, StoreError> {
+    pub(crate) fn last_event(&self) -> Result<Option<u64>, StoreError> {
         let last = self.sled(|| self.t.audit.last())?;
         Ok(last.and_then(|(k, _)| k.as_ref().try_into().ok().map(u64::from_be_bytes)))
     }

@@ -1584,6 +1584,17 @@ impl Engine for Pg {
         })
     }
 
+    fn audit_next(&self) -> Result<u64, StoreError> {
+        self.session(|s| {
+            let st = s.st("SELECT audit_next FROM soudan_office WHERE office = $1")?;
+            let row = s
+                .client
+                .query_opt(&st, &[&s.office])
+                .map_err(fail(&s.place))?;
+            Ok(row.map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64)
+        })
+    }
+
     fn booking_audit(&self, id: BookingId) -> Result<Vec<AuditEvent>, StoreError> {
         self.session(|s| {
             let office = s.office.clone();

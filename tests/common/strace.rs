@@ -1,3 +1,5 @@
+#![allow(dead_code)]
+
 //! Reading `strace -f -y` traces: which call a line shows, on which file,
 //! and when a call that strace split (`<unfinished ...>`) returned; and a
 //! server run under strace.
