@@ -1573,11 +1573,6 @@ fn certificates(
         );
     };
     let (ca_key, ca) = (format!("{name}-ca.key"), format!("{name}-ca.crt"));
-    let (key, csr, crt) = (
-        format!("{name}.key"),
-        format!("{name}.csr"),
-        format!("{name}.crt"),
-    );
     run(&[
         "req",
         "-new",
@@ -1592,18 +1587,37 @@ fn certificates(
         "-out",
         &ca,
     ]);
+    let (crt, key) = issue(dir, name, name, "localhost");
+    (dir.join(ca), crt, key)
+}
+
+/// A certificate for `host` issued by the authority `ca` that
+/// [`certificates`] made in `dir`: its files are `<name>.crt` and
+/// `<name>.key`, readable by PostgreSQL.
+fn issue(dir: &Path, ca: &str, name: &str, host: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl command");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let (ca_key, ca) = (format!("{ca}-ca.key"), format!("{ca}-ca.crt"));
+    let (key, csr, crt) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.crt"),
+    );
+    let subject = format!("/CN={host}");
     run(&[
-        "req",
-        "-new",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        &key,
-        "-out",
-        &csr,
+        "req", "-new", "-nodes", "-subj", &subject, "-keyout", &key, "-out", &csr,
     ]);
-    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
+    std::fs::write(dir.join("san.ext"), format!("subjectAltName=DNS:{host}\n")).unwrap();
     run(&[
         "x509",
         "-req",
@@ -1631,13 +1645,14 @@ fn certificates(
             .unwrap();
         assert!(o.status.success());
     }
-    (dir.join(ca), dir.join(crt), dir.join(key))
+    (dir.join(crt), dir.join(key))
 }
 
 /// TLS to a server over TCP (`sslmode=require`): the connection is
 /// encrypted and the server's certificate is checked against
-/// `sslrootcert`; a certificate of another authority is refused (exit 4,
-/// nothing written).
+/// `sslrootcert` and the host name; a certificate of another authority,
+/// and one of the office's own authority issued for another host, are
+/// refused (exit 4, nothing written).
 #[test]
 fn a_remote_server_is_reached_over_tls_and_its_certificate_checked() {
     let Some(pg) = Cluster::start() else { return };
@@ -1715,6 +1730,42 @@ fn a_remote_server_is_reached_over_tls_and_its_certificate_checked() {
         authorized.iter().all(|l| l.contains("SSL enabled")),
         "a connection without TLS: {authorized:?}"
     );
+    // The office's own authority, but a certificate issued for another
+    // host: PostgreSQL restarted with it, reached as localhost, refused.
+    let (elsewhere, elsewhere_key) =
+        issue(pg.root(), "server", "elsewhere", "db.elsewhere.example");
+    pg.crash();
+    pg.run_server_with(&format!(
+        "-c listen_addresses=127.0.0.1 -c port={port} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+        elsewhere.display(),
+        elsewhere_key.display()
+    ));
+    let o = book(&url(&ca), "46010-3");
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "a certificate for another host was taken: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr).to_lowercase();
+    assert!(err.contains("certificate"), "{err}");
+    assert!(o.stdout.is_empty());
+    // Nothing was written: with the right certificate again, the day
+    // holds the one booking.
+    pg.crash();
+    pg.run_server_with(&format!(
+        "-c listen_addresses=127.0.0.1 -c port={port} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+        crt.display(),
+        key.display()
+    ));
+    let o = soudan(
+        work.path(),
+        Some(&url(&ca)),
+        None,
+        &["day", "--date", "2026-12-08", "--json"],
+    );
+    let day: serde_json::Value = serde_json::from_str(&ok(o)).unwrap();
+    assert_eq!(day.as_array().map(|a| a.len()), Some(1), "{day}");
 }
 
 /// The server on PostgreSQL, from a syscall trace of the server itself:
