@@ -237,7 +237,7 @@ fn crate_modules_used(file: &Path, module: &[String]) -> Vec<(String, String)> {
             fn walk(tokens: proc_macro2::TokenStream, paths: &mut Vec<Vec<String>>) {
                 let mut current: Vec<String> = Vec::new();
                 let mut colons = 0;
-                let mut end = |current: &mut Vec<String>, paths: &mut Vec<Vec<String>>| {
+                let end = |current: &mut Vec<String>, paths: &mut Vec<Vec<String>>| {
                     if current.len() > 1 {
                         paths.push(std::mem::take(current));
                     }

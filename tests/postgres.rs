@@ -1556,22 +1556,25 @@ fn a_server_that_polls_sees_the_other_servers_change() {
 /// A certificate authority and a server certificate for `localhost`, made
 /// with the openssl command; the server's files readable by the
 /// `postgres` account only.
+/// `openssl ARGS` in `dir`, which must succeed.
+fn openssl(dir: &Path, args: &[&str]) {
+    let o = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command");
+    assert!(
+        o.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 fn certificates(
     dir: &Path,
     name: &str,
 ) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    let run = |args: &[&str]| {
-        let o = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("the openssl command");
-        assert!(
-            o.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
+    let run = |args: &[&str]| openssl(dir, args);
     let (ca_key, ca) = (format!("{name}-ca.key"), format!("{name}-ca.crt"));
     run(&[
         "req",
@@ -1595,18 +1598,7 @@ fn certificates(
 /// [`certificates`] made in `dir`: its files are `<name>.crt` and
 /// `<name>.key`, readable by PostgreSQL.
 fn issue(dir: &Path, ca: &str, name: &str, host: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let run = |args: &[&str]| {
-        let o = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("the openssl command");
-        assert!(
-            o.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
+    let run = |args: &[&str]| openssl(dir, args);
     let (ca_key, ca) = (format!("{ca}-ca.key"), format!("{ca}-ca.crt"));
     let (key, csr, crt) = (
         format!("{name}.key"),
@@ -1699,27 +1691,38 @@ fn a_remote_server_is_reached_over_tls_and_its_certificate_checked() {
             ],
         )
     };
+    // A booking refused for its certificate: exit 4, nothing printed.
+    let refused = |o: Output, what: &str| {
+        assert_eq!(
+            o.status.code(),
+            Some(4),
+            "{what} was taken: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr).to_lowercase();
+        assert!(err.contains("certificate"), "{err}");
+        assert!(o.stdout.is_empty());
+    };
+    // The day's one booking, read over TLS.
+    let the_day = || {
+        let o = soudan(
+            work.path(),
+            Some(&url(&ca)),
+            None,
+            &["day", "--date", "2026-12-08", "--json"],
+        );
+        let day: serde_json::Value = serde_json::from_str(&ok(o)).unwrap();
+        assert_eq!(day.as_array().map(|a| a.len()), Some(1), "{day}");
+        day[0]["id"].as_str().unwrap_or_default().to_string()
+    };
     // Another authority's certificate: refused before anything is sent.
-    let o = book(&url(&other_ca), "46010-1");
-    assert_eq!(
-        o.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    refused(
+        book(&url(&other_ca), "46010-1"),
+        "another authority's certificate",
     );
-    let err = String::from_utf8_lossy(&o.stderr).to_lowercase();
-    assert!(err.contains("certificate"), "{err}");
     // The office's authority: booked, over TLS.
     let id = ok(book(&url(&ca), "46010-2"));
-    let o = soudan(
-        work.path(),
-        Some(&url(&ca)),
-        None,
-        &["day", "--date", "2026-12-08", "--json"],
-    );
-    let day: serde_json::Value = serde_json::from_str(&ok(o)).unwrap();
-    assert_eq!(day.as_array().map(|a| a.len()), Some(1), "{day}");
-    assert_eq!(day[0]["id"].as_str(), Some(id.trim()));
+    assert_eq!(the_day(), id.trim());
     let log = std::fs::read_to_string(pg.root().join("log")).unwrap();
     let authorized: Vec<&str> = log
         .lines()
@@ -1740,16 +1743,7 @@ fn a_remote_server_is_reached_over_tls_and_its_certificate_checked() {
         elsewhere.display(),
         elsewhere_key.display()
     ));
-    let o = book(&url(&ca), "46010-3");
-    assert_eq!(
-        o.status.code(),
-        Some(4),
-        "a certificate for another host was taken: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let err = String::from_utf8_lossy(&o.stderr).to_lowercase();
-    assert!(err.contains("certificate"), "{err}");
-    assert!(o.stdout.is_empty());
+    refused(book(&url(&ca), "46010-3"), "a certificate for another host");
     // Nothing was written: with the right certificate again, the day
     // holds the one booking.
     pg.crash();
@@ -1758,14 +1752,7 @@ fn a_remote_server_is_reached_over_tls_and_its_certificate_checked() {
         crt.display(),
         key.display()
     ));
-    let o = soudan(
-        work.path(),
-        Some(&url(&ca)),
-        None,
-        &["day", "--date", "2026-12-08", "--json"],
-    );
-    let day: serde_json::Value = serde_json::from_str(&ok(o)).unwrap();
-    assert_eq!(day.as_array().map(|a| a.len()), Some(1), "{day}");
+    assert_eq!(the_day(), id.trim());
 }
 
 /// The server on PostgreSQL, from a syscall trace of the server itself:

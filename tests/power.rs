@@ -75,18 +75,23 @@ fn mount(tmp: &Path) -> Option<Mounted> {
     }
 }
 
-/// What the folder holds after a restart: `check` must be clean, and the
-/// ids of the bookings it holds. `Err` says what is wrong.
-fn held(dir: &Path) -> Result<BTreeSet<String>, String> {
-    let o = common::output_of(
+/// `soudan ARGS` on the folder after a restart.
+fn after_cut(dir: &Path, args: &[&str]) -> std::process::Output {
+    common::output_of(
         soudan(dir)
-            .args(["check", "--json"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
-        "soudan check after a power cut",
-    );
+        &format!("soudan {args:?} after a power cut"),
+    )
+}
+
+/// What the folder holds after a restart: `check` must be clean, and the
+/// ids of the bookings it holds. `Err` says what is wrong.
+fn held(dir: &Path) -> Result<BTreeSet<String>, String> {
+    let o = after_cut(dir, &["check", "--json"]);
     if !o.status.success() {
         return Err(format!(
             "check after a power cut: {:?} {}{}",
@@ -99,15 +104,7 @@ fn held(dir: &Path) -> Result<BTreeSet<String>, String> {
     if report["problems"].as_array().is_none_or(|p| !p.is_empty()) {
         return Err(format!("check after a power cut: {report}"));
     }
-    let o = common::output_of(
-        soudan(dir)
-            .arg("export")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-        "soudan export after a power cut",
-    );
+    let o = after_cut(dir, &["export"]);
     if !o.status.success() {
         return Err(format!(
             "export after a power cut: {}",
@@ -171,6 +168,21 @@ fn book_args(seeker: &str, date: &str, time: &str, booth: u8) -> Vec<String> {
     .collect()
 }
 
+/// After a cut (what ran on the file system killed): the machine starts
+/// again, and what was lost is noted. Whether to go on (nothing lost).
+fn restart_and_look(
+    fs: &mut Mounted,
+    dir: &Path,
+    acked: &BTreeSet<String>,
+    after: &mut Vec<Result<Vec<String>, String>>,
+) -> bool {
+    fs.restart().expect("the file system mounts again");
+    let l = lost(dir, acked);
+    let go_on = l.as_ref().is_ok_and(|l| l.is_empty());
+    after.push(l);
+    go_on
+}
+
 fn kill(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -229,11 +241,7 @@ fn cli_cuts(
             }
         }
         kill(&mut child);
-        fs.restart().expect("the file system mounts again");
-        let l = lost(dir, &acked);
-        let stop = l.as_ref().map_or(true, |l| !l.is_empty());
-        after.push(l);
-        if stop {
+        if !restart_and_look(fs, dir, &acked, &mut after) {
             break;
         }
     }
@@ -298,11 +306,7 @@ fn server_cuts(
         }
         kill(&mut server);
         drop(client);
-        fs.restart().expect("the file system mounts again");
-        let l = lost(dir, &acked);
-        let stop = l.as_ref().map_or(true, |l| !l.is_empty());
-        after.push(l);
-        if stop {
+        if !restart_and_look(fs, dir, &acked, &mut after) {
             break;
         }
     }

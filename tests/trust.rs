@@ -2,6 +2,8 @@
 //! against the real binary. Every test here failed before its fix.
 
 mod common;
+#[path = "common/strace.rs"]
+mod strace;
 
 use common::Limited;
 
@@ -127,11 +129,7 @@ fn tree(dir: &Path) -> Vec<(String, u32, u64)> {
 /// buffers, so that the booking's own bytes can be found. `preload` runs it
 /// with a shared object preloaded.
 fn traced_book(dir: &Path, seeker: &str, preload: Option<&Path>) -> Option<Vec<String>> {
-    if Command::new("strace").arg("-V").output_limited().is_err() {
-        common::not_run(
-            "strace is not installed: the durability order is NOT checked",
-            "apt-get install -y strace",
-        );
+    if !strace::available() {
         return None;
     }
     let trace = dir.with_extension("trace");
@@ -159,31 +157,7 @@ fn traced_book(dir: &Path, seeker: &str, preload: Option<&Path>) -> Option<Vec<S
     Some(text.lines().map(str::to_string).collect())
 }
 
-/// The call a trace line shows, without strace's process id: `write(1<…`.
-fn call(line: &str) -> &str {
-    line.trim_start_matches(|c: char| c.is_ascii_digit())
-        .trim_start()
-}
-
-fn is_write(line: &str) -> bool {
-    ["write(", "pwrite64(", "pwritev(", "pwritev2(", "writev("]
-        .iter()
-        .any(|w| call(line).starts_with(w))
-}
-
-fn is_sync(line: &str) -> bool {
-    ["fsync(", "fdatasync("]
-        .iter()
-        .any(|w| call(line).starts_with(w))
-}
-
-/// The file a traced call is on (`-y`): `…/db/db` of `pwrite64(3</x/db/db>, …`.
-fn on_file<'a>(line: &'a str) -> &'a str {
-    let c = call(line);
-    c.split_once('<')
-        .and_then(|(_, rest)| rest.split_once('>'))
-        .map_or("", |(path, _)| path)
-}
+use strace::{call, is_sync, is_write, on_file};
 
 /// Checks, in a trace of one booking, that what reports it comes after
 /// what makes it durable:
