@@ -1829,3 +1829,73 @@ fn the_server_on_postgresql_replies_only_after_the_commit() {
         .collect();
     assert!(strace::committed_before_reply(&wrong, &id).is_err());
 }
+
+/// A day's screen reads what its rows show in one batched read on
+/// PostgreSQL: the same job seekers, bookings, refusals, histories and
+/// notes as reading them one by one, on a day that has each of them.
+#[test]
+fn a_days_details_read_at_once_are_those_read_one_by_one() {
+    let Some(pg) = Cluster::start() else { return };
+    let url = pg.url();
+    let work = tempfile::tempdir().unwrap();
+    let d = work.path();
+    let book = |seeker: &str, date: &str, time: &str| {
+        ok(soudan(
+            d,
+            Some(&url),
+            None,
+            &[
+                "book",
+                "--date",
+                date,
+                "--time",
+                time,
+                "--seeker",
+                seeker,
+                "--name",
+                "山田 太郎",
+                "--email",
+                "t@example.jp",
+                "--consent",
+                "--checklist",
+            ],
+        ))
+        .trim()
+        .to_string()
+    };
+    let a = book("46010-1", "2026-12-08", "10:00");
+    book("46010-1", "2026-12-09", "10:00");
+    let c = book("46010-2", "2026-12-08", "10:30");
+    book("46010-3", "2026-12-08", "11:00");
+    ok(soudan(d, Some(&url), None, &["note", &a, "電話済み"]));
+    ok(soudan(d, Some(&url), None, &["note", "46010-2", "車椅子"]));
+    ok(soudan(
+        d,
+        Some(&url),
+        None,
+        &["cancel", &c, "--reason", "本人から電話"],
+    ));
+    ok(soudan(
+        d,
+        Some(&url),
+        None,
+        &["refuse", "46010-3", "--reason", "第12条(1)"],
+    ));
+    use soudan::store::Engine;
+    let store = soudan::store::pg::Pg::connect(&url, "46010").unwrap();
+    let bookings = store
+        .day(chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap())
+        .unwrap();
+    assert_eq!(bookings.len(), 3);
+    let at_once = store.day_details(&bookings).unwrap();
+    let one_by_one = soudan::store::engine::day_details_one_by_one(&store, &bookings).unwrap();
+    assert_eq!(at_once, one_by_one);
+    // The day has each kind of thing the rows show, so the comparison
+    // compares something.
+    assert_eq!(at_once.seekers.len(), 3);
+    assert_eq!(at_once.seeker_bookings["46010-1"].len(), 2);
+    assert_eq!(at_once.refusals["46010-3"].len(), 1);
+    assert_eq!(at_once.history[&c].len(), 2, "booked, then cancelled");
+    assert!(at_once.booking_notes.contains_key(&a));
+    assert!(at_once.seeker_notes.contains_key("46010-2"));
+}

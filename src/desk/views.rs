@@ -185,15 +185,27 @@ pub fn load_day_at(
     today: Option<NaiveDate>,
 ) -> Result<DayData, StoreError> {
     let mut rows = Vec::new();
-    for booking in store.day(date)? {
-        let seeker = store.seeker(&booking.seeker)?;
-        let no_shows = no_show_count(&store.seeker_bookings(&booking.seeker)?);
-        let refusal = active_refusal(&store.refusals(&booking.seeker)?).cloned();
-        let history = store.booking_audit(booking.id)?;
-        let note = store.note(&crate::domain::block::NoteOn::Booking(booking.id))?;
-        let seeker_note = store.note(&crate::domain::block::NoteOn::Seeker(
-            booking.seeker.clone(),
-        ))?;
+    let bookings = store.day(date)?;
+    // Everything the rows show, in one batched read.
+    let mut details = store.day_details(&bookings)?;
+    for booking in bookings {
+        let n = booking.seeker.as_str();
+        let id = booking.id.as_str();
+        let seeker = details.seekers.get(n).cloned();
+        let no_shows = no_show_count(
+            details
+                .seeker_bookings
+                .get(n)
+                .map_or(&[][..], Vec::as_slice),
+        );
+        let refusal = details
+            .refusals
+            .get(n)
+            .and_then(|r| active_refusal(r))
+            .cloned();
+        let history = details.history.remove(id).unwrap_or_default();
+        let note = details.booking_notes.remove(id);
+        let seeker_note = details.seeker_notes.get(n).cloned();
         rows.push(Row {
             booking,
             seeker,

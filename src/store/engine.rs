@@ -24,6 +24,58 @@ use crate::domain::booking::{Booking, BookingId, Event, Refusal, Slot, Status, V
 use crate::domain::seeker::{JobSeekerNumber, Seeker};
 use crate::domain::terms::Consent;
 
+/// What a day's screen shows beside each of its bookings, read for all of
+/// them at once ([`Engine::day_details`]); keyed by job seeker number or
+/// booking id as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayDetails {
+    pub seekers: BTreeMap<String, Seeker>,
+    /// Every booking of each job seeker (for the no-show count), in the
+    /// order of [`Engine::seeker_bookings`].
+    pub seeker_bookings: BTreeMap<String, Vec<Booking>>,
+    pub refusals: BTreeMap<String, Vec<Refusal>>,
+    /// Each booking's audit events, oldest first.
+    pub history: BTreeMap<String, Vec<AuditEvent>>,
+    pub booking_notes: BTreeMap<String, Note>,
+    pub seeker_notes: BTreeMap<String, Note>,
+}
+
+/// [`DayDetails`] read one booking and one job seeker at a time, by the
+/// engine's own single reads: what an engine in one process does, and
+/// what a batched read must equal.
+pub fn day_details_one_by_one(
+    store: &dyn Engine,
+    bookings: &[Booking],
+) -> Result<DayDetails, StoreError> {
+    let mut d = DayDetails::default();
+    for b in bookings {
+        let n = b.seeker.as_str().to_string();
+        if !d.seeker_bookings.contains_key(&n) {
+            if let Some(s) = store.seeker(&b.seeker)? {
+                d.seekers.insert(n.clone(), s);
+            }
+            d.seeker_bookings
+                .insert(n.clone(), store.seeker_bookings(&b.seeker)?);
+            let refusals = store.refusals(&b.seeker)?;
+            if !refusals.is_empty() {
+                d.refusals.insert(n.clone(), refusals);
+            }
+            if let Some(note) = store.note(&NoteOn::Seeker(b.seeker.clone()))? {
+                d.seeker_notes.insert(n, note);
+            }
+        }
+        let id = b.id.as_str().to_string();
+        let history = store.booking_audit(b.id)?;
+        if !history.is_empty() {
+            d.history.insert(id.clone(), history);
+        }
+        if let Some(note) = store.note(&NoteOn::Booking(b.id))? {
+            d.booking_notes.insert(id, note);
+        }
+    }
+    Ok(d)
+}
+
 /// An office's records, wherever they are kept.
 pub trait Engine: Send + Sync {
     /// Where the records are, for messages (a data dir, or a database
@@ -96,6 +148,10 @@ pub trait Engine: Send + Sync {
         keep: &dyn Fn(&AuditEvent) -> bool,
     ) -> Result<Vec<AuditEvent>, StoreError>;
     fn booking_audit(&self, id: BookingId) -> Result<Vec<AuditEvent>, StoreError>;
+    /// What a day's screen shows beside `bookings`: their job seekers,
+    /// those seekers' bookings and refusals, the bookings' histories and
+    /// notes. One batched read where a read costs a round trip.
+    fn day_details(&self, bookings: &[Booking]) -> Result<DayDetails, StoreError>;
     /// How many events the office's audit trail holds: the number the next
     /// one gets. A change is named by its event, below this number.
     fn audit_next(&self) -> Result<u64, StoreError>;
@@ -266,6 +322,10 @@ impl Engine for Store {
     }
     fn audit_next(&self) -> Result<u64, StoreError> {
         Ok(self.last_event()?.map_or(0, |last| last + 1))
+    }
+    fn day_details(&self, bookings: &[Booking]) -> Result<DayDetails, StoreError> {
+        // In this process each read is a lookup in memory: one by one.
+        day_details_one_by_one(self, bookings)
     }
     fn booking_audit(&self, id: BookingId) -> Result<Vec<AuditEvent>, StoreError> {
         Store::booking_audit(self, id)

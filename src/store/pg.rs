@@ -1584,6 +1584,88 @@ impl Engine for Pg {
         })
     }
 
+    fn day_details(&self, bookings: &[Booking]) -> Result<super::engine::DayDetails, StoreError> {
+        let mut d = super::engine::DayDetails::default();
+        if bookings.is_empty() {
+            return Ok(d);
+        }
+        let mut numbers: Vec<String> = bookings
+            .iter()
+            .map(|b| b.seeker.as_str().to_string())
+            .collect();
+        numbers.sort();
+        numbers.dedup();
+        let ids: Vec<String> = bookings.iter().map(|b| b.id.as_str().to_string()).collect();
+        // Five queries on one connection, whatever the day holds.
+        self.session(|s| {
+            let office = s.office.clone();
+            let seekers: Vec<Seeker> = s.all(
+                "seeker",
+                "SELECT record FROM soudan_seeker WHERE office = $1 AND number = ANY($2)",
+                &[&office, &numbers],
+            )?;
+            for seeker in seekers {
+                d.seekers.insert(seeker.number.as_str().to_string(), seeker);
+            }
+            for n in &numbers {
+                d.seeker_bookings.insert(n.clone(), Vec::new());
+            }
+            let theirs = s.bookings(
+                "SELECT record FROM soudan_booking WHERE office = $1 AND seeker = ANY($2)
+                 ORDER BY day, start_time, booth, id COLLATE \"C\"",
+                &[&office, &numbers],
+            )?;
+            for b in theirs {
+                d.seeker_bookings
+                    .entry(b.seeker.as_str().to_string())
+                    .or_default()
+                    .push(b);
+            }
+            let st = s.st(
+                "SELECT seeker, record FROM soudan_refusals WHERE office = $1 AND seeker = ANY($2)",
+            )?;
+            let rows = s
+                .client
+                .query(&st, &[&office, &numbers])
+                .map_err(fail(&s.place))?;
+            for r in rows {
+                let list: Vec<Refusal> = from_json(&s.place, "refusal", r.get(1))?;
+                if !list.is_empty() {
+                    d.refusals.insert(r.get(0), list);
+                }
+            }
+            let events: Vec<AuditEvent> = s.all(
+                "audit",
+                "SELECT record FROM soudan_audit WHERE office = $1 AND booking = ANY($2) ORDER BY seq",
+                &[&office, &ids],
+            )?;
+            for e in events {
+                if let Some(id) = e.booking {
+                    d.history.entry(id.as_str().to_string()).or_default().push(e);
+                }
+            }
+            let st = s.st(
+                "SELECT on_kind, on_key, record FROM soudan_note WHERE office = $1
+                 AND ((on_kind = 'booking' AND on_key = ANY($2))
+                   OR (on_kind = 'seeker' AND on_key = ANY($3)))",
+            )?;
+            let rows = s
+                .client
+                .query(&st, &[&office, &ids, &numbers])
+                .map_err(fail(&s.place))?;
+            for r in rows {
+                let kind: String = r.get(0);
+                let note: Note = from_json(&s.place, "note", r.get(2))?;
+                match kind.as_str() {
+                    "booking" => d.booking_notes.insert(r.get(1), note),
+                    _ => d.seeker_notes.insert(r.get(1), note),
+                };
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(d)
+    }
+
     fn audit_next(&self) -> Result<u64, StoreError> {
         self.session(|s| {
             let st = s.st("SELECT audit_next FROM soudan_office WHERE office = $1")?;
