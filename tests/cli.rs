@@ -1060,3 +1060,36 @@ fn a_start_made_by_mistake_is_taken_back_within_its_slot_suite() {
     assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
     assert_eq!(code(&run(d, &["check"])), 0);
 }
+
+/// The Japanese help says every default in Japanese (clap's own
+/// "[default: …]" is English), for the program and each command; the
+/// English help keeps "default".
+#[test]
+fn the_japanese_help_names_its_defaults_in_japanese() {
+    let tmp = tempfile::tempdir().unwrap();
+    let en = run(tmp.path(), &["--lang", "en", "--help"]);
+    let text = String::from_utf8_lossy(&en.stdout).into_owned();
+    let commands: Vec<String> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert!(commands.len() > 15, "{text}");
+    let mut with_default = 0;
+    for c in std::iter::once(None).chain(commands.iter().map(Some)) {
+        let mut args = vec!["--lang", "ja"];
+        if let Some(c) = c {
+            args.push(c);
+        }
+        args.push("--help");
+        let o = run(tmp.path(), &args);
+        let ja = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(!ja.contains("[default:"), "{c:?}:\n{ja}");
+        with_default += ja.matches("[既定:").count();
+    }
+    assert!(with_default > commands.len(), "defaults are still shown");
+    let o = run(tmp.path(), &["--lang", "en", "demo", "--help"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("[default: 20]"));
+}

@@ -107,9 +107,26 @@ fn walk(mut cmd: Command, path: &str, lang: Lang) -> Command {
         };
         cmd = cmd.mut_arg(&id, |a| {
             let a = a.help_heading(heading);
-            match help {
-                Some(h) => a.help(h),
-                None => a,
+            // clap says "[default: …]" in English: said here in `lang`.
+            let defaults: Vec<String> = a
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            let help = help
+                .map(|h| h.to_string())
+                .or_else(|| a.get_help().map(|h| h.to_string()));
+            let word = text(lang, "cli.default").to_string();
+            match (help, defaults.is_empty()) {
+                // A help that names its default itself keeps its words.
+                (Some(h), false) if h.contains(&format!("[{word}:")) => {
+                    a.hide_default_value(true).help(h)
+                }
+                (Some(h), false) => a
+                    .hide_default_value(true)
+                    .help(format!("{h} [{word}: {}]", defaults.join(", "))),
+                (Some(h), true) => a.help(h),
+                (None, _) => a,
             }
         });
     }
