@@ -33,6 +33,9 @@ pub enum Error {
     Remote { code: u8, message: String },
     /// The account's role does not allow this (exit 5).
     NotAllowed { what: String, role: Option<String> },
+    /// The mail relay could not be used: `waiting` mails stay in the
+    /// outbox (exit 4).
+    Relay { waiting: usize, detail: String },
 }
 
 impl From<Invalid> for Error {
@@ -95,6 +98,7 @@ impl Error {
             Error::Store(_) => 4,
             Error::Remote { code, .. } => *code,
             Error::NotAllowed { .. } => 5,
+            Error::Relay { .. } => 4,
         }
     }
 
@@ -157,6 +161,9 @@ impl Error {
                 )
             }
             Error::Internal(detail) => tr!(lang, "error.internal", detail = safe(detail)),
+            Error::Relay { waiting, detail } => {
+                tr!(lang, "error.relay", count = waiting, error = safe(detail))
+            }
         }
     }
 }

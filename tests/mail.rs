@@ -346,6 +346,19 @@ fn a_relay_that_is_down_keeps_the_mail_queued_until_it_is_back() {
         1,
         "listed as waiting"
     );
+    // Sending while the relay is down: not a success (exit 4), the mail
+    // still listed, and the words say why and what to do.
+    let o = soudan(d, Some(&cfg), &["outbox", "--send"]);
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("中継サーバー") && err.contains("1通"), "{err}");
+    assert_eq!(emls(&d.join("outbox")).len(), 1, "nothing lost");
 
     // The relay is back: the queue goes out.
     let relay = sink();

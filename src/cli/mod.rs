@@ -438,15 +438,18 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
                 }
                 let r = crate::mail::send_queued(&env.loaded, &dir);
                 if let Some(e) = r.error {
-                    env.say(&tr!(
-                        env.lang,
-                        "mail.queued",
-                        count = r.failed,
-                        error = crate::i18n::safe(&e)
-                    ));
-                } else {
-                    env.say(&tr!(env.lang, "mail.sent", count = r.sent));
+                    // What still waits is listed, and the exit status says
+                    // that not everything went (a script must not think so).
+                    let waiting = crate::mail::queued(&dir);
+                    for path in &waiting {
+                        println!("{}", path.display());
+                    }
+                    return Err(Error::Relay {
+                        waiting: waiting.len(),
+                        detail: e,
+                    });
                 }
+                env.say(&tr!(env.lang, "mail.sent", count = r.sent));
             }
             for path in crate::mail::queued(&dir) {
                 println!("{}", path.display());
