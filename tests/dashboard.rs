@@ -481,11 +481,50 @@ fn help_lists_every_key_and_closes() {
         let desc = soudan::i18n::text(soudan::i18n::Lang::En, b.desc);
         assert!(seen.contains(desc), "{desc} never shown at 80x24");
     }
+    // Every mark a cell can show is in the symbol list, the late call and
+    // a hold too.
+    for mark in [
+        "? late",
+        "~ held",
+        "◦ booked",
+        "✓ completed",
+        "! no-show",
+        "◼ stopped",
+    ] {
+        assert!(seen.contains(mark), "{mark} missing from help at 80x24");
+    }
     assert_eq!(fx.app.mode, Mode::Help);
     fx.keys("\x1b");
     assert_eq!(fx.app.mode, Mode::Normal);
     fx.keys("q");
     assert!(fx.app.quit);
+}
+
+/// The week's legend names every mark its cells can show.
+#[test]
+fn the_week_legend_names_every_mark_of_its_cells() {
+    for (ascii, marks) in [
+        (
+            false,
+            ["◦ ", "► ", "✓ ", "! ", "◼ ", "⋅ ", "× ", "~ ", "? "],
+        ),
+        (true, ["o ", "> ", "v ", "! ", "# ", ". ", "= ", "~ ", "? "]),
+    ] {
+        let mut fx = fixture("2026-12-03T09:45", "en", ascii);
+        fx.keys("w");
+        let screen = fx.screen(80, 24);
+        let legend: String = screen
+            .lines()
+            .filter(|l| l.contains("booked") || l.contains("free"))
+            .filter(|l| !l.contains("/26"))
+            .collect();
+        for m in marks {
+            assert!(
+                legend.contains(m),
+                "{m:?} missing from the legend:\n{screen}"
+            );
+        }
+    }
 }
 
 #[test]

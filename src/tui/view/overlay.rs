@@ -86,6 +86,8 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         super::week::blocked(app),
         tr!(lang, "help.blocked")
     )));
+    lines.push(Line::from(format!("  ? {}", tr!(lang, "help.late"))));
+    lines.push(Line::from(format!("  ~ {}", tr!(lang, "help.held"))));
     // Two columns of the box's height; what does not fit scrolls (↓/j).
     let rows = area.height.saturating_sub(2) as usize;
     let two = area.width >= 58;

@@ -163,18 +163,39 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     if lines.len() < inner.height as usize {
+        // Every symbol a cell can show: the statuses, then the rest.
+        use crate::domain::booking::Status;
+        let statuses: Vec<String> = [
+            Status::Booked,
+            Status::InProgress,
+            Status::Completed,
+            Status::NoShow,
+            Status::Stopped,
+        ]
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                app.theme.status_symbol(*s),
+                crate::error::status_word(lang, *s)
+            )
+        })
+        .collect();
         lines.push(Line::from(Span::styled(
-            tr!(
-                lang,
-                "week.legend",
-                booked = app
-                    .theme
-                    .status_symbol(crate::domain::booking::Status::Booked),
-                free = app.theme.free(),
-                blocked = blocked(app)
-            ),
+            statuses.join("  "),
             app.theme.dim(),
         )));
+        if lines.len() < inner.height as usize {
+            lines.push(Line::from(Span::styled(
+                tr!(
+                    lang,
+                    "week.legend",
+                    free = app.theme.free(),
+                    blocked = blocked(app)
+                ),
+                app.theme.dim(),
+            )));
+        }
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
