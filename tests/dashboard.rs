@@ -1638,3 +1638,63 @@ fn an_empty_shared_database_suggests_import_not_sample_data() {
         assert!(!screen.contains(never), "{url:?}: {never:?}:\n{screen}");
     }
 }
+
+/// A row's flags stand next to its status word: no run of them, in the
+/// order they are shown, forms or contains a status word, in either
+/// language (無 for past no-shows followed by 断 for a refusal read as 無断).
+#[test]
+fn no_run_of_flags_reads_as_a_status_word() {
+    use soudan::i18n::{Lang, text};
+    for lang in [Lang::Ja, Lang::En] {
+        // The order of timeline.rs: no-shows, refused, interpreter,
+        // caregiver, new terms, note.
+        let flags: Vec<&str> = [
+            "flag.no_show",
+            "flag.refused",
+            "flag.interpreter",
+            "flag.caregiver",
+            "flag.reconsent",
+            "flag.note",
+        ]
+        .iter()
+        .map(|k| text(lang, k))
+        .collect();
+        let mut words: Vec<String> = Status::ALL
+            .iter()
+            .map(|s| soudan::error::status_word(lang, *s))
+            .collect();
+        for key in [
+            "late",
+            "booked",
+            "in_progress",
+            "completed",
+            "stopped",
+            "cancelled",
+            "no_show",
+        ] {
+            words.push(text(lang, &format!("status_short.{key}")).to_string());
+        }
+        let mut distinct = flags.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            flags.len(),
+            "{lang:?}: two flags share a mark"
+        );
+        for mask in 1u32..(1 << flags.len()) {
+            let run: String = flags
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, f)| *f)
+                .collect();
+            for w in &words {
+                assert!(
+                    !run.contains(w.as_str()),
+                    "{lang:?}: the flags {run:?} read as the status word {w:?}"
+                );
+            }
+        }
+    }
+}
