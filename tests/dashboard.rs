@@ -1230,6 +1230,39 @@ fn a_booking_is_moved_with_m_and_m_again() {
     fx.keys("M\x1b");
     assert!(fx.app.moving.is_none());
     assert!(status_of(&fx).contains("Not moved"), "{}", status_of(&fx));
+    // A slot past its deadline that is also taken off the calendar: the
+    // block is said, and no late reason is asked for.
+    let ctx = Ctx {
+        at: chrono::DateTime::parse_from_rfc3339("2026-12-01T09:45:00+09:00").unwrap(),
+        actor: Actor::system("test"),
+        channel: None,
+    };
+    let block = fx
+        .store
+        .add_block(
+            &soudan::domain::block::Block {
+                id: 0,
+                date: chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+                from: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+                to: chrono::NaiveTime::from_hms_opt(10, 30, 0).unwrap(),
+                booth: Some(2),
+                reason: "研修".into(),
+                by: "test".into(),
+                at: ctx.at,
+            },
+            &ctx,
+        )
+        .unwrap();
+    fx.keys("M[M");
+    assert_eq!(fx.app.mode, Mode::Normal, "no reason asked");
+    assert!(
+        status_of(&fx).contains("taken off the calendar"),
+        "{}",
+        status_of(&fx)
+    );
+    fx.store.remove_block(block.id, &ctx).unwrap();
+    fx.keys("\x1b]");
+    assert!(fx.app.moving.is_none());
     // To Wed 12-02 (its deadline has passed): the reason first.
     fx.keys("M[M");
     assert_eq!(fx.app.mode, Mode::Prompt);

@@ -572,6 +572,18 @@ impl App {
             self.say(Tone::Error, text);
             return None;
         }
+        // A block is said first: no late reason is asked for a slot that
+        // cannot be had anyway.
+        if let Some(slot) = self.selected_slot()
+            && let Some(b) = self.data.block_at(&slot)
+        {
+            let v = crate::domain::booking::Violation::SlotBlocked {
+                slot,
+                reason: b.reason.clone(),
+            };
+            self.say(Tone::Error, crate::error::Error::from(v).message(lang));
+            return None;
+        }
         match self
             .loaded
             .office
