@@ -1731,3 +1731,59 @@ fn no_run_of_flags_reads_as_a_status_word() {
         }
     }
 }
+
+/// A change heard from elsewhere is said for the booking under the cursor:
+/// the no-show rule's own marking as the rule's, a clerk's change at
+/// another terminal as that.
+#[test]
+fn a_no_show_the_rule_made_is_not_said_to_come_from_another_terminal() {
+    use soudan::server::client::Link;
+    use soudan::store::Engine;
+    let mut fx = fixture("2026-12-03T10:05", "en", false);
+    let r = fx
+        .app
+        .selected()
+        .expect("the 10:00 booking under the cursor");
+    assert_eq!(r.booking.status, Status::Booked);
+    assert_eq!(r.booking.slot.start.to_string(), "10:00:00");
+    let id = r.booking.id;
+    // The rule, ten minutes past the start.
+    let swept = fx
+        .store
+        .sweep(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+                .unwrap()
+                .and_hms_opt(10, 15, 0)
+                .unwrap(),
+            chrono::Duration::minutes(10),
+            chrono::FixedOffset::east_opt(9 * 3600).unwrap(),
+            "server",
+        )
+        .unwrap();
+    assert!(swept.iter().any(|b| b.id == id));
+    soudan::tui::reload(&fx.env, &Link::Local(&fx.store), &mut fx.app).unwrap();
+    let said = status_of(&fx);
+    assert!(said.contains("no-show rule"), "{said}");
+    assert!(!said.contains("another terminal"), "{said}");
+    // A clerk at another terminal corrects it: said as theirs.
+    let ctx = Ctx {
+        at: chrono::DateTime::parse_from_rfc3339("2026-12-03T10:20:00+09:00").unwrap(),
+        actor: Actor {
+            user: "clerk2".into(),
+            terminal: "counter-2".into(),
+        },
+        channel: None,
+    };
+    fx.store
+        .apply(
+            id,
+            &Event::CorrectNoShow {
+                reason: "本人から連絡".into(),
+            },
+            &ctx,
+        )
+        .unwrap();
+    soudan::tui::reload(&fx.env, &Link::Local(&fx.store), &mut fx.app).unwrap();
+    let said = status_of(&fx);
+    assert!(said.contains("another terminal"), "{said}");
+}

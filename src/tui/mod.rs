@@ -539,8 +539,9 @@ pub(crate) fn connect(
 }
 
 /// Reloads the day after a change elsewhere; says so when the booking
-/// under the cursor is one that changed.
-fn reload(env: &Env, link: &Link<'_>, app: &mut App) -> Result<(), StoreError> {
+/// under the cursor is one that changed: made at another terminal, or by
+/// the no-show rule itself (its events are the system's).
+pub fn reload(env: &Env, link: &Link<'_>, app: &mut App) -> Result<(), StoreError> {
     let before = app.selected().map(|r| (r.booking.id, r.booking.status));
     if let Some(a) = perform(env, link, Effect::Load(app.date))? {
         dispatch_on(env, link, app, a)?;
@@ -551,9 +552,15 @@ fn reload(env: &Env, link: &Link<'_>, app: &mut App) -> Result<(), StoreError> {
         && let Some(r) = app.selected()
     {
         let line = crate::desk::changed_line(env.lang, &r.booking);
+        let by_rule = r.history.last().is_some_and(|e| e.user == "system");
+        let key = if by_rule {
+            "dash.changed_by_rule"
+        } else {
+            "dash.changed_elsewhere"
+        };
         app.status = Some(app::StatusLine {
             tone: app::Tone::Info,
-            text: tr!(env.lang, "dash.changed_elsewhere", change = line),
+            text: crate::i18n::format(env.lang, key, &[("change", line)]),
         });
     }
     Ok(())
