@@ -1738,7 +1738,6 @@ fn no_run_of_flags_reads_as_a_status_word() {
 #[test]
 fn a_no_show_the_rule_made_is_not_said_to_come_from_another_terminal() {
     use soudan::server::client::Link;
-    use soudan::store::Engine;
     let mut fx = fixture("2026-12-03T10:05", "en", false);
     let r = fx
         .app
