@@ -1786,3 +1786,95 @@ fn a_no_show_the_rule_made_is_not_said_to_come_from_another_terminal() {
     let said = status_of(&fx);
     assert!(said.contains("another terminal"), "{said}");
 }
+
+/// The audit browser names every action in words of the screen's
+/// language, in a column as wide as its widest word, never running into
+/// the id beside it (at 80x24, in both languages).
+#[test]
+fn the_audit_browser_says_every_action_in_words_that_fit() {
+    use soudan::store::Engine;
+    for (lang, words) in [
+        (
+            "en",
+            [
+                "kiosk: wrong PIN",
+                "kiosk: sent to counter",
+                "time taken off",
+                "refused: stats",
+                "no-show corrected",
+            ],
+        ),
+        (
+            "ja",
+            [
+                "キオスク: PIN誤り",
+                "キオスク: 窓口へ案内",
+                "受付停止",
+                "拒否: stats",
+                "無断キャンセルを訂正",
+            ],
+        ),
+    ] {
+        let mut fx = fixture("2026-12-03T09:45", lang, false);
+        let ctx = Ctx {
+            at: chrono::DateTime::parse_from_rfc3339("2026-12-03T09:40:00+09:00").unwrap(),
+            actor: Actor {
+                user: "kiosk".into(),
+                terminal: "lobby".into(),
+            },
+            channel: None,
+        };
+        for action in ["kiosk.pin_wrong", "kiosk.refused_person", "refused.stats"] {
+            fx.store.record(action, &ctx).unwrap();
+        }
+        let block = soudan::domain::block::Block {
+            id: 0,
+            date: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+            from: chrono::NaiveTime::from_hms_opt(13, 0, 0).unwrap(),
+            to: chrono::NaiveTime::from_hms_opt(14, 0, 0).unwrap(),
+            booth: None,
+            reason: "研修".into(),
+            by: "kiosk".into(),
+            at: ctx.at,
+        };
+        fx.store.add_block(&block, &ctx).unwrap();
+        // A no-show of the day, corrected: its label is the longest.
+        let swept = fx
+            .store
+            .sweep(
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+                    .unwrap()
+                    .and_hms_opt(10, 15, 0)
+                    .unwrap(),
+                chrono::Duration::minutes(10),
+                chrono::FixedOffset::east_opt(9 * 3600).unwrap(),
+                "server",
+            )
+            .unwrap();
+        let id = swept.first().expect("a no-show to correct").id;
+        fx.store
+            .apply(
+                id,
+                &Event::CorrectNoShow {
+                    reason: "本人から連絡".into(),
+                },
+                &ctx,
+            )
+            .unwrap();
+        fx.keys("A");
+        assert_eq!(fx.app.mode, Mode::Audit);
+        let screen = fx.screen(80, 24);
+        for w in words {
+            assert!(screen.contains(w), "{lang}: {w} missing:\n{screen}");
+        }
+        assert!(!screen.contains("kiosk.pin"), "{lang}: a raw id:\n{screen}");
+        assert!(!screen.contains("refused."), "{lang}: a raw id:\n{screen}");
+        // The corrected no-show's line: its words, then a space, then the id.
+        let line = screen
+            .lines()
+            .find(|l| l.contains(id.as_str()) && l.contains(words[4]))
+            .unwrap_or_else(|| panic!("{lang}: no line for {id}:\n{screen}"));
+        let after = &line[line.find(words[4]).unwrap() + words[4].len()..];
+        assert!(after.starts_with(' '), "{lang}: runs into the id: {line}");
+    }
+}

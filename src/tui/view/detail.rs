@@ -32,7 +32,21 @@ pub(super) fn action_word(lang: Lang, action: &str) -> String {
         "correct_no_show" => tr!(lang, "audit.correct_no_show"),
         "refuse" => tr!(lang, "audit.refuse"),
         "unrefuse" => tr!(lang, "audit.unrefuse"),
-        other => other.to_string(),
+        "reconsent" => tr!(lang, "audit.reconsent"),
+        "contact" => tr!(lang, "audit.contact"),
+        "block" => tr!(lang, "audit.block"),
+        "unblock" => tr!(lang, "audit.unblock"),
+        "terms_notice" => tr!(lang, "audit.terms_notice"),
+        "kiosk.leave" => tr!(lang, "audit.kiosk_leave"),
+        "kiosk.pin_wrong" => tr!(lang, "audit.kiosk_pin_wrong"),
+        "kiosk.refused_person" => tr!(lang, "audit.kiosk_refused_person"),
+        "refused.connect" => tr!(lang, "audit.refused_connect"),
+        other => match other.strip_prefix("refused.") {
+            // A request the account's role does not allow.
+            Some(request) => tr!(lang, "audit.refused_request", request = safe(request)),
+            // An action of a newer soudan: its name, as words.
+            None => safe(&other.replace(['_', '.'], " ")),
+        },
     }
 }
 

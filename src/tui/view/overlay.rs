@@ -473,7 +473,19 @@ pub fn audit(app: &App, f: &mut Frame, area: Rect) {
         return;
     }
     let mut lines = Vec::new();
-    for e in a.events.iter().skip(a.scroll).take(inner.height as usize) {
+    // The action's column is as wide as its widest word on the screen
+    // (within bounds), and a space always follows it.
+    let shown = || a.events.iter().skip(a.scroll).take(inner.height as usize);
+    let action_width = shown()
+        .map(|e| {
+            unicode_width::UnicodeWidthStr::width(
+                super::detail::action_word(lang, &e.action).as_str(),
+            )
+        })
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 24);
+    for e in shown() {
         let change = match (e.from, e.to) {
             (Some(x), Some(y)) => format!(
                 "{}{}{}",
@@ -494,9 +506,10 @@ pub fn audit(app: &App, f: &mut Frame, area: Rect) {
             Span::raw(fit(&safe(&e.user), 9)),
             Span::styled(fit(&safe(&e.terminal), 10), t.dim()),
             Span::styled(
-                fit(&super::detail::action_word(lang, &e.action), 14),
+                fit(&super::detail::action_word(lang, &e.action), action_width),
                 t.title(),
             ),
+            Span::raw(" "),
             Span::raw(fit(&what, 15)),
             Span::raw(change),
         ]));
