@@ -1792,7 +1792,6 @@ fn a_no_show_the_rule_made_is_not_said_to_come_from_another_terminal() {
 /// the id beside it (at 80x24, in both languages).
 #[test]
 fn the_audit_browser_says_every_action_in_words_that_fit() {
-    use soudan::store::Engine;
     for (lang, words) in [
         (
             "en",
