@@ -1877,3 +1877,40 @@ fn the_audit_browser_says_every_action_in_words_that_fit() {
         assert!(after.starts_with(' '), "{lang}: runs into the id: {line}");
     }
 }
+
+/// A hold on a slot whose booking was cancelled shows on the day as it
+/// does on the week: the slot is being booked again at another terminal.
+#[test]
+fn a_hold_over_a_cancelled_booking_shows_on_the_day() {
+    let mut fx = fixture("2026-12-01T09:45", "en", false);
+    fx.keys("]]"); // Thu 12-03: booth 2 at 10:00 holds a cancelled booking only.
+    let day = fx.app.data.date.unwrap();
+    let cancelled = fx
+        .app
+        .data
+        .rows
+        .iter()
+        .find(|r| r.booking.slot.start.to_string() == "10:00:00" && r.booking.slot.booth == 2)
+        .expect("the cancelled booking of 10:00, booth 2");
+    assert_eq!(cancelled.booking.status, Status::Cancelled);
+    let line = |fx: &Fixture| {
+        fx.screen(80, 24)
+            .lines()
+            .find(|l| l.contains("10:00"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(!line(&fx).contains("~ "), "{}", line(&fx));
+    fx.app.data.holds.push(soudan::store::hold::Hold {
+        date: day,
+        time: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+        booth: 2,
+        account: "clerk2".into(),
+        terminal: "counter-2".into(),
+        until: day.and_hms_opt(10, 15, 0).unwrap(),
+        holder: 0,
+    });
+    let l = line(&fx);
+    assert!(l.contains("~ held by clerk2"), "{l}");
+    assert!(!l.contains("cancel"), "{l}");
+}

@@ -124,7 +124,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         )];
         for col in cols.clone() {
             let selected = row == app.row && col == app.col;
-            let (text, mut style) = match app.cell(row, col) {
+            // A cancelled booking left its slot free: a block or another
+            // terminal's hold on it is shown instead, as the week shows it.
+            let taken_again = app.selected_slot_at(row, col).is_some_and(|sl| {
+                app.data.block_at(&sl).is_some()
+                    || app
+                        .data
+                        .holds
+                        .iter()
+                        .any(|h| h.date == sl.date && h.time == sl.start && h.booth == sl.booth)
+            });
+            let cell = app.cell(row, col).filter(|r| {
+                r.booking.status != crate::domain::booking::Status::Cancelled || !taken_again
+            });
+            let (text, mut style) = match cell {
                 Some(r) => {
                     let s = r.booking.status;
                     let name = r
