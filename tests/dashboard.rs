@@ -783,7 +783,16 @@ fn late_bookings_need_a_staff_reason_and_closed_days_none_at_all() {
     assert_eq!(fx.step(), Some(Step::Slot), "no reason, no booking");
     fx.keys("所長了承\n");
     assert_eq!(fx.step(), Some(Step::Seeker));
-    fx.keys("46010-88\t佐藤 三郎\t\tsab@example.jp\nyyy\nGa\nyyyyyyyyy\n\n");
+    fx.keys("46010-88\t佐藤 三郎\t\tsab@example.jp\nyyy\nGa\nyyyyyyyyy\n");
+    assert_eq!(fx.step(), Some(Step::Review), "{}", fx.wizard_message());
+    // The review names the reason with its whole label, at 80x24.
+    let screen = fx.screen(80, 24);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("所長了承"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains("締切後の受付理由 "), "{line}");
+    fx.keys("\n");
     assert_eq!(fx.step(), Some(Step::Done), "{}", fx.wizard_message());
     let id = fx.app.wizard.as_ref().unwrap().booked.as_ref().unwrap().id;
     assert_eq!(

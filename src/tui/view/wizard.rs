@@ -528,7 +528,32 @@ fn terms(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
 fn review(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let mut lines = Vec::new();
-    let row = |k: &str, v: String| Line::from(vec![label(app, k, 16), Span::raw(v)]);
+    // The labels' column is as wide as the widest label the review can
+    // show in this language (a label is never cut), within a third of the
+    // screen.
+    let width = [
+        "wizard.booking_id",
+        "wizard.field.seeker",
+        "seeker.name",
+        "seeker.email",
+        "seeker.phone",
+        "seeker.registered",
+        "wizard.field.interpreter",
+        "detail.terms",
+        "detail.when",
+        "detail.channel",
+        "detail.late",
+        "detail.attendance",
+        "detail.checklist",
+        "wizard.eligibility",
+    ]
+    .iter()
+    .map(|k| unicode_width::UnicodeWidthStr::width(text(lang, k)))
+    .max()
+    .unwrap_or(15)
+    .clamp(8, (area.width as usize / 3).max(8))
+        + 1;
+    let row = |k: &str, v: String| Line::from(vec![label(app, k, width), Span::raw(v)]);
     if let Some(id) = w.reconsent_of {
         let version = app
             .loaded
