@@ -1923,3 +1923,31 @@ fn a_hold_over_a_cancelled_booking_shows_on_the_day() {
     assert!(l.contains("~ held by clerk2"), "{l}");
     assert!(!l.contains("cancel"), "{l}");
 }
+
+/// A field's error is shown whole at 80x24, wrapped, not cut mid-word
+/// beside the field (in both languages).
+#[test]
+fn a_fields_error_is_shown_whole_at_80x24() {
+    for (lang, whole) in [
+        (
+            "en",
+            "five digits, a hyphen, one to eight digits, e.g. 46010-12345678",
+        ),
+        ("ja", "46010-12345678"),
+    ] {
+        let mut fx = fixture("2026-12-01T09:45", lang, false);
+        fx.keys("]]n\n");
+        assert_eq!(fx.step(), Some(Step::Seeker));
+        fx.keys("12\n");
+        assert_eq!(fx.step(), Some(Step::Seeker));
+        let screen = fx.screen(80, 24);
+        // The screen's text, borders and line ends taken away.
+        let flat: String = screen
+            .lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == '|').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(flat.contains(whole), "{lang}: not whole:\n{screen}");
+        assert!(!screen.contains('…'), "{lang}: cut:\n{screen}");
+    }
+}

@@ -292,16 +292,48 @@ fn seeker(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
             f.render_widget(Paragraph::new(shown), field);
         }
         if let Some(e) = &w.errors[i] {
-            f.render_widget(
-                Paragraph::new(Span::styled(format!("! {}", safe(e)), app.theme.error())),
-                err,
-            );
+            // Beside the field, what fits of it; whole, below the info line.
+            let beside = format!("! {}", safe(e));
+            let beside =
+                if unicode_width::UnicodeWidthStr::width(beside.as_str()) <= err.width as usize {
+                    beside
+                } else {
+                    format!("! {}", text(lang, "wizard.see_below"))
+                };
+            f.render_widget(Paragraph::new(Span::styled(beside, app.theme.error())), err);
         } else if focused && let Some(hint) = field_hint(SEEKER_FIELDS[i]) {
             // What the field needs, beside it: optional, and what may be typed.
             f.render_widget(
                 Paragraph::new(Span::styled(text(lang, hint).to_string(), app.theme.dim())),
                 err,
             );
+        }
+    }
+    // The whole words of a field's error (the focused field's first),
+    // wrapped to the width, under what the office knows.
+    let shown = w.errors[w.focus.min(SEEKER_FIELDS.len() - 1)]
+        .as_ref()
+        .map(|e| (w.focus, e))
+        .or_else(|| {
+            w.errors
+                .iter()
+                .enumerate()
+                .find_map(|(i, e)| e.as_ref().map(|e| (i, e)))
+        });
+    if let Some((i, e)) = shown {
+        let y = area.y + SEEKER_FIELDS.len() as u16 + 5;
+        if y < area.y + area.height {
+            let text = format!("! {}: {}", text(lang, SEEKER_LABELS[i]), safe(e));
+            let lines: Vec<Line> = wrap(&text, area.width)
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, app.theme.error())))
+                .collect();
+            let row = Rect {
+                y,
+                height: (area.y + area.height - y).min(lines.len() as u16),
+                ..area
+            };
+            f.render_widget(Paragraph::new(lines), row);
         }
     }
     // What the office knows of this job seeker.
