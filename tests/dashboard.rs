@@ -1951,3 +1951,33 @@ fn a_fields_error_is_shown_whole_at_80x24() {
         assert!(!screen.contains('…'), "{lang}: cut:\n{screen}");
     }
 }
+
+/// Ctrl-C over a reason being typed asks first: the typing stays, a
+/// second Ctrl-C quits; over an empty prompt it quits at once.
+#[test]
+fn ctrl_c_over_typed_words_asks_before_quitting() {
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let press = |fx: &mut Fixture| {
+        if let Some(a) = key_action(fx.app.mode, &ctrl_c) {
+            dispatch(&fx.env, &fx.store, &mut fx.app, a).unwrap();
+        }
+    };
+    let mut fx = fixture("2026-12-01T09:45", "en", false);
+    fx.keys("]]kkkkkkkkkkkkkjj"); // Thu 12-03, 10:00, booth 1: a booking
+    fx.keys("c");
+    assert_eq!(fx.app.mode, Mode::Prompt);
+    fx.keys("本人から電話");
+    press(&mut fx);
+    assert!(!fx.app.quit, "one Ctrl-C over typed words");
+    assert_eq!(fx.app.mode, Mode::Prompt);
+    assert_eq!(fx.app.prompt.as_ref().unwrap().input, "本人から電話");
+    assert!(fx.screen(80, 24).contains("Ctrl-C again"));
+    press(&mut fx);
+    assert!(fx.app.quit, "the second quits");
+    // Nothing typed: nothing to lose.
+    let mut fx = fixture("2026-12-01T09:45", "en", false);
+    fx.keys("]]kkkkkkkkkkkkkjjc");
+    assert_eq!(fx.app.mode, Mode::Prompt);
+    press(&mut fx);
+    assert!(fx.app.quit);
+}

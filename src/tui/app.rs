@@ -142,6 +142,8 @@ pub struct Prompt {
     pub purpose: Purpose,
     pub input: String,
     pub error: Option<String>,
+    /// Ctrl-C was pressed once over what was typed: a second one quits.
+    pub quit_asked: bool,
 }
 
 /// An action waiting for yes or no.
@@ -463,6 +465,7 @@ impl App {
             purpose,
             input: String::new(),
             error: None,
+            quit_asked: false,
         });
         self.mode = Mode::Prompt;
     }
@@ -1021,6 +1024,20 @@ impl App {
     fn command(&mut self, c: Command) -> Option<Effect> {
         let lang = self.lang;
         match (self.mode, c) {
+            // Something typed would be lost: Ctrl-C asks first (a second
+            // one quits; Esc goes back to the screen).
+            (Mode::Prompt, Command::Quit)
+                if self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| !p.input.is_empty() && !p.quit_asked) =>
+            {
+                if let Some(p) = self.prompt.as_mut() {
+                    p.quit_asked = true;
+                    p.error = Some(tr!(lang, "dash.quit_typed"));
+                }
+                None
+            }
             (_, Command::Quit) => {
                 self.quit = true;
                 None
@@ -1357,6 +1374,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Effect> {
             {
                 p.input.push(ch);
                 p.error = None;
+                p.quit_asked = false;
             }
             None
         }
