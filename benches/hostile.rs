@@ -10,6 +10,9 @@
 //! it). It prints the medians and the 99th percentiles of both, their
 //! ratio, the server's threads and its peak memory in each.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -95,25 +98,7 @@ fn round_trips(
 }
 
 fn common_book(n: usize, date: chrono::NaiveDate, time: chrono::NaiveTime, booth: u8) -> Request {
-    use soudan::domain::seeker::{Email, JobSeekerNumber, PersonName, Seeker};
-    Request::Book(Box::new(soudan::desk::BookingRequest {
-        slot: soudan::domain::office::SlotRequest { date, time, booth },
-        late: soudan::domain::office::Override::None,
-        seeker: Seeker {
-            number: JobSeekerNumber::parse(&format!("46010-6{n:06}")).unwrap(),
-            name: PersonName::parse("試験 太郎").unwrap(),
-            kana: None,
-            email: Email::parse("t@example.jp").unwrap(),
-            phone: None,
-            registered_on: None,
-        },
-        channel: soudan::domain::booking::Channel::Counter,
-        documents: soudan::domain::terms::Document::ALL.to_vec(),
-        checklist: soudan::domain::terms::checklist_all_yes(),
-        interpreter: None,
-        caregiver: false,
-        contact: soudan::store::Contact::Keep,
-    }))
+    common::book_request(&format!("46010-6{n:06}"), date, time, booth)
 }
 
 fn pct(v: &mut [Duration], q: f64) -> f64 {

@@ -1241,24 +1241,11 @@ fn a_booking_is_moved_with_m_and_m_again() {
     assert!(status_of(&fx).contains("Not moved"), "{}", status_of(&fx));
     // A slot past its deadline that is also taken off the calendar: the
     // block is said, and no late reason is asked for.
-    let ctx = Ctx {
-        at: chrono::DateTime::parse_from_rfc3339("2026-12-01T09:45:00+09:00").unwrap(),
-        actor: Actor::system("test"),
-        channel: None,
-    };
+    let ctx = ctx_at("2026-12-01T09:45", "system", "test");
     let block = fx
         .store
         .add_block(
-            &soudan::domain::block::Block {
-                id: 0,
-                date: chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
-                from: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
-                to: chrono::NaiveTime::from_hms_opt(10, 30, 0).unwrap(),
-                booth: Some(2),
-                reason: "研修".into(),
-                by: "test".into(),
-                at: ctx.at,
-            },
+            &training(&ctx, "2026-12-02", "10:00", "10:30", Some(2)),
             &ctx,
         )
         .unwrap();
@@ -1291,6 +1278,56 @@ fn a_booking_is_moved_with_m_and_m_again() {
         .filter(|e| e.action == "move")
         .count();
     assert_eq!(moves, 2);
+}
+
+/// A change's context: `user` at `terminal`, at `at` (office time, as
+/// typed: 2026-12-03T10:20).
+fn ctx_at(at: &str, user: &str, terminal: &str) -> Ctx {
+    Ctx {
+        at: chrono::DateTime::parse_from_rfc3339(&format!("{at}:00+09:00")).unwrap(),
+        actor: Actor {
+            user: user.into(),
+            terminal: terminal.into(),
+        },
+        channel: None,
+    }
+}
+
+/// Time taken off for training (研修) on `date` from `from` to `to`, in
+/// `booth` (None: every booth), by the context's user.
+fn training(
+    ctx: &Ctx,
+    date: &str,
+    from: &str,
+    to: &str,
+    booth: Option<u8>,
+) -> soudan::domain::block::Block {
+    soudan::domain::block::Block {
+        id: 0,
+        date: chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+        from: chrono::NaiveTime::parse_from_str(from, "%H:%M").unwrap(),
+        to: chrono::NaiveTime::parse_from_str(to, "%H:%M").unwrap(),
+        booth,
+        reason: "研修".into(),
+        by: ctx.actor.user.clone(),
+        at: ctx.at,
+    }
+}
+
+/// The no-show rule run by itself at 10:15 on 2026-12-03 (ten minutes'
+/// grace): the bookings it marked.
+fn no_show_rule_at_1015(store: &Store) -> Vec<soudan::domain::booking::Booking> {
+    store
+        .sweep(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+                .unwrap()
+                .and_hms_opt(10, 15, 0)
+                .unwrap(),
+            chrono::Duration::minutes(10),
+            chrono::FixedOffset::east_opt(9 * 3600).unwrap(),
+            "server",
+        )
+        .unwrap()
 }
 
 fn status_of(fx: &Fixture) -> String {
@@ -1756,32 +1793,14 @@ fn a_no_show_the_rule_made_is_not_said_to_come_from_another_terminal() {
     assert_eq!(r.booking.slot.start.to_string(), "10:00:00");
     let id = r.booking.id;
     // The rule, ten minutes past the start.
-    let swept = fx
-        .store
-        .sweep(
-            chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
-                .unwrap()
-                .and_hms_opt(10, 15, 0)
-                .unwrap(),
-            chrono::Duration::minutes(10),
-            chrono::FixedOffset::east_opt(9 * 3600).unwrap(),
-            "server",
-        )
-        .unwrap();
+    let swept = no_show_rule_at_1015(&fx.store);
     assert!(swept.iter().any(|b| b.id == id));
     soudan::tui::reload(&fx.env, &Link::Local(&fx.store), &mut fx.app).unwrap();
     let said = status_of(&fx);
     assert!(said.contains("no-show rule"), "{said}");
     assert!(!said.contains("another terminal"), "{said}");
     // A clerk at another terminal corrects it: said as theirs.
-    let ctx = Ctx {
-        at: chrono::DateTime::parse_from_rfc3339("2026-12-03T10:20:00+09:00").unwrap(),
-        actor: Actor {
-            user: "clerk2".into(),
-            terminal: "counter-2".into(),
-        },
-        channel: None,
-    };
+    let ctx = ctx_at("2026-12-03T10:20", "clerk2", "counter-2");
     fx.store
         .apply(
             id,
@@ -1824,41 +1843,14 @@ fn the_audit_browser_says_every_action_in_words_that_fit() {
         ),
     ] {
         let mut fx = fixture("2026-12-03T09:45", lang, false);
-        let ctx = Ctx {
-            at: chrono::DateTime::parse_from_rfc3339("2026-12-03T09:40:00+09:00").unwrap(),
-            actor: Actor {
-                user: "kiosk".into(),
-                terminal: "lobby".into(),
-            },
-            channel: None,
-        };
+        let ctx = ctx_at("2026-12-03T09:40", "kiosk", "lobby");
         for action in ["kiosk.pin_wrong", "kiosk.refused_person", "refused.stats"] {
             fx.store.record(action, &ctx).unwrap();
         }
-        let block = soudan::domain::block::Block {
-            id: 0,
-            date: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
-            from: chrono::NaiveTime::from_hms_opt(13, 0, 0).unwrap(),
-            to: chrono::NaiveTime::from_hms_opt(14, 0, 0).unwrap(),
-            booth: None,
-            reason: "研修".into(),
-            by: "kiosk".into(),
-            at: ctx.at,
-        };
+        let block = training(&ctx, "2026-12-04", "13:00", "14:00", None);
         fx.store.add_block(&block, &ctx).unwrap();
         // A no-show of the day, corrected: its label is the longest.
-        let swept = fx
-            .store
-            .sweep(
-                chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
-                    .unwrap()
-                    .and_hms_opt(10, 15, 0)
-                    .unwrap(),
-                chrono::Duration::minutes(10),
-                chrono::FixedOffset::east_opt(9 * 3600).unwrap(),
-                "server",
-            )
-            .unwrap();
+        let swept = no_show_rule_at_1015(&fx.store);
         let id = swept.first().expect("a no-show to correct").id;
         fx.store
             .apply(

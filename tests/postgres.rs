@@ -1840,28 +1840,9 @@ fn a_days_details_read_at_once_are_those_read_one_by_one() {
     let work = tempfile::tempdir().unwrap();
     let d = work.path();
     let book = |seeker: &str, date: &str, time: &str| {
-        ok(soudan(
-            d,
-            Some(&url),
-            None,
-            &[
-                "book",
-                "--date",
-                date,
-                "--time",
-                time,
-                "--seeker",
-                seeker,
-                "--name",
-                "山田 太郎",
-                "--email",
-                "t@example.jp",
-                "--consent",
-                "--checklist",
-            ],
-        ))
-        .trim()
-        .to_string()
+        let args = common::book_args(seeker, date, time);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(soudan(d, Some(&url), None, &args)).trim().to_string()
     };
     let a = book("46010-1", "2026-12-08", "10:00");
     book("46010-1", "2026-12-09", "10:00");

@@ -145,27 +145,11 @@ fn first_booking(dir: &Path) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
+/// `soudan book` of a slot and booth for job seeker `seeker`.
 fn book_args(seeker: &str, date: &str, time: &str, booth: u8) -> Vec<String> {
-    [
-        "book",
-        "--date",
-        date,
-        "--time",
-        time,
-        "--booth",
-        &booth.to_string(),
-        "--seeker",
-        seeker,
-        "--name",
-        "山田 太郎",
-        "--email",
-        "taro@example.jp",
-        "--consent",
-        "--checklist",
-    ]
-    .into_iter()
-    .map(str::to_string)
-    .collect()
+    let mut a = common::book_args(seeker, date, time);
+    a.extend(["--booth".to_string(), booth.to_string()]);
+    a
 }
 
 /// After a cut (what ran on the file system killed): the machine starts

@@ -432,29 +432,31 @@ pub fn run(env: &Env, command: Command) -> Result<(), Error> {
         Command::TermsNotice { json } => terms_notice(env, json),
         Command::Outbox { send } => {
             let dir = crate::mail::outbox(&env.loaded, &env.data_dir);
-            if send {
+            let failed = if send {
                 if env.loaded.config.mail.smtp_host.is_empty() {
                     return Err(Invalid::new("send", "", "no_relay").into());
                 }
                 let r = crate::mail::send_queued(&env.loaded, &dir);
-                if let Some(e) = r.error {
-                    // What still waits is listed, and the exit status says
-                    // that not everything went (a script must not think so).
-                    let waiting = crate::mail::queued(&dir);
-                    for path in &waiting {
-                        println!("{}", path.display());
-                    }
-                    return Err(Error::Relay {
-                        waiting: waiting.len(),
-                        detail: e,
-                    });
+                if r.error.is_none() {
+                    env.say(&tr!(env.lang, "mail.sent", count = r.sent));
                 }
-                env.say(&tr!(env.lang, "mail.sent", count = r.sent));
-            }
-            for path in crate::mail::queued(&dir) {
+                r.error
+            } else {
+                None
+            };
+            let waiting = crate::mail::queued(&dir);
+            for path in &waiting {
                 println!("{}", path.display());
             }
-            Ok(())
+            // The exit status says that not everything went (a script must
+            // not think so); what still waits is listed above.
+            match failed {
+                Some(detail) => Err(Error::Relay {
+                    waiting: waiting.len(),
+                    detail,
+                }),
+                None => Ok(()),
+            }
         }
         Command::Config => {
             print!("{}", env.loaded.config.to_toml());

@@ -124,6 +124,13 @@ impl DayData {
     ) -> Option<&crate::domain::block::Block> {
         self.blocks.iter().find(|b| b.covers(slot))
     }
+
+    /// Another terminal's hold on `slot`, if any.
+    pub fn hold_at(&self, slot: &crate::domain::booking::Slot) -> Option<&super::holds::Hold> {
+        self.holds
+            .iter()
+            .find(|h| h.date == slot.date && h.time == slot.start && h.booth == slot.booth)
+    }
 }
 
 /// A search result.

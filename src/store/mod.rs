@@ -189,10 +189,13 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The user of what the system does itself (the no-show rule).
+    pub const SYSTEM: &'static str = "system";
+
     /// The system itself (the no-show rule).
     pub fn system(terminal: &str) -> Self {
         Self {
-            user: "system".into(),
+            user: Self::SYSTEM.into(),
             terminal: terminal.into(),
         }
     }

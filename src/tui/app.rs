@@ -577,13 +577,7 @@ impl App {
         }
         // A block is said first: no late reason is asked for a slot that
         // cannot be had anyway.
-        if let Some(slot) = self.selected_slot()
-            && let Some(b) = self.data.block_at(&slot)
-        {
-            let v = crate::domain::booking::Violation::SlotBlocked {
-                slot,
-                reason: b.reason.clone(),
-            };
+        if let Some(v) = self.blocked_here() {
             self.say(Tone::Error, crate::error::Error::from(v).message(lang));
             return None;
         }
@@ -751,16 +745,21 @@ impl App {
         None
     }
 
+    /// The selected slot's block, as the rule it breaks.
+    fn blocked_here(&self) -> Option<crate::domain::booking::Violation> {
+        let slot = self.selected_slot()?;
+        let b = self.data.block_at(&slot)?;
+        Some(crate::domain::booking::Violation::SlotBlocked {
+            slot,
+            reason: b.reason.clone(),
+        })
+    }
+
     fn open_wizard(&mut self) -> Option<Effect> {
         let lang = self.lang;
-        if let Some(slot) = self.selected_slot()
-            && self.selected().is_none_or(|r| !r.booking.status.is_live())
-            && let Some(b) = self.data.block_at(&slot)
+        if self.selected().is_none_or(|r| !r.booking.status.is_live())
+            && let Some(v) = self.blocked_here()
         {
-            let v = crate::domain::booking::Violation::SlotBlocked {
-                slot,
-                reason: b.reason.clone(),
-            };
             self.say(Tone::Error, crate::error::Error::from(v).message(lang));
             return None;
         }

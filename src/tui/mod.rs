@@ -552,7 +552,10 @@ pub fn reload(env: &Env, link: &Link<'_>, app: &mut App) -> Result<(), StoreErro
         && let Some(r) = app.selected()
     {
         let line = crate::desk::changed_line(env.lang, &r.booking);
-        let by_rule = r.history.last().is_some_and(|e| e.user == "system");
+        let by_rule = r
+            .history
+            .last()
+            .is_some_and(|e| e.user == crate::store::Actor::SYSTEM);
         let key = if by_rule {
             "dash.changed_by_rule"
         } else {

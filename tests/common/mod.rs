@@ -188,6 +188,29 @@ pub fn book_request(
     }))
 }
 
+/// The arguments of `soudan book` for job seeker `seeker` (山田 太郎,
+/// taro@example.jp) on `date` at `time`, with consent and the checklist.
+pub fn book_args(seeker: &str, date: &str, time: &str) -> Vec<String> {
+    [
+        "book",
+        "--date",
+        date,
+        "--time",
+        time,
+        "--seeker",
+        seeker,
+        "--name",
+        "山田 太郎",
+        "--email",
+        "taro@example.jp",
+        "--consent",
+        "--checklist",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect()
+}
+
 /// [`book_request`] of a day and time as typed (`2026-12-10`, `10:00`).
 pub fn book_request_at(
     number: &str,

@@ -106,6 +106,11 @@ fn attr(ino: u64, n: &Node) -> FileAttr {
     }
 }
 
+/// The permissions a new file or folder gets: its mode less the umask.
+fn perm_of(mode: u32, umask: u32) -> u16 {
+    (mode & !umask & 0o7777) as u16
+}
+
 fn kind_of(mode: u32) -> Option<FileType> {
     match mode & libc::S_IFMT {
         libc::S_IFREG => Some(FileType::RegularFile),
@@ -256,7 +261,7 @@ impl Filesystem for PowerFs {
             reply.error(Errno::EPERM);
             return;
         };
-        match s.make(parent.0, name, kind, (mode & !umask & 0o7777) as u16) {
+        match s.make(parent.0, name, kind, perm_of(mode, umask)) {
             Ok(a) => reply.entry(&NOTHING_CACHED, &a, Generation(0)),
             Err(e) => reply.error(e),
         }
@@ -272,7 +277,7 @@ impl Filesystem for PowerFs {
         reply: ReplyEntry,
     ) {
         let mut s = on_or_fail!(self, reply);
-        let perm = (mode & !umask & 0o7777) as u16;
+        let perm = perm_of(mode, umask);
         match s.make(parent.0, name, FileType::Directory, perm) {
             Ok(a) => reply.entry(&NOTHING_CACHED, &a, Generation(0)),
             Err(e) => reply.error(e),
@@ -499,7 +504,7 @@ impl Filesystem for PowerFs {
         reply: ReplyCreate,
     ) {
         let mut s = on_or_fail!(self, reply);
-        let perm = (mode & !umask & 0o7777) as u16;
+        let perm = perm_of(mode, umask);
         match s.make(parent.0, name, FileType::RegularFile, perm) {
             Ok(a) => reply.created(
                 &NOTHING_CACHED,

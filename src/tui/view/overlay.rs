@@ -475,17 +475,20 @@ pub fn audit(app: &App, f: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     // The action's column is as wide as its widest word on the screen
     // (within bounds), and a space always follows it.
-    let shown = || a.events.iter().skip(a.scroll).take(inner.height as usize);
-    let action_width = shown()
-        .map(|e| {
-            unicode_width::UnicodeWidthStr::width(
-                super::detail::action_word(lang, &e.action).as_str(),
-            )
-        })
+    let shown: Vec<(&crate::store::AuditEvent, String)> = a
+        .events
+        .iter()
+        .skip(a.scroll)
+        .take(inner.height as usize)
+        .map(|e| (e, super::detail::action_word(lang, &e.action)))
+        .collect();
+    let action_width = shown
+        .iter()
+        .map(|(_, w)| unicode_width::UnicodeWidthStr::width(w.as_str()))
         .max()
         .unwrap_or(8)
         .clamp(8, 24);
-    for e in shown() {
+    for (e, action_word) in shown {
         let change = match (e.from, e.to) {
             (Some(x), Some(y)) => format!(
                 "{}{}{}",
@@ -505,10 +508,7 @@ pub fn audit(app: &App, f: &mut Frame, area: Rect) {
             Span::styled(format!("{} ", e.at.format("%m/%d %H:%M")), t.dim()),
             Span::raw(fit(&safe(&e.user), 9)),
             Span::styled(fit(&safe(&e.terminal), 10), t.dim()),
-            Span::styled(
-                fit(&super::detail::action_word(lang, &e.action), action_width),
-                t.title(),
-            ),
+            Span::styled(fit(&action_word, action_width), t.title()),
             Span::raw(" "),
             Span::raw(fit(&what, 15)),
             Span::raw(change),

@@ -124,18 +124,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         )];
         for col in cols.clone() {
             let selected = row == app.row && col == app.col;
+            let slot = app.selected_slot_at(row, col);
+            let block = slot.as_ref().and_then(|sl| app.data.block_at(sl));
+            let hold = slot.as_ref().and_then(|sl| app.data.hold_at(sl));
             // A cancelled booking left its slot free: a block or another
             // terminal's hold on it is shown instead, as the week shows it.
-            let taken_again = app.selected_slot_at(row, col).is_some_and(|sl| {
-                app.data.block_at(&sl).is_some()
-                    || app
-                        .data
-                        .holds
-                        .iter()
-                        .any(|h| h.date == sl.date && h.time == sl.start && h.booth == sl.booth)
-            });
             let cell = app.cell(row, col).filter(|r| {
-                r.booking.status != crate::domain::booking::Status::Cancelled || !taken_again
+                r.booking.status != crate::domain::booking::Status::Cancelled
+                    || (block.is_none() && hold.is_none())
             });
             let (text, mut style) = match cell {
                 Some(r) => {
@@ -166,11 +162,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     {
                         flags.push_str(&tr!(lang, "flag.reconsent"));
                     }
-                    if s.is_live()
-                        && app
-                            .selected_slot_at(row, col)
-                            .is_some_and(|sl| app.data.block_at(&sl).is_some())
-                    {
+                    if s.is_live() && block.is_some() {
                         flags.push_str(super::week::blocked(app));
                     }
                     if r.note.is_some() || r.seeker_note.is_some() {
@@ -192,24 +184,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                         (text, app.theme.status_style(s))
                     }
                 }
-                None if app
-                    .selected_slot_at(row, col)
-                    .is_some_and(|sl| app.data.block_at(&sl).is_some()) =>
-                {
-                    (
-                        format!(
-                            "{} {}",
-                            super::week::blocked(app),
-                            tr!(lang, "block.marker")
-                        ),
-                        app.theme.warn(),
-                    )
-                }
-                None => match app.data.holds.iter().find(|h| {
-                    Some(h.date) == app.data.date
-                        && h.time == *start
-                        && office.booths.get(col).map(|b| b.number) == Some(h.booth)
-                }) {
+                None if block.is_some() => (
+                    format!(
+                        "{} {}",
+                        super::week::blocked(app),
+                        tr!(lang, "block.marker")
+                    ),
+                    app.theme.warn(),
+                ),
+                None => match hold {
                     // Another terminal's wizard is on it: who, in words.
                     Some(h) => (
                         format!("~ {} {}", tr!(lang, "dash.held"), safe(&h.account)),

@@ -36,11 +36,7 @@ fn symbol(app: &App, day: &DayData, slot: &Slot) -> &'static str {
     if day.block_at(slot).is_some() {
         return blocked(app);
     }
-    if day
-        .holds
-        .iter()
-        .any(|h| h.date == slot.date && h.time == slot.start && h.booth == slot.booth)
-    {
+    if day.hold_at(slot).is_some() {
         return "~";
     }
     // A cancelled booking left the slot free.

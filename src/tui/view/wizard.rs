@@ -323,8 +323,8 @@ fn seeker(app: &Look<'_>, w: &Wizard, f: &mut Frame, area: Rect) {
     if let Some((i, e)) = shown {
         let y = area.y + SEEKER_FIELDS.len() as u16 + 5;
         if y < area.y + area.height {
-            let text = format!("! {}: {}", text(lang, SEEKER_LABELS[i]), safe(e));
-            let lines: Vec<Line> = wrap(&text, area.width)
+            let whole = format!("! {}: {}", text(lang, SEEKER_LABELS[i]), safe(e));
+            let lines: Vec<Line> = wrap(&whole, area.width)
                 .into_iter()
                 .map(|l| Line::from(Span::styled(l, app.theme.error())))
                 .collect();
